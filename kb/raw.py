@@ -1,0 +1,270 @@
+"""The raw store: every fetched page, compressed, with its fetch metadata.
+
+The crawler writes here; the processing stage reads from here, so cleaning and extraction can be
+re-run without refetching. It is a SQLite file of its own (``raw.db``), separate from the
+knowledge base, so the published KB stays small.
+
+Tables:
+
+- ``page``: one row per canonical URL — final URL, HTTP status, headers (JSON), fetch time,
+  body (zlib), body SHA-256, source name, whether the topic filter matched, and the validators
+  (ETag / Last-Modified) for conditional GET. A changed body replaces the row's body and the
+  previous hash is appended to ``previous_sha256``.
+- ``crawl_run``: one row per crawl, with Scrapy's stats (JSON) and the outcome.
+- ``ledger``: per crawl run, every discovered URL in exactly one state:
+  ``stored`` | ``skipped`` (reason) | ``failed`` (reason, retryable).
+
+The store knows nothing of HTTP libraries: it takes plain values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 30_000  # the crawler and `pantau process` may overlap in a daily run
+ZLIB_LEVEL = 6  # zlib's default: ~5x on news HTML at a fraction of level 9's CPU
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS page (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    final_url TEXT,
+    source TEXT,
+    status INTEGER,
+    headers TEXT,
+    fetched_at TEXT,
+    body BLOB,
+    body_sha256 TEXT,
+    previous_sha256 TEXT NOT NULL DEFAULT '[]',
+    on_topic INTEGER NOT NULL DEFAULT 1,
+    topic_hits TEXT NOT NULL DEFAULT '[]',
+    etag TEXT,
+    last_modified TEXT,
+    crawl_run_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS crawl_run (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    sources TEXT NOT NULL DEFAULT '[]',
+    status TEXT NOT NULL DEFAULT 'running',
+    stats TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS ledger (
+    crawl_run_id INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    source TEXT,
+    state TEXT NOT NULL CHECK (state IN ('stored', 'skipped', 'failed')),
+    reason TEXT,
+    retryable INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (crawl_run_id, url)
+);
+CREATE INDEX IF NOT EXISTS ledger_url ON ledger(url);
+"""
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class RawPage:
+    """One stored page, body decompressed."""
+
+    id: int
+    url: str
+    final_url: str
+    source: str
+    status: int
+    headers: dict[str, str]
+    fetched_at: str
+    body: bytes
+    body_sha256: str
+    on_topic: bool
+    topic_hits: list[str] = field(default_factory=list)
+
+
+class RawStore:
+    """A SQLite raw store at ``path`` (created on first use)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> RawStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- crawl runs -------------------------------------------------------------------------
+    def start_run(self, sources: list[str]) -> int:
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO crawl_run (started_at, sources) VALUES (?, ?)",
+                (utcnow(), json.dumps(sources)),
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, stats: dict[str, object]) -> None:
+        with self.db:
+            self.db.execute(
+                "UPDATE crawl_run SET finished_at = ?, status = ?, stats = ? WHERE id = ?",
+                (utcnow(), status, json.dumps(stats, default=str, sort_keys=True), run_id),
+            )
+
+    def runs(self) -> list[dict[str, object]]:
+        rows = self.db.execute(
+            "SELECT id, started_at, finished_at, sources, status, stats FROM crawl_run ORDER BY id"
+        ).fetchall()
+        return [
+            {
+                "id": r[0],
+                "started_at": r[1],
+                "finished_at": r[2],
+                "sources": json.loads(r[3]),
+                "status": r[4],
+                "stats": json.loads(r[5]),
+            }
+            for r in rows
+        ]
+
+    def record(
+        self,
+        run_id: int,
+        url: str,
+        state: str,
+        reason: str | None = None,
+        *,
+        source: str | None = None,
+        retryable: bool = False,
+    ) -> None:
+        """Record the final state of ``url`` in run ``run_id`` (last word wins)."""
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO ledger"
+                " (crawl_run_id, url, source, state, reason, retryable) VALUES (?, ?, ?, ?, ?, ?)",
+                (run_id, url, source, state, reason, int(retryable)),
+            )
+
+    def retry_candidates(self) -> list[tuple[str, str]]:
+        """(url, source) of URLs whose latest run left them failed and retryable, not stored."""
+        sql = """
+            SELECT l.url, l.source FROM ledger l
+            JOIN (SELECT url, max(crawl_run_id) AS run FROM ledger GROUP BY url) last
+              ON last.url = l.url AND last.run = l.crawl_run_id
+            WHERE l.state = 'failed' AND l.retryable = 1
+              AND NOT EXISTS (SELECT 1 FROM page p WHERE p.url = l.url)
+            ORDER BY l.url
+        """
+        return [(url, source or "") for url, source in self.db.execute(sql)]
+
+    def ledger(self, run_id: int) -> list[dict[str, object]]:
+        rows = self.db.execute(
+            "SELECT url, source, state, reason, retryable FROM ledger WHERE crawl_run_id = ?"
+            " ORDER BY url",
+            (run_id,),
+        ).fetchall()
+        keys = ("url", "source", "state", "reason", "retryable")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    # -- pages ------------------------------------------------------------------------------
+    def has(self, url: str) -> bool:
+        return self.db.execute("SELECT 1 FROM page WHERE url = ?", (url,)).fetchone() is not None
+
+    def put(
+        self,
+        *,
+        url: str,
+        final_url: str,
+        source: str,
+        status: int,
+        headers: dict[str, str],
+        body: bytes,
+        run_id: int | None = None,
+        on_topic: bool = True,
+        topic_hits: list[str] | None = None,
+        fetched_at: str | None = None,
+    ) -> str:
+        """Store a page; returns ``"new"``, ``"changed"`` or ``"unchanged"``."""
+        sha = hashlib.sha256(body).hexdigest()
+        old = self.db.execute(
+            "SELECT body_sha256, previous_sha256 FROM page WHERE url = ?", (url,)
+        ).fetchone()
+        if old and old[0] == sha:
+            return "unchanged"
+        previous = json.loads(old[1]) + [old[0]] if old else []
+        lower = {k.lower(): v for k, v in headers.items()}
+        values = (
+            final_url,
+            source,
+            status,
+            json.dumps(headers, sort_keys=True),
+            fetched_at or utcnow(),
+            zlib.compress(body, ZLIB_LEVEL),
+            sha,
+            json.dumps(previous),
+            int(on_topic),
+            json.dumps(topic_hits or []),
+            lower.get("etag"),
+            lower.get("last-modified"),
+            run_id,
+        )
+        with self.db:
+            if old:
+                self.db.execute(
+                    "UPDATE page SET final_url=?, source=?, status=?, headers=?, fetched_at=?,"
+                    " body=?, body_sha256=?, previous_sha256=?, on_topic=?, topic_hits=?, etag=?,"
+                    " last_modified=?, crawl_run_id=? WHERE url = ?",
+                    (*values, url),
+                )
+            else:
+                self.db.execute(
+                    "INSERT INTO page (final_url, source, status, headers, fetched_at, body,"
+                    " body_sha256, previous_sha256, on_topic, topic_hits, etag, last_modified,"
+                    " crawl_run_id, url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (*values, url),
+                )
+        return "changed" if old else "new"
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM page").fetchone()[0])
+
+    def pages(self, *, source: str | None = None) -> Iterator[RawPage]:
+        """Every stored page, oldest first, body decompressed (streamed: one row at a time)."""
+        sql = (
+            "SELECT id, url, final_url, source, status, headers, fetched_at, body, body_sha256,"
+            " on_topic, topic_hits FROM page"
+        )
+        args: tuple[object, ...] = ()
+        if source:
+            sql += " WHERE source = ?"
+            args = (source,)
+        for r in self.db.execute(sql + " ORDER BY id", args):
+            yield RawPage(
+                id=r[0],
+                url=r[1],
+                final_url=r[2],
+                source=r[3],
+                status=r[4],
+                headers=json.loads(r[5] or "{}"),
+                fetched_at=r[6],
+                body=zlib.decompress(r[7]),
+                body_sha256=r[8],
+                on_topic=bool(r[9]),
+                topic_hits=json.loads(r[10]),
+            )

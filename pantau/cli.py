@@ -1,0 +1,429 @@
+"""The ``pantau`` command: a thin CLI over the crawler, the extractors and the knowledge base.
+
+Data goes to stdout (JSON where asked), messages to stderr. User errors are ClickExceptions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from importlib.metadata import version as pkg_version
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pantau.config import Paths, datasette_dir
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SQL_TIME_LIMIT_MS = 3000  # Datasette: enough for faceted browsing, stops a runaway query
+MAX_RETURNED_ROWS = 2000  # Datasette: a page of results, not a dump (CSV export streams all)
+
+
+def home_options(fn: F) -> F:
+    """--home and --db, shared by every command that touches stored data."""
+    fn = click.option(
+        "--db",
+        envvar="PANTAU_DB",
+        help="SQLAlchemy URL of the knowledge base [default: sqlite:///HOME/kb.db]",
+    )(fn)
+    fn = click.option(
+        "--home",
+        envvar="PANTAU_HOME",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("pantau-data"),
+        show_default=True,
+        help="Folder for the raw store, the KB and the published snapshot [env: PANTAU_HOME]",
+    )(fn)
+    return fn
+
+
+def crawl_options(fn: F) -> F:
+    """Options shared by `crawl` and `daily`."""
+    fn = click.option(
+        "--sources",
+        "sources_file",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="Sources file (YAML) [default: the shipped crawler/sources.yaml]",
+    )(fn)
+    fn = click.option(
+        "--source", "only", multiple=True, help="Crawl only this source (repeatable)"
+    )(fn)
+    fn = click.option(
+        "--since", type=click.DateTime(["%Y-%m-%d"]), help="Skip entries dated before YYYY-MM-DD"
+    )(fn)
+    fn = click.option(
+        "--until", type=click.DateTime(["%Y-%m-%d"]), help="Skip entries dated after YYYY-MM-DD"
+    )(fn)
+    fn = click.option(
+        "--fast", is_flag=True, help="No politeness delays: only for local test sites"
+    )(fn)
+    return fn
+
+
+def workers_options(fn: F) -> F:
+    fn = click.option(
+        "--workers",
+        type=int,
+        default=2,
+        show_default=True,
+        help="Worker processes for cleaning/extraction (0: in this process)",
+    )(fn)
+    fn = click.option(
+        "--timeout",
+        type=float,
+        default=60.0,
+        show_default=True,
+        help="Hard time limit per page, in seconds",
+    )(fn)
+    return fn
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@click.group()
+@click.version_option(pkg_version("pantau"), prog_name="pantau")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress (Scrapy included) to stderr")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """Pantau: monitor regional Indonesian news — crawl, clean, extract facts, publish."""
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+    _setup_logging(verbose)
+
+
+# -- stages ------------------------------------------------------------------------------------
+def _load_sources(path: Path | None) -> Any:
+    from crawler.sources import SourcesError, load_sources
+
+    try:
+        return load_sources(path)
+    except SourcesError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+def do_crawl(
+    paths: Paths,
+    config: Any,
+    *,
+    only: tuple[str, ...] = (),
+    since: date | None = None,
+    until: date | None = None,
+    fast: bool = False,
+    verbose: bool = False,
+) -> dict[str, Any]:
+    from crawler.run import FAST_SETTINGS, run_crawl
+
+    unknown = sorted(set(only) - {s.name for s in config.sources})
+    if unknown:
+        raise click.ClickException(f"unknown source: {unknown[0]}")
+    overrides: dict[str, Any] = dict(FAST_SETTINGS) if fast else {}
+    overrides["LOG_LEVEL"] = "INFO" if verbose else "WARNING"
+    stats = run_crawl(
+        config, paths.raw, only=only, since=since, until=until, overrides=overrides
+    )
+    summary = {k: v for k, v in stats.items() if k.startswith(("pantau/", "finish_reason"))}
+    summary["downloader/response_count"] = stats.get("downloader/response_count", 0)
+    return summary
+
+
+def do_process(
+    paths: Paths, *, workers: int, timeout: float, reprocess: bool = False
+) -> dict[str, Any]:
+    from kb.raw import RawStore
+    from kb.store import KB
+    from pantau.pipeline import Processor
+
+    if not paths.raw.exists():
+        raise click.ClickException(f"{paths.raw}: no raw store yet (run `pantau crawl` first)")
+    kb = KB(paths.db_url)
+    with RawStore(paths.raw) as raw:
+        report = Processor(raw, kb, workers=workers, timeout=timeout, reprocess=reprocess).run()
+    kb.close()
+    return report.as_dict()
+
+
+def do_publish(paths: Paths, output: Path | None = None) -> dict[str, Any]:
+    from kb.publish import PublishError, publish, sqlite_path
+
+    try:
+        snap = publish(sqlite_path(paths.db_url), output or paths.published)
+    except PublishError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return {"path": str(snap.path), "size": snap.size, "tables": snap.tables}
+
+
+def datasette_command(snapshot: Path, host: str, port: int) -> list[str]:
+    config = datasette_dir()
+    cmd = [sys.executable, "-m", "datasette", "serve", "-i", str(snapshot)]
+    if (config / "metadata.yml").exists():
+        cmd += ["--metadata", str(config / "metadata.yml")]
+    if (config / "templates").is_dir():
+        cmd += ["--template-dir", str(config / "templates")]
+    if (config / "plugins").is_dir() and any((config / "plugins").glob("*.py")):
+        cmd += ["--plugins-dir", str(config / "plugins")]
+    cmd += [
+        "--setting", "sql_time_limit_ms", str(SQL_TIME_LIMIT_MS),
+        "--setting", "max_returned_rows", str(MAX_RETURNED_ROWS),
+        "--host", host, "--port", str(port),
+    ]  # fmt: skip
+    return cmd
+
+
+def do_serve(snapshot: Path, host: str, port: int) -> None:
+    if not snapshot.exists():
+        raise click.ClickException(f"{snapshot}: nothing published yet (run `pantau publish`)")
+    click.echo(f"http://{host}:{port}/")
+    _say("Serving the published snapshot read-only with Datasette; Ctrl+C stops.")
+    with contextlib.suppress(KeyboardInterrupt):
+        subprocess.run(datasette_command(snapshot, host, port), check=False)
+
+
+def _emit(data: dict[str, Any]) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+# -- commands ----------------------------------------------------------------------------------
+@cli.command()
+@home_options
+@crawl_options
+@click.pass_context
+def crawl(
+    ctx: click.Context,
+    home: Path,
+    db: str | None,
+    sources_file: Path | None,
+    only: tuple[str, ...],
+    since: datetime | None,
+    until: datetime | None,
+    fast: bool,
+) -> None:
+    """Crawl the configured outlets into the raw store; print the run's stats as JSON."""
+    paths = Paths.from_options(home, db)
+    summary = do_crawl(
+        paths,
+        _load_sources(sources_file),
+        only=only,
+        since=_day(since),
+        until=_day(until),
+        fast=fast,
+        verbose=ctx.obj["verbose"],
+    )
+    _emit(summary)
+
+
+@cli.command()
+@home_options
+@workers_options
+@click.option("--reprocess", is_flag=True, help="Re-extract every stored page, even if current")
+def process(home: Path, db: str | None, workers: int, timeout: float, reprocess: bool) -> None:
+    """Clean and extract facts from raw pages into the knowledge base."""
+    report = do_process(
+        Paths.from_options(home, db), workers=workers, timeout=timeout, reprocess=reprocess
+    )
+    _emit(report)
+
+
+@cli.command()
+@click.argument("file", type=click.File("rb"))
+@click.option("--html", "is_html", is_flag=True, help="FILE is an HTML page: clean it first")
+@click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON")
+@click.option("--url", default="http://localhost/article", help="URL of the page (with --html)")
+@click.option("--published", help="Publication date, ISO 8601, to resolve dates without a year")
+def extract(file: Any, is_html: bool, as_json: bool, url: str, published: str | None) -> None:
+    """Extract facts from one article: plain text, or an HTML page with --html. FILE may be -."""
+    from extract.facts import extract_facts
+
+    data = file.read()
+    pub = None
+    if published:
+        try:
+            pub = datetime.fromisoformat(published)
+        except ValueError as exc:
+            raise click.ClickException(f"--published: not an ISO date: {published}") from exc
+    article: dict[str, Any] | None = None
+    if is_html:
+        from extract.clean import CleanError, clean_html
+
+        try:
+            cleaned = clean_html(data, url)
+        except CleanError as exc:
+            raise click.ClickException(f"page rejected: {exc.reason}") from exc
+        article = cleaned.to_dict()
+        text, pub, title = cleaned.text, pub or cleaned.published, cleaned.title
+    else:
+        text, title = data.decode("utf-8", errors="replace"), None
+    facts = extract_facts(text, published=pub, title=title)
+    if article is not None:
+        facts = {"article": article, **facts}
+    if as_json:
+        _emit(facts)
+        return
+    for key, items in facts.items():
+        if key == "article" or not isinstance(items, list):
+            continue
+        click.echo(f"{key}: {len(items)}")
+        for item in items:
+            shown = {k: v for k, v in item.items() if k not in ("sentence", "extractor", "version")}
+            click.echo(f"  {json.dumps(shown, ensure_ascii=False, default=str)}")
+
+
+@cli.command()
+@home_options
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Snapshot file [default: HOME/published/pantau.db]",
+)
+def publish(home: Path, db: str | None, output: Path | None) -> None:
+    """Build the read-only Datasette snapshot (atomic replace)."""
+    _emit(do_publish(Paths.from_options(home, db), output))
+
+
+@cli.command()
+@home_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on")
+@click.option("--port", default=8001, show_default=True, help="Port to listen on")
+def serve(home: Path, db: str | None, host: str, port: int) -> None:
+    """Serve the published snapshot with Datasette (read-only, immutable)."""
+    do_serve(Paths.from_options(home, db).published, host, port)
+
+
+@cli.command()
+@home_options
+@crawl_options
+@workers_options
+@click.pass_context
+def daily(
+    ctx: click.Context,
+    home: Path,
+    db: str | None,
+    sources_file: Path | None,
+    only: tuple[str, ...],
+    since: datetime | None,
+    until: datetime | None,
+    fast: bool,
+    workers: int,
+    timeout: float,
+) -> None:
+    """The cron job: incremental crawl, then process, then publish."""
+    paths = Paths.from_options(home, db)
+    crawl_summary = do_crawl(
+        paths,
+        _load_sources(sources_file),
+        only=only,
+        since=_day(since),
+        until=_day(until),
+        fast=fast,
+        verbose=ctx.obj["verbose"],
+    )
+    report = do_process(paths, workers=workers, timeout=timeout)
+    published = do_publish(paths)
+    _emit({"crawl": crawl_summary, "process": report, "publish": published})
+
+
+@cli.command(name="eval")
+@click.option(
+    "--gold",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Folder of NAME.txt + NAME.facts.json [default: the bundled demo articles]",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print scores as JSON")
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="JSON file of floors; exit 1 if any field falls below its floor",
+)
+@click.option("--misses", is_flag=True, help="Also list, per article, what was missed or spurious")
+def evaluate_cmd(gold: Path | None, as_json: bool, baseline: Path | None, misses: bool) -> None:
+    """Score the extractors (precision/recall/F1 per field) on a gold corpus."""
+    from pantau.evaluate import evaluate, read_demo_site, read_seeds_format
+
+    report = evaluate(read_seeds_format(gold) if gold else read_demo_site())
+    if report.articles == 0:
+        raise click.ClickException(f"{gold}: no NAME.txt + NAME.facts.json pairs found")
+    if as_json:
+        _emit({**report.as_dict(), **({"misses": report.misses} if misses else {})})
+    else:
+        click.echo(report.table())
+        if misses:
+            for m in report.misses:
+                click.echo(json.dumps(m, ensure_ascii=False))
+    if baseline:
+        failed = report.regressions(json.loads(baseline.read_text(encoding="utf-8")))
+        if failed:
+            for line in failed:
+                _say(f"regression: {line}")
+            sys.exit(1)
+
+
+@cli.command()
+@home_options
+@workers_options
+@click.option("--no-serve", is_flag=True, help="Stop after building the published snapshot")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Datasette address")
+@click.option("--port", default=8001, show_default=True, help="Datasette port")
+@click.pass_context
+def demo(
+    ctx: click.Context,
+    home: Path,
+    db: str | None,
+    workers: int,
+    timeout: float,
+    no_serve: bool,
+    host: str,
+    port: int,
+) -> None:
+    """Run the whole pipeline on the bundled demo site (offline), then serve it."""
+    from crawler.sources import load_sources
+    from pantau.demosite import DemoServer, site_dir
+
+    paths = Paths.from_options(home, db)
+    config = load_sources(site_dir() / "sources.yaml")
+    with DemoServer() as server:
+        _say(f"Demo site: 3 fictional outlets behind {server.proxy}")
+        os.environ["http_proxy"] = server.proxy  # Scrapy's HttpProxyMiddleware routes through it
+        os.environ.pop("no_proxy", None)
+        os.environ.pop("NO_PROXY", None)
+        crawl_summary = do_crawl(paths, config, fast=True, verbose=ctx.obj["verbose"])
+    _say(
+        f"Crawled: {crawl_summary.get('pantau/pages/new', 0)} new pages,"
+        f" {crawl_summary.get('pantau/articles/already_stored', 0)} already stored"
+    )
+    report = do_process(paths, workers=workers, timeout=timeout)
+    _say(
+        f"Processed: {report['new']} new articles, {report['updated']} updated,"
+        f" {report['unchanged']} unchanged, {report['off_topic']} off-topic,"
+        f" {report['rejected']} rejected, {report['errors']} errors"
+    )
+    published = do_publish(paths)
+    _say(f"Published: {published['path']} ({published['tables'].get('article', 0)} articles)")
+    if no_serve:
+        _emit({"crawl": crawl_summary, "process": report, "publish": published})
+        return
+    do_serve(paths.published, host, port)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    cli()

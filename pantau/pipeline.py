@@ -1,0 +1,198 @@
+"""The processing stage: raw pages → clean article → facts → knowledge base.
+
+Cleaning and extraction are CPU-bound, so they run in a process pool (pebble) outside any
+reactor, with a hard timeout per page: a page that hangs a worker is killed and recorded as an
+``error`` with reason ``timeout``; it never stops the batch. Every raw page ends in exactly one
+``processed_page`` outcome: article | rejected | off_topic | error.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from crawler.urls import canonical_url
+from kb.raw import RawPage, RawStore
+from kb.store import KB
+
+PAGE_TIMEOUT_S = 60.0  # a page cleans + extracts in well under a second; 60 s means it hangs
+IN_FLIGHT_PER_WORKER = 4  # bounded queue: raw bodies are streamed, never all in memory
+
+
+def pipeline_version() -> str:
+    """Version of clean + extract; a change re-extracts stored articles on `--reprocess`."""
+    from extract import clean, facts
+
+    return f"{facts.EXTRACTOR_VERSION}+clean{getattr(clean, 'CLEANER_VERSION', '0')}"
+
+
+def _warm_up() -> None:
+    from extract.nlp import build_pipeline
+
+    build_pipeline()
+
+
+def process_one(url: str, body: bytes, content_type: str | None) -> dict[str, Any]:
+    """Clean and extract one page (runs in a worker). Never raises for a bad page."""
+    from extract.facts import extract_facts
+
+    from extract.clean import CleanError, clean_html
+
+    try:
+        article = clean_html(body, url, content_type=content_type)
+    except CleanError as exc:
+        return {"outcome": "rejected", "reason": exc.reason}
+    facts = extract_facts(article.text, published=article.published, title=article.title)
+    return {"outcome": "article", "article": article.to_dict(), "facts": facts}
+
+
+@dataclass
+class ProcessReport:
+    version: str
+    pages: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    off_topic: int = 0
+    errors: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def article_url(page_url: str, declared: str | None) -> str:
+    """The article's identity: its declared canonical URL when on the same host, else the page's.
+
+    A canonical on another host (a syndicated repost pointing at the original) would merge two
+    outlets' coverage into one row, so it is not followed.
+    """
+    if declared and urlsplit(declared).hostname == urlsplit(page_url).hostname:
+        return canonical_url(declared)
+    return page_url
+
+
+def _content_type(page: RawPage) -> str | None:
+    return next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
+
+
+class Processor:
+    def __init__(
+        self,
+        raw: RawStore,
+        kb: KB,
+        *,
+        workers: int = 2,
+        timeout: float = PAGE_TIMEOUT_S,
+        reprocess: bool = False,
+        progress: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.raw, self.kb = raw, kb
+        self.workers, self.timeout, self.reprocess = workers, timeout, reprocess
+        self.progress = progress or (lambda url, outcome: None)
+        self.report = ProcessReport(pipeline_version())
+
+    def _todo(self, source: str | None) -> Iterator[RawPage]:
+        version = self.report.version
+        for page in self.raw.pages(source=source):
+            self.report.pages += 1
+            if not self.reprocess and self.kb.is_current(page.url, page.body_sha256, version):
+                self.report.unchanged += 1
+                continue
+            if not page.on_topic:
+                self._record(page, "off_topic", "no topic keyword")
+                continue
+            yield page
+
+    def run(self, source: str | None = None) -> ProcessReport:
+        run = self.kb.start_extraction_run(self.report.version)
+        self.kb.sync_crawl_runs(self.raw.runs())
+        if self.workers <= 0:
+            for page in self._todo(source):
+                try:
+                    result = process_one(page.url, page.body, _content_type(page))
+                except Exception as exc:  # a bug on one page must not stop the batch
+                    result = {"outcome": "error", "reason": f"{type(exc).__name__}: {exc}"}
+                self._store(page, result)
+        else:
+            self._run_pool(source)
+        r = self.report
+        run.pages, run.articles_new, run.articles_updated = r.pages, r.new, r.updated
+        run.unchanged, run.rejected, run.errors = r.unchanged, r.rejected + r.off_topic, r.errors
+        self.kb.finish_extraction_run(run)
+        return r
+
+    def _run_pool(self, source: str | None) -> None:
+        from pebble import ProcessPool
+
+        context = multiprocessing.get_context("spawn")  # no fork after a reactor or threads
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+        with ProcessPool(max_workers=self.workers, initializer=_warm_up, context=context) as pool:
+            pending: list[tuple[RawPage, Any]] = []
+            for page in self._todo(source):
+                future = pool.schedule(
+                    process_one,
+                    args=(page.url, page.body, _content_type(page)),
+                    timeout=self.timeout,
+                )
+                pending.append((page, future))
+                if len(pending) >= limit:
+                    self._collect(*pending.pop(0))
+            for item in pending:
+                self._collect(*item)
+
+    def _collect(self, page: RawPage, future: Any) -> None:
+        try:
+            result = future.result()
+        except FutureTimeout:
+            result = {"outcome": "error", "reason": "timeout"}
+        except Exception as exc:  # worker crash or a bug on one page
+            result = {"outcome": "error", "reason": f"{type(exc).__name__}: {exc}"[:300]}
+        self._store(page, result)
+
+    def _record(self, page: RawPage, outcome: str, reason: str) -> None:
+        self.kb.record_outcome(
+            url=page.url,
+            source=page.source,
+            page_sha256=page.body_sha256,
+            extractor_version=self.report.version,
+            outcome=outcome,
+            reason=reason,
+        )
+        r = self.report
+        if outcome == "error":
+            r.errors += 1
+        elif outcome == "off_topic":
+            r.off_topic += 1
+        else:
+            r.rejected += 1
+        r.reasons[reason] = r.reasons.get(reason, 0) + 1
+        self.progress(page.url, outcome)
+
+    def _store(self, page: RawPage, result: dict[str, Any]) -> None:
+        if result["outcome"] != "article":
+            self._record(page, result["outcome"], result.get("reason") or "")
+            return
+        article = result["article"]
+        article["url"] = article_url(page.url, article.get("url"))
+        status = self.kb.ingest(
+            page_url=page.url,
+            source=page.source,
+            page_sha256=page.body_sha256,
+            fetched_at=page.fetched_at,
+            article=article,
+            facts=result["facts"],
+            extractor_version=self.report.version,
+        )
+        if status == "new":
+            self.report.new += 1
+        elif status == "updated":
+            self.report.updated += 1
+        else:
+            self.report.unchanged += 1
+        self.progress(page.url, status)
