@@ -1,0 +1,327 @@
+"""Indonesian date and time parsing for news pages.
+
+Regional Indonesian news writes dates in a handful of shapes that generic parsers get wrong
+(day-first numerics, weekday-in-parentheses, WIB/WITA/WIT zones, ``Agt``/``Nop`` abbreviations,
+years left out because "the reader knows"). This module is a small regex parser for exactly those
+shapes; ``dateparser`` is only a last-resort fallback for short strings (it ignores weekdays and
+guesses month order, so it never overrides a regex hit).
+
+Public API:
+
+* :func:`parse_id_datetime` -- the first date in a string, as a :class:`ParsedDate`.
+* :func:`iter_id_datetimes` -- every date in a string, in order (used by fact extraction and by the
+  weekday-consistency check in :mod:`extract.clean`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+
+__all__ = [
+    "DEFAULT_TZ",
+    "WIB",
+    "WIT",
+    "WITA",
+    "ParsedDate",
+    "iter_id_datetimes",
+    "parse_id_datetime",
+]
+
+WIB = timezone(timedelta(hours=7), "WIB")  # Waktu Indonesia Barat (Java, Sumatra)
+WITA = timezone(timedelta(hours=8), "WITA")  # Waktu Indonesia Tengah (NTT, NTB, Bali, Sulawesi)
+WIT = timezone(timedelta(hours=9), "WIT")  # Waktu Indonesia Timur (Maluku, Papua)
+
+# Pantau monitors Nusa Tenggara Timur, which keeps WITA; a time with no zone is read as local.
+DEFAULT_TZ: tzinfo = WITA
+
+# Two-digit years at or above this pivot are 19xx, below are 20xx ("15/5/25" -> 2025).
+TWO_DIGIT_YEAR_PIVOT = 70
+# Plausible range for a news date; anything outside is a mis-parse (phone numbers, IDs).
+MIN_YEAR, MAX_YEAR = 1990, 2100
+# dateparser is slow and guesses freely; only hand it short strings that the regexes missed.
+FALLBACK_MAX_CHARS = 64
+# With no year, walk back at most this many years looking for a valid date (29 Feb).
+NO_YEAR_LOOKBACK = 8
+
+_MONTHS: dict[str, int] = {}
+for _num, _names in enumerate(
+    [
+        "januari jan january",
+        "februari pebruari feb peb february",
+        "maret mar march",
+        "april apr",
+        "mei may",
+        "juni jun june",
+        "juli jul july",
+        "agustus agu agt ags aug august",
+        "september sep sept",
+        "oktober okt oct october",
+        "november nopember nov nop",
+        "desember des dec december",
+    ],
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS[_name] = _num
+
+_WEEKDAYS: dict[str, int] = {}
+for _num, _names in enumerate(
+    [
+        "senin monday mon",
+        "selasa tuesday tue tues",
+        "rabu wednesday wed",
+        "kamis thursday thu thur thurs",
+        "jumat jum'at jum’at jumaat friday fri",
+        "sabtu saturday sat",
+        "minggu ahad sunday sun",
+    ]
+):
+    for _name in _names.split():
+        _WEEKDAYS[_name] = _num
+
+_ZONES: dict[str, tzinfo] = {
+    "wib": WIB,
+    "wita": WITA,
+    "wit": WIT,
+    "gmt": UTC,
+    "utc": UTC,
+    "z": UTC,
+}
+
+
+def _alt(words: list[str]) -> str:
+    # Longest first so "jumat" wins over "jum", "agustus" over "agu".
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_MONTH_RE = rf"(?P<month>{_alt(list(_MONTHS))})\.?"
+_WD_RE = rf"(?P<wd>{_alt(list(_WEEKDAYS))})"
+_TZ_RE = r"(?P<tz>WITA|WIB|WIT|GMT|UTC|Z|[+-]\d{2}:?\d{2})"
+# Optional time after a date: separators seen in the wild are ",", "|", "-", "pukul", "jam".
+_TIME_TAIL = (
+    r"(?:\s*[,|\-–—/]?\s*(?:(?:pukul|pkl\.?|jam)\s*)?"
+    r"(?P<hh>[01]?\d|2[0-3])[:.](?P<mi>[0-5]\d)(?:[:.](?P<ss>[0-5]\d))?(?!\d)"
+    rf"(?:\s*{_TZ_RE}(?![A-Za-z]))?)?"
+)
+
+_PATTERNS: list[re.Pattern[str]] = [
+    # ISO 8601, tolerant of "2015-11-05 T10:08:58Z" and a space instead of the T.
+    re.compile(
+        r"(?<!\d)(?P<year>\d{4})-(?P<mon>\d{1,2})-(?P<day>\d{1,2})(?!\d)"
+        r"(?:(?:\s*T\s*|\s+)(?P<hh>\d{1,2}):(?P<mi>\d{2})(?::(?P<ss>\d{2})(?:[.,]\d+)?)?"
+        r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2}|WITA|WIB|WIT|GMT|UTC)?)?",
+        re.IGNORECASE,
+    ),
+    # "Senin (15/9/2025)", "Senin (21/7/2025) 15.30 WITA", "Selasa (23/2)" (no year).
+    re.compile(
+        rf"\b{_WD_RE}\s*,?\s*\(\s*(?P<day>\d{{1,2}})\s*/\s*(?P<mon>\d{{1,2}})"
+        rf"(?:\s*/\s*(?P<year>\d{{4}}|\d{{2}}))?\s*\){_TIME_TAIL}",
+        re.IGNORECASE,
+    ),
+    # "Kamis, 5 November 2015 14:56 WIB", "Rabu, 02 Nov 2022", "7 Juli 2025", "Senin, 7 Juli".
+    re.compile(
+        rf"(?:\b{_WD_RE}\s*,?\s*)?(?<![\d/])(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s*[-\s]\s*"
+        rf"{_MONTH_RE}(?![a-z])(?:\s*[-\s,]\s*(?P<year>\d{{4}})(?!\d))?{_TIME_TAIL}",
+        re.IGNORECASE,
+    ),
+    # "February 17, 2017" (English month-first, seen on sub-brands).
+    re.compile(
+        rf"(?:\b{_WD_RE}\s*,?\s*)?\b{_MONTH_RE}\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}})(?!\d)"
+        rf"{_TIME_TAIL}",
+        re.IGNORECASE,
+    ),
+    # Day-first numerics: "5/11/2015", "Kamis, 05/11/2015 09:25 WIB", "15/5/25", "05-11-2015".
+    re.compile(
+        rf"(?:\b{_WD_RE}\s*,?\s*)?(?<![\d/.\-])(?P<day>\d{{1,2}})(?P<sep>[/.\-])(?P<mon>\d{{1,2}})"
+        rf"(?P=sep)(?P<year>\d{{4}}|\d{{2}})(?![\d/]|\.\d){_TIME_TAIL}",
+        re.IGNORECASE,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    """One date found in text.
+
+    ``value`` is a timezone-aware :class:`datetime` when a time of day was stated
+    (``has_time``), else a plain :class:`date`. ``weekday_mismatch`` is True when the text names a
+    weekday that the date does not fall on. ``matched`` is the exact substring that was parsed.
+    ``year_inferred`` is True when the text gave no year and it was taken from ``relative_to``.
+    """
+
+    value: datetime | date
+    has_time: bool
+    weekday_mismatch: bool
+    matched: str
+    year_inferred: bool = False
+    span: tuple[int, int] = (0, 0)
+
+    def as_datetime(self, default_tz: tzinfo | None = None) -> datetime:
+        """The value as an aware datetime (a bare date becomes local midnight)."""
+        if isinstance(self.value, datetime):
+            return self.value
+        tz = default_tz or DEFAULT_TZ
+        return datetime(self.value.year, self.value.month, self.value.day, tzinfo=tz)
+
+
+def _parse_tz(raw: str | None) -> tzinfo | None:
+    if not raw:
+        return None
+    key = raw.lower()
+    if key in _ZONES:
+        return _ZONES[key]
+    m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", raw)
+    if not m:
+        return None
+    hours, minutes = int(m.group(2)), int(m.group(3))
+    if hours > 14 or minutes >= 60:
+        return None
+    delta = timedelta(hours=hours, minutes=minutes)
+    return timezone(-delta if m.group(1) == "-" else delta)
+
+
+def _year(raw: str) -> int:
+    y = int(raw)
+    if len(raw) == 2:
+        y += 1900 if y >= TWO_DIGIT_YEAR_PIVOT else 2000
+    return y
+
+
+def _infer_year(day: int, month: int, ref: date) -> date | None:
+    """The latest valid (year, month, day) on or before ``ref``."""
+    for year in range(ref.year, ref.year - NO_YEAR_LOOKBACK, -1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate <= ref:
+            return candidate
+    return None
+
+
+def _build(m: re.Match[str], default_tz: tzinfo, relative_to: datetime | None) -> ParsedDate | None:
+    g = m.groupdict()
+    try:
+        day = int(g["day"])
+        month = _MONTHS[g["month"].lower().rstrip(".")] if g.get("month") else int(g["mon"])
+    except (KeyError, ValueError, TypeError):
+        return None
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    year_inferred = False
+    if g.get("year"):
+        try:
+            d = date(_year(g["year"]), month, day)
+        except ValueError:
+            return None
+    else:
+        ref_dt = relative_to or datetime.now(default_tz)
+        ref = ref_dt.astimezone(default_tz).date() if ref_dt.tzinfo else ref_dt.date()
+        inferred = _infer_year(day, month, ref)
+        if inferred is None:
+            return None
+        d, year_inferred = inferred, True
+    if not MIN_YEAR <= d.year <= MAX_YEAR:
+        return None
+    mismatch = False
+    if g.get("wd"):
+        wd = _WEEKDAYS.get(g["wd"].lower())
+        mismatch = wd is not None and wd != d.weekday()
+    value: datetime | date = d
+    has_time = g.get("hh") is not None
+    if has_time:
+        tz = _parse_tz(g.get("tz")) or default_tz
+        try:
+            value = datetime(
+                d.year,
+                d.month,
+                d.day,
+                int(g["hh"]),
+                int(g["mi"]),
+                int(g.get("ss") or 0),
+                tzinfo=tz,
+            )
+        except ValueError:
+            has_time, value = False, d
+    return ParsedDate(
+        value=value,
+        has_time=has_time,
+        weekday_mismatch=mismatch,
+        matched=m.group(0).strip(),
+        year_inferred=year_inferred,
+        span=(m.start(), m.end()),
+    )
+
+
+def iter_id_datetimes(
+    text: str, *, default_tz: tzinfo | None = None, relative_to: datetime | None = None
+) -> Iterator[ParsedDate]:
+    """Yield every date in ``text`` in reading order; overlapping matches keep the longest."""
+    if not text:
+        return
+    tz = default_tz or DEFAULT_TZ
+    found: list[ParsedDate] = []
+    for pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            parsed = _build(m, tz, relative_to)
+            if parsed is not None:
+                found.append(parsed)
+    found.sort(key=lambda p: (p.span[0], -(p.span[1] - p.span[0])))
+    last_end = -1
+    for parsed in found:
+        if parsed.span[0] < last_end:
+            continue
+        last_end = parsed.span[1]
+        yield parsed
+
+
+def _fallback(text: str, tz: tzinfo, relative_to: datetime | None) -> ParsedDate | None:
+    """dateparser, Indonesian, day-first: for relative phrases such as "2 jam lalu"."""
+    stripped = text.strip()
+    if len(stripped) > FALLBACK_MAX_CHARS or not re.search(r"\d", stripped):
+        return None
+    try:
+        import dateparser  # imported lazily: ~0.5 s and rarely needed
+
+        settings: dict[str, object] = {"DATE_ORDER": "DMY", "PREFER_DATES_FROM": "past"}
+        if relative_to is not None:
+            settings["RELATIVE_BASE"] = relative_to.replace(tzinfo=None)
+        value = dateparser.parse(stripped, languages=["id"], settings=settings)
+    except Exception:  # dateparser raises a zoo of errors on junk; a fallback must not crash
+        return None
+    if value is None or not MIN_YEAR <= value.year <= MAX_YEAR:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    has_time = (value.hour, value.minute, value.second) != (0, 0, 0)
+    return ParsedDate(
+        value=value if has_time else value.date(),
+        has_time=has_time,
+        weekday_mismatch=False,
+        matched=stripped,
+        span=(0, len(text)),
+    )
+
+
+def parse_id_datetime(
+    text: str,
+    *,
+    default_tz: tzinfo | None = None,
+    relative_to: datetime | None = None,
+    fallback: bool = True,
+) -> ParsedDate | None:
+    """Parse the first Indonesian date (and time, if any) in ``text``.
+
+    ``default_tz`` applies to times with no stated zone (default :data:`DEFAULT_TZ`, WITA).
+    ``relative_to`` supplies the year when the text has none ("Senin (15/9)"): the year that puts
+    the date nearest before or at ``relative_to``. Returns None when no date is found.
+    """
+    if not text:
+        return None
+    tz = default_tz or DEFAULT_TZ
+    for parsed in iter_id_datetimes(text, default_tz=tz, relative_to=relative_to):
+        return parsed
+    return _fallback(text, tz, relative_to) if fallback else None
