@@ -46,7 +46,7 @@ dateline: "{dateline}"
 section: "Budaya"
 tags: ["Budaya"]
 related: []
-topic: off
+topic: "off"
 facts: {{}}
 ---
 Ratusan penenun memamerkan kain tenun ikat dalam festival budaya di {place} pada akhir pekan.

@@ -37,6 +37,19 @@ from crawler.urls import canonical_url
 from kb.raw import RawStore
 
 RETRYABLE_STATUSES = {408, 429, 500, 502, 503, 504, 522, 524}
+# The topic filter reads the page's own prose: link text (sidebars, "Baca juga", related lists)
+# names other articles, and would mark an off-topic page relevant.
+OWN_TEXT_XPATH = (
+    "//title//text() | //body//text()[not(ancestor::a or ancestor::script or ancestor::style"
+    " or ancestor::nav or ancestor::aside or ancestor::header or ancestor::footer)]"
+)
+
+
+def own_text(response: Response) -> str:
+    """Title and body text of a page without links, navigation, scripts and side panels."""
+    if not isinstance(response, TextResponse):
+        return ""
+    return " ".join(response.xpath(OWN_TEXT_XPATH).getall())
 
 
 @dataclass
@@ -225,8 +238,7 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterable[PageItem]:
         source = response.meta["pantau_source"]
         url = response.meta["pantau_url"]
-        text = response.text if isinstance(response, TextResponse) else ""
-        hits = self.config.topic_hits(text) if self.config.keywords else []
+        hits = self.config.topic_hits(own_text(response)) if self.config.keywords else []
         yield PageItem(
             url=url,
             final_url=response.url,

@@ -1,0 +1,242 @@
+"""``pantau_events``: what happened (launch, handover, visit, MoU …), when and where.
+
+Trigger phrases from ``events.yaml`` are matched with a PhraseMatcher on lower-case tokens
+(longest wins: "penyerahan santunan" is a benefit payment, "penyerahan" a handover). The event
+date is the first day-precise date in the trigger's sentence, parsed by
+:func:`extract.dates.iter_id_datetimes` when that module is present (else a small local parser),
+with year-less dates ("Senin (15/9)") resolved against ``published``. The place is the venue
+after "di"/"bertempat di"/"berlangsung di" that starts with a venue word or a known region.
+A sentence with a weekday-anchored date but no trigger ("..., Senin (15/9/2025)") still yields
+an event of type "other" at low confidence: Indonesian news dates its main event that way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from .common import (
+    add_fact,
+    is_headline,
+    is_skipped,
+    load_data,
+    make_item,
+    sentence_bounds,
+    sentence_starts,
+    state,
+    text_of,
+)
+
+WITA = timezone(timedelta(hours=8), "WITA")  # NTT local time, used when `published` is naive
+
+# Confidence by evidence.
+CONF_EVENT_DATED = 0.85
+CONF_EVENT_PLACE = 0.7
+CONF_EVENT_BARE = 0.45
+CONF_EVENT_WEAK_PENALTY = 0.15  # weak triggers ("santunan", "kunjungan")
+CONF_EVENT_OTHER = 0.4  # dated sentence without a trigger
+# Longest venue name in tokens ("Ruang Garuda Lantai II Kantor Wali Kota Kupang" is 8).
+MAX_PLACE_WORDS = 10
+
+_MONTHS = {
+    "januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "maret": 3, "mar": 3,
+    "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8,
+    "agu": 8, "agt": 8, "ags": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10,
+    "november": 11, "nopember": 11, "nov": 11, "desember": 12, "des": 12,
+}  # fmt: skip
+_WD = r"(?:Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu)"
+_LOCAL_DATE_RES = [
+    re.compile(rf"(?:(?P<wd>{_WD})\s*,?\s*)?\(\s*(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})"
+               rf"(?:/(?P<y>\d{{4}}|\d{{2}}))?\s*\)"),
+    re.compile(rf"(?:(?P<wd>{_WD})\s*,?\s*)?(?<!\d)(?P<d>\d{{1,2}})\s+(?P<mon>[A-Za-z]+)\.?"
+               rf"(?:\s+(?P<y>\d{{4}}))?(?!\d)"),
+    re.compile(r"(?<![\d/])(?P<d>\d{1,2})[/-](?P<m>\d{1,2})[/-](?P<y>\d{4})(?![\d/])"),
+]  # fmt: skip
+
+
+def _local_dates(text: str, published: datetime | None) -> Iterator[tuple[int, int, date, bool]]:
+    """(start, end, date, has_weekday) for dates in ``text``; year-less ones need ``published``."""
+    for rx in _LOCAL_DATE_RES:
+        for m in rx.finditer(text):
+            g = m.groupdict()
+            month = int(g["m"]) if g.get("m") else _MONTHS.get((g.get("mon") or "").lower())
+            if not month:
+                continue
+            day = int(g["d"])
+            try:
+                if g.get("y"):
+                    y = int(g["y"])
+                    d = date(y + 2000 if y < 100 else y, month, day)
+                elif published is not None:
+                    ref = published.date()
+                    cands = []
+                    for yy in (ref.year - 1, ref.year, ref.year + 1):
+                        try:
+                            cands.append(date(yy, month, day))
+                        except ValueError:
+                            continue
+                    if not cands:
+                        continue
+                    d = min(cands, key=lambda c: abs((c - ref).days))
+                else:
+                    continue
+            except ValueError:
+                continue
+            yield m.start(), m.end(), d, bool(g.get("wd"))
+
+
+def _dates_backend() -> Callable[..., Any] | None:
+    try:
+        from extract.dates import iter_id_datetimes
+    except Exception:  # noqa: BLE001 - the module is optional; any import failure means "absent"
+        return None
+    return iter_id_datetimes
+
+
+def find_dates(text: str, published: datetime | None) -> list[tuple[int, int, date, bool]]:
+    """Day-precise dates in ``text`` with offsets: (start, end, date, has_weekday)."""
+    backend = _dates_backend()
+    if backend is not None:
+        try:
+            out = []
+            for p in backend(text, default_tz=WITA, relative_to=published):
+                if getattr(p, "year_inferred", False) and published is None:
+                    continue
+                value = p.value.date() if isinstance(p.value, datetime) else p.value
+                start, end = getattr(p, "span", (0, 0))
+                has_wd = bool(re.match(_WD, p.matched or ""))
+                out.append((start, end, value, has_wd))
+            return out
+        except Exception:  # noqa: BLE001 - a bug there must not lose the article's facts
+            pass
+    found = sorted(_local_dates(text, published), key=lambda t: t[0])
+    out, last = [], -1
+    for item in found:
+        if item[0] >= last:
+            out.append(item)
+            last = item[1]
+    return out
+
+
+class EventExtractor:
+    """Event triggers → ``events`` facts."""
+
+    def __init__(self, nlp: Language, data_file: str, version: str) -> None:
+        data = load_data(data_file)
+        self.version = version
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.types: dict[str, str] = {}
+        for etype, phrases in data["triggers"].items():
+            for ph in phrases:
+                key = f"{etype}:{ph}"
+                self.types[key] = etype
+                self.matcher.add(key, [nlp.make_doc(ph.lower())])
+        self.weak = set(data["weak_triggers"])
+        intro = "|".join(
+            re.escape(w) for w in sorted(data["place_introducers"], key=len, reverse=True)
+        )
+        word = r"(?:[A-Z][\w'’.-]*|[IVX]+|\d+|dan|&)"
+        self.place_res = []
+        for key in ("place_heads", "area_heads"):  # a venue beats an area ("di Kota Kupang")
+            heads = "|".join(re.escape(w) for w in sorted(data[key], key=len, reverse=True))
+            self.place_res.append(
+                re.compile(
+                    rf"\b(?:{intro})\s+(?P<place>(?:{heads})(?:\s+{word}){{0,{MAX_PLACE_WORDS}}})"
+                )
+            )
+        self.region_place_re = re.compile(
+            rf"\b(?:{intro})\s+(?P<place>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{0,3}})"
+        )
+
+    def _place(self, doc: Doc, s: int, e: int) -> str | None:
+        text = text_of(doc)[s:e]
+        for rx in self.place_res:
+            m = rx.search(text)
+            if m:
+                return re.sub(r"\s+(dan|&)$", "", m.group("place")).rstrip(".,")
+        regions = doc.spans.get("pantau_regions", [])
+        for m in self.region_place_re.finditer(text):
+            ps = s + m.start("place")
+            for sp in regions:
+                if sp.start_char == ps:
+                    return sp.text
+        return None
+
+    def __call__(self, doc: Doc) -> Doc:
+        published = state(doc).get("published")
+        spans = [
+            Span(doc, s, e, label=self.types[doc.vocab.strings[m]]) for m, s, e in self.matcher(doc)
+        ]
+        by_sentence: dict[tuple[int, int], list[Span]] = {}
+        for sp in filter_spans(spans):
+            if is_skipped(doc, sp.start_char, sp.end_char) or is_headline(doc, sp.start_char):
+                continue
+            by_sentence.setdefault(sentence_bounds(doc, sp.start_char), []).append(sp)
+        for (s, e), triggers in by_sentence.items():
+            dates = find_dates(text_of(doc)[s:e], published)
+            when = dates[0][2].isoformat() if dates else None
+            place = self._place(doc, s, e)
+            seen: set[str] = set()
+            for sp in triggers:
+                if sp.label_ in seen:
+                    continue
+                weak = sp.text.lower() in self.weak
+                if weak and when is None and place is None:
+                    continue
+                seen.add(sp.label_)
+                conf = CONF_EVENT_DATED if when else CONF_EVENT_PLACE if place else CONF_EVENT_BARE
+                if weak:
+                    conf -= CONF_EVENT_WEAK_PENALTY
+                add_fact(
+                    doc,
+                    "events",
+                    make_item(
+                        doc,
+                        extractor="pantau_events",
+                        version=self.version,
+                        start=sp.start_char,
+                        end=sp.end_char,
+                        confidence=conf,
+                        type=sp.label_,
+                        date=when,
+                        place=place,
+                    ),
+                )
+        # dated sentences without a trigger: "..., Senin (15/9/2025)."
+        starts = sentence_starts(doc)
+        ends = state(doc)["sent_ends"]
+        for s, e in zip(starts, ends, strict=True):
+            if (s, e) in by_sentence or is_skipped(doc, s, e) or is_headline(doc, s):
+                continue
+            for ds, de, d, has_wd in find_dates(text_of(doc)[s:e], published):
+                if not has_wd:
+                    continue
+                add_fact(
+                    doc,
+                    "events",
+                    make_item(
+                        doc,
+                        extractor="pantau_events",
+                        version=self.version,
+                        start=s + ds,
+                        end=s + de,
+                        confidence=CONF_EVENT_OTHER,
+                        type="other",
+                        date=d.isoformat(),
+                        place=self._place(doc, s, e),
+                    ),
+                )
+                break
+        return doc
+
+
+@Language.factory("pantau_events", default_config={"data_file": "events.yaml", "version": "0.1.0"})
+def make_events(nlp: Language, name: str, data_file: str, version: str) -> EventExtractor:
+    return EventExtractor(nlp, data_file, version)

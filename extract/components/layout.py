@@ -1,0 +1,122 @@
+"""``pantau_layout``: sentence boundaries, page furniture and headline lines.
+
+Runs first. Splits the text into sentences with a rule splitter that knows Indonesian
+abbreviations ("Pj. Sekda", "Drs.", "Rp.") and line breaks, sets ``token.is_sent_start`` so
+``doc.sents`` works, and records character ranges later components should ignore:
+``skip_ranges`` (cross-links "Baca juga:", bylines, related-article rows ending in "|") and
+``headline_ranges`` (Title Case lines, where capitalised words are not names).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy
+from spacy.attrs import SENT_START
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .common import load_data, state, text_of
+
+# A sentence may end at . ! ? or an ellipsis, optionally followed by closing quotes/brackets,
+# then whitespace and something that can start a sentence.
+_BOUNDARY_RE = re.compile(r"[.!?…]+[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_WORD_BEFORE_RE = re.compile(r"([A-Za-z.]+)[.!?…]*[\"”’)\]]*\s*$")
+
+
+class Layout:
+    """Sentence splitter + furniture/headline detector driven by ``layout.yaml``."""
+
+    def __init__(self, data_file: str) -> None:
+        data = load_data(data_file)
+        self.abbreviations = {a.replace(".", "") for a in data["abbreviations"]}
+        self.furniture = [re.compile(p, re.IGNORECASE) for p in data["furniture_lines"]]
+        self.headline_share = float(data["headline_min_capital_share"])
+        self.headline_words = int(data["headline_min_words"])
+
+    # -------------------------------------------------------------- lines
+    @staticmethod
+    def lines(text: str) -> list[tuple[int, int]]:
+        """(start, end) of each non-blank line, stripped."""
+        out = []
+        pos = 0
+        for raw in text.split("\n"):
+            s = pos + (len(raw) - len(raw.lstrip()))
+            e = pos + len(raw.rstrip())
+            if e > s:
+                out.append((s, e))
+            pos += len(raw) + 1
+        return out
+
+    def is_headline(self, line: str) -> bool:
+        if re.search(r"[.!?\"”:;,]\s*$", line):
+            return False
+        words = re.findall(r"[A-Za-z][\w'’-]*", line)
+        if len(words) < self.headline_words:
+            return False
+        caps = sum(1 for w in words if w[0].isupper())
+        return caps / len(words) >= self.headline_share
+
+    def is_abbreviation(self, text: str, boundary: int) -> bool:
+        m = _WORD_BEFORE_RE.search(text[max(0, boundary - 30) : boundary + 1])
+        if not m:
+            return False
+        word = m.group(1).rstrip(".")
+        last = word.split(".")[-1] if "." in word else word
+        if word.replace(".", "") in self.abbreviations or last in self.abbreviations:
+            return True
+        return len(last) == 1 and last.isupper()  # an initial: "A. Yani"
+
+    def split(self, text: str, start: int, end: int) -> list[int]:
+        """Sentence start offsets inside one line."""
+        starts = [start]
+        chunk = text[start:end]
+        for m in _BOUNDARY_RE.finditer(chunk):
+            if self.is_abbreviation(chunk, m.start()):
+                continue
+            starts.append(start + m.end())
+        return starts
+
+    # -------------------------------------------------------------- component
+    def __call__(self, doc: Doc) -> Doc:
+        text = text_of(doc)
+        st = state(doc)
+        starts: list[int] = []
+        skip: list[tuple[int, int]] = []
+        heads: list[tuple[int, int]] = []
+        for s, e in self.lines(text):
+            line = text[s:e]
+            if any(p.search(line) for p in self.furniture):
+                skip.append((s, e))
+            elif self.is_headline(line):
+                heads.append((s, e))
+            starts.extend(self.split(text, s, e))
+        if not starts:
+            starts = [0]
+        ends = [*starts[1:], len(text)]
+        st["sent_starts"], st["sent_ends"] = starts, ends
+        st["skip_ranges"], st["headline_ranges"] = skip, heads
+        if len(doc):
+            # SENT_START: 1 = starts a sentence, -1 = does not. from_array is O(n); setting
+            # token.is_sent_start one by one re-checks the whole doc each time.
+            not_start = numpy.array(-1, dtype="int64").astype("uint64")  # spaCy wants uint64
+            flags = numpy.full((len(doc), 1), not_start, dtype="uint64")
+            bounds = iter(starts)
+            nxt = next(bounds, None)
+            for i, tok in enumerate(doc):
+                first = i == 0
+                while nxt is not None and tok.idx >= nxt:
+                    first = True
+                    nxt = next(bounds, None)
+                if first:
+                    flags[i, 0] = 1
+            doc.from_array([SENT_START], flags)
+        return doc
+
+
+@Language.factory(
+    "pantau_layout",
+    default_config={"data_file": "layout.yaml"},
+)
+def make_layout(nlp: Language, name: str, data_file: str) -> Layout:
+    return Layout(data_file)

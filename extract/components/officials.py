@@ -1,0 +1,420 @@
+"""``pantau_officials``: people named with a position, one item per person.
+
+A spaCy Matcher finds position heads (patterns from ``positions.yaml``: Gubernur, Wakil Bupati,
+Kepala, Direktur Utama, Sekda, Asisten I …). From each head the title is extended over
+organisations and regions found by the gazetteer components ("Kepala BPJS Ketenagakerjaan
+Provinsi NTT"), unit words ("Direktur Kepesertaan BPJS …", "Kepala Dinas Nakertrans TTU") and
+office jurisdictions ("untuk wilayah Bali, Nusa Tenggara, dan Papua (Banuspa)"). The name is the
+capitalised run after it (optionally after ",", "adalah", honorifics), or, failing that, the run
+before "<Name>, <Title>". Honorifics (H., Drs., AKBP …) and degrees (S.Sos, M.Si …) are dropped.
+
+Short references ("Melki", "Falentinus", "VBL") are merged into the fullest name of the same
+person; name-only mentions ("kata Wawan") are recorded in ``mentions`` and, for the quotes
+component, in ``state["people"]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans
+
+from .common import add_fact, is_headline, is_skipped, load_data, make_item, state
+
+# Longest plausible personal name in tokens ("Yosep Falentinus Delasalle Kebo" is 4).
+MAX_NAME_TOKENS = 6
+# Shortest prefix that may stand for a full name token ("Melki" for "Melkiades").
+MIN_PREFIX_CHARS = 4
+# Confidence by pattern.
+CONF_TITLE_THEN_NAME = 0.9  # "Bupati TTU, Yosep …" / "Gubernur Melki"
+CONF_NAME_THEN_TITLE = 0.75  # "Yosep …, Bupati TTU,"
+CONF_MULTI_MENTION_BONUS = 0.05  # the same person named again later
+CONF_MAX = 0.98
+
+
+@dataclass
+class Mention:
+    """One titled mention of a person."""
+
+    name: str
+    start: int  # name character offsets
+    end: int
+    title: str
+    org: str | None
+    region: str | None
+    confidence: float
+
+
+@dataclass
+class Person:
+    best: Mention
+    mentions: list[tuple[int, int]] = field(default_factory=list)
+    count: int = 1
+
+    @property
+    def tokens(self) -> list[str]:
+        return self.best.name.lower().split()
+
+
+def same_person(short: str, full: str) -> bool:
+    """Whether name ``short`` can refer to ``full`` (subset, prefix "Melki"→"Melkiades",
+    or initials "VBL")."""
+    s, f = short.lower().split(), full.lower().split()
+    if not s or not f:
+        return False
+    if len(s) > len(f):
+        s, f = f, s
+        short, full = full, short
+    if len(s) == 1 and short.isupper() and 2 <= len(short) <= 5:
+        return short.lower() == "".join(w[0] for w in f)
+
+    def hit(tok: str) -> bool:
+        return any(tok == w or (len(tok) >= MIN_PREFIX_CHARS and w.startswith(tok)) for w in f)
+
+    return all(hit(t) for t in s)
+
+
+class OfficialsExtractor:
+    """Titled people → ``officials`` facts (+ ``state["people"]`` for quote attribution)."""
+
+    def __init__(self, nlp: Language, data_file: str, version: str) -> None:
+        data = load_data(data_file)
+        self.version = version
+        self.heads: dict[str, dict[str, Any]] = {}
+        self.matcher = Matcher(nlp.vocab)
+        for h in data["heads"]:
+            self.heads[h["title"]] = h
+            self.matcher.add(h["title"], [[{"LOWER": w} for w in pat] for pat in h["patterns"]])
+        self.acting = set(data["acting_prefixes"])
+        self.title_words = set(data["title_words"])
+        self.unit_expecting = set(data["unit_expecting"])
+        self.introducers = set(data["name_introducers"])
+        self.honorifics = {h.replace(".", "") for h in data["honorifics"]}
+        self.degrees = {d.replace(".", "") for d in data["degrees"]}
+        self.particles = set(data["name_particles"])
+        self.stopwords = set(data["name_stopwords"])
+
+    # ------------------------------------------------------------------ token tests
+    def _is_cap(self, t: Token) -> bool:
+        txt = t.text
+        return bool(txt) and txt[0].isupper() and txt.replace("'", "").replace("’", "").isalpha()
+
+    def _is_name_token(self, t: Token, blocked: set[int]) -> bool:
+        txt = t.text
+        if t.i in blocked or not self._is_cap(t) or len(txt) < 2:
+            return False
+        if txt in self.stopwords or txt.replace(".", "") in self.degrees:
+            return False
+        if txt.isupper() and len(txt) > 5:
+            return False
+        return txt.replace(".", "") not in self.honorifics
+
+    def _skip_honorifics(self, doc: Doc, j: int) -> int:
+        n = len(doc)
+        while j < n and doc[j].text.replace(".", "") in self.honorifics:
+            j += 1
+            if j < n and doc[j].text == "." and doc[j].idx == doc[j - 1].idx + len(doc[j - 1]):
+                j += 1
+        return j
+
+    def _read_name(self, doc: Doc, j: int, blocked: set[int]) -> tuple[int, int] | None:
+        """Token range [j, k) of the capitalised name starting at ``j``."""
+        n, k, count = len(doc), j, 0
+        while k < n and count < MAX_NAME_TOKENS:
+            t = doc[k]
+            if self._is_name_token(t, blocked):
+                count += 1
+                k += 1
+                continue
+            glued = k + 1 < n and not doc[k - 1].whitespace_ and not t.whitespace_
+            joiner = (t.text in {"-", "'", "’"} and glued) or (
+                t.text in self.particles and k + 1 < n
+            )
+            if count and joiner and self._is_name_token(doc[k + 1], blocked):
+                k += 1
+                continue
+            break
+        return (j, k) if count else None
+
+    def _read_name_backward(self, doc: Doc, k: int, blocked: set[int]) -> tuple[int, int] | None:
+        """Name ending at token ``k`` (inclusive), reading leftwards past degrees."""
+        while k >= 0 and (doc[k].text == "," or doc[k].text.replace(".", "") in self.degrees):
+            k -= 1
+        end = k + 1
+        count = 0
+        while k >= 0 and count < MAX_NAME_TOKENS and self._is_name_token(doc[k], blocked):
+            count += 1
+            k -= 1
+        if not count:
+            return None
+        start = k + 1
+        while start < end and doc[start].text.replace(".", "") in self.honorifics:
+            start += 1
+        return (start, end) if start < end else None
+
+    # ------------------------------------------------------------------ title
+    def _extend_title(
+        self, doc: Doc, head: Span, orgs: dict[int, Span], regs: dict[int, Span], heads: set[int]
+    ) -> tuple[int, Span | None, Span | None, bool]:
+        n = len(doc)
+        i = last = head.end
+        org: Span | None = None
+        region: Span | None = None
+        consumed = False
+        expecting = doc[head.end - 1].text in self.unit_expecting
+        while i < n:
+            t = doc[i]
+            if i in heads and i != head.start:
+                break
+            if i in orgs:
+                sp = orgs[i]
+                org = org or sp
+                i = last = sp.end
+                consumed, expecting = True, doc[i - 1].text in self.unit_expecting
+                continue
+            if i in regs:
+                sp = regs[i]
+                region = region or sp
+                i = last = sp.end
+                consumed, expecting = True, False
+                continue
+            if t.text in self.title_words:
+                i = last = i + 1
+                consumed, expecting = True, t.text in self.unit_expecting
+                continue
+            if t.lower_ in {"untuk", "wilayah"}:
+                j = i + 1 if t.lower_ == "untuk" else i
+                if j < n and doc[j].lower_ == "wilayah":
+                    k = j + 1
+                    while k < n and (self._is_cap(doc[k]) or doc[k].text in {",", "dan", "serta"}):
+                        k += 1
+                    while k > j + 1 and doc[k - 1].text in {",", "dan", "serta"}:
+                        k -= 1
+                    if k > j + 1:
+                        if k + 2 < n and doc[k].text == "(" and doc[k + 2].text == ")":
+                            k += 3
+                        i = last = k
+                        consumed, expecting = True, False
+                        continue
+                break
+            if t.text == "(" and i + 2 < n and doc[i + 2].text == ")" and doc[i + 1].is_upper:
+                i = last = i + 3  # an acronym: "(Banuspa)", "(BPJAMSOSTEK)"
+                continue
+            if self._is_cap(t):
+                run_end = i
+                while run_end < n and self._is_cap(doc[run_end]) and run_end not in heads:
+                    run_end += 1
+                gaz = [k for k in range(i + 1, run_end) if k in orgs or k in regs]
+                if gaz:
+                    i = gaz[0]
+                    consumed = True
+                    continue
+                if expecting and run_end < n and doc[run_end].text == ",":
+                    i = last = run_end
+                    consumed, expecting = True, False
+                    continue
+            break
+        return last, org, region, consumed
+
+    # ------------------------------------------------------------------ org/region names
+    @staticmethod
+    def _region_label(reg: dict[str, Any]) -> str:
+        name = reg["name"]
+        if reg["kind"] == "provinsi":
+            return f"Provinsi {name}"
+        if reg["kind"] == "kabupaten" and not name.startswith("Kabupaten "):
+            return f"Kabupaten {name}"
+        return name
+
+    def _org_name(self, doc: Doc, org: str | None, region: dict[str, Any] | None) -> str | None:
+        if org is None:
+            return None
+        entry = state(doc).get("orgs", {}).get(org, {})
+        if region is None and entry.get("level") and org.startswith("Pemerintah "):
+            return None  # "Gubernur Melki": which province is not said here
+        if not entry.get("level") or region is None:
+            return org
+        label = self._region_label(region)
+        if org.startswith("Pemerintah "):
+            return f"Pemerintah {label}"
+        return f"{org} {label}"
+
+    def _region_entry(self, doc: Doc, span: Span | None) -> dict[str, Any] | None:
+        if span is None:
+            return None
+        entries = state(doc).get("region_entries", {})
+        if span.label_ == "town":
+            return next(
+                (r for r in entries.values() if r["code"] == span.kb_id_ and r["kind"] != "town"),
+                None,
+            )
+        return entries.get(span.kb_id_ + span.label_)
+
+    # ------------------------------------------------------------------ main
+    def __call__(self, doc: Doc) -> Doc:
+        orgs: dict[int, Span] = {}
+        for sp in doc.spans.get("pantau_orgs", []):
+            for k in range(sp.start, sp.end):
+                orgs[k] = sp
+        regs: dict[int, Span] = {}
+        for sp in doc.spans.get("pantau_regions", []):
+            for k in range(sp.start, sp.end):
+                regs[k] = sp
+        raw_heads = [Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)]
+        heads = [
+            h
+            for h in filter_spans(raw_heads)
+            if h.text[0].isupper()
+            and not is_skipped(doc, h.start_char, h.end_char)
+            and not is_headline(doc, h.start_char)
+        ]
+        head_starts = {h.start for h in heads}
+        blocked: set[int] = (
+            set(orgs) | set(regs) | {k for h in heads for k in range(h.start, h.end)}
+        )
+        claimed: set[int] = set()
+        mentions: list[Mention] = []
+        pending: list[tuple[Span, int, int, Span | None, Span | None]] = []
+        for head in heads:
+            spec = self.heads[head.label_]
+            tstart = head.start
+            if tstart >= 2 and doc[tstart - 1].text == "." and doc[tstart - 2].text in self.acting:
+                tstart -= 2
+            elif tstart >= 1 and doc[tstart - 1].text.rstrip(".") in self.acting:
+                tstart -= 1
+            end, org, region, consumed = self._extend_title(doc, head, orgs, regs, head_starts)
+            if spec.get("needs_qualifier") and not consumed:
+                continue
+            j = end
+            if j < len(doc) and doc[j].text == ",":
+                j += 1
+            if j < len(doc) and doc[j].lower_ in self.introducers:
+                j += 1
+            j = self._skip_honorifics(doc, j)
+            name = self._read_name(doc, j, blocked) if j < len(doc) else None
+            if name and name[1] - name[0] == 1 and consumed:
+                # "Kepala Kanwil BPJS Ketenagakerjaan Banuspa, Kuncoro Budi Winarno": a lone
+                # word before ", <Full Name>" names the unit, not the person.
+                k = name[1]
+                nxt = self._read_name(doc, k + 1, blocked) if k + 1 < len(doc) else None
+                if doc[k].text == "," and nxt and nxt[1] - nxt[0] >= 2:
+                    end, name = name[1], nxt
+            if name and not (claimed & set(range(*name))):
+                conf = CONF_TITLE_THEN_NAME
+                claimed.update(range(*name))
+            else:
+                name = None
+            pending.append((head, tstart, end, org, region))
+            if name is None:
+                continue
+            pending.pop()
+            mentions.append(self._mention(doc, spec, tstart, end, name, org, region, conf))
+        for head, tstart, end, org, region in pending:  # "<Name>, <Title>" appositions
+            k = tstart - 1
+            if k < 1 or doc[k].text != ",":
+                continue
+            name = self._read_name_backward(doc, k, blocked)
+            if not name or claimed & set(range(*name)):
+                continue
+            if name[0] > 0 and self._is_cap(doc[name[0] - 1]):
+                continue  # part of a longer capitalised run: not a clean apposition
+            claimed.update(range(*name))
+            spec = self.heads[head.label_]
+            mentions.append(
+                self._mention(doc, spec, tstart, end, name, org, region, CONF_NAME_THEN_TITLE)
+            )
+        mentions.sort(key=lambda m: m.start)
+        people = self._merge(mentions)
+        self._name_only_mentions(doc, people, blocked, claimed)
+        st = state(doc)
+        st["people"] = [{"name": p.best.name, "mentions": sorted(p.mentions)} for p in people]
+        for p in people:
+            b = p.best
+            conf = b.confidence + (CONF_MULTI_MENTION_BONUS if len(p.mentions) > 1 else 0)
+            item = make_item(
+                doc,
+                extractor="pantau_officials",
+                version=self.version,
+                start=b.start,
+                end=b.end,
+                confidence=min(CONF_MAX, conf),
+                name=b.name,
+                title=b.title,
+                organization=b.org,
+                region=b.region,
+            )
+            item["mentions"] = [list(m) for m in sorted(set(p.mentions))]
+            add_fact(doc, "officials", item)
+        return doc
+
+    def _mention(
+        self,
+        doc: Doc,
+        spec: dict[str, Any],
+        tstart: int,
+        tend: int,
+        name: tuple[int, int],
+        org: Span | None,
+        region: Span | None,
+        conf: float,
+    ) -> Mention:
+        title = doc[tstart:tend].text.strip(" ,")
+        reg = self._region_entry(doc, region)
+        org_key = org.kb_id_ if org is not None else spec.get("org")
+        span = doc[name[0] : name[1]]
+        return Mention(
+            name=span.text,
+            start=span.start_char,
+            end=span.end_char,
+            title=title,
+            org=self._org_name(doc, org_key, reg),
+            region=reg["name"] if reg else None,
+            confidence=conf,
+        )
+
+    @staticmethod
+    def _merge(mentions: list[Mention]) -> list[Person]:
+        people: list[Person] = []
+        for m in mentions:
+            match = next((p for p in people if same_person(m.name, p.best.name)), None)
+            if match is None:
+                people.append(Person(best=m, mentions=[(m.start, m.end)]))
+                continue
+            match.mentions.append((m.start, m.end))
+            match.count += 1
+            if len(m.name.split()) > len(match.best.name.split()):
+                match.best = m
+        return people
+
+    def _name_only_mentions(
+        self, doc: Doc, people: list[Person], blocked: set[int], claimed: set[int]
+    ) -> None:
+        if not people:
+            return
+        k, n = 0, len(doc)
+        while k < n:
+            tok = doc[k]
+            if k in claimed or not self._is_name_token(tok, blocked):
+                k += 1
+                continue
+            rng = self._read_name(doc, k, blocked)
+            if rng is None or is_skipped(doc, tok.idx):
+                k += 1
+                continue
+            text = doc[rng[0] : rng[1]].text
+            hits = [p for p in people if same_person(text, p.best.name)]
+            if len(hits) == 1:
+                span = doc[rng[0] : rng[1]]
+                hits[0].mentions.append((span.start_char, span.end_char))
+            k = rng[1]
+
+
+@Language.factory(
+    "pantau_officials", default_config={"data_file": "positions.yaml", "version": "0.1.0"}
+)
+def make_officials(nlp: Language, name: str, data_file: str, version: str) -> OfficialsExtractor:
+    return OfficialsExtractor(nlp, data_file, version)

@@ -1,0 +1,318 @@
+"""``pantau_rupiah``, ``pantau_percent``, ``pantau_worker_counts``: numbers with meaning.
+
+All three scan ``text_of(doc)`` with the parsers in :mod:`extract.numbers` (Indonesian separators,
+multiplier words, number words) and keep character offsets. Vocabulary (counted nouns,
+qualifiers, money roles, "per" units) comes from ``quantities.yaml``.
+
+- amounts: "Rp10,08 miliar", "Rp147. 000.000,-", "IDR 2,5 juta", "25 juta rupiah" → integer
+  rupiah, with a role from the nearest keyword before it (anggaran, santunan, iuran …) and a
+  "per" unit after it ("per bulan", "/orang").
+- percentages: "45,83 persen", "77,3%", "delapan persen" → float.
+- worker counts: a number directly followed by a noun that counts people ("14.880 pekerja
+  rentan", "100 ribu anggota baru", "dua ratus petani"), or a noun then "sebanyak N".
+  Years, ages, regulation numbers, money and percentages never qualify.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from ..numbers import (
+    DIGITS_PATTERN,
+    Quantity,
+    as_number,
+    find_quantities,
+    multiplier_value,
+    parse_id_number,
+    parse_number_words,
+    vocabulary,
+    words_re,
+)
+from .common import (
+    add_fact,
+    is_headline,
+    is_skipped,
+    load_data,
+    make_item,
+    sentence_bounds,
+    text_of,
+)
+
+# Confidence levels.
+CONF_AMOUNT_PREFIX = 0.95  # "Rp…"/"IDR…": unmistakable
+CONF_AMOUNT_SUFFIX = 0.85  # "… rupiah"
+CONF_PERCENT = 0.95
+CONF_PERCENT_WORDS = 0.85
+CONF_COUNT = 0.9  # digits + a worker noun
+CONF_COUNT_WORDS = 0.8  # number words + a worker noun ("dua ratus petani")
+CONF_COUNT_NOUN_FIRST = 0.75  # "pekerja rentan sebanyak 14.880"
+CONF_COUNT_WEAK = 0.6  # people but not obviously workers ("warga", "anak")
+CONF_COUNT_GENERIC = 0.55  # "orang", "jiwa"
+HEADLINE_PENALTY = 0.1  # headlines repeat body facts and are written loosely
+
+# How far before a count its qualifier may start ("lebih dari 100 ribu"), in characters.
+QUALIFIER_WINDOW = 30
+
+
+def _alt(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+# --------------------------------------------------------------------------- money
+
+
+class RupiahExtractor:
+    """Rupiah amounts → ``amounts`` facts."""
+
+    def __init__(self, data_file: str, version: str) -> None:
+        data = load_data(data_file)["amounts"]
+        self.version = version
+        mags = list(vocabulary()["magnitudes"]) + list(vocabulary()["approx_magnitudes"])
+        money_mags = list(vocabulary()["money_magnitudes"])
+        word_mult = rf"[ \u00a0]?(?P<mult>(?i:{_alt(mags)}))(?!\w)"  # "juta", "Miliar"
+        money_mult = rf"[ \u00a0]?(?P<mmult>{_alt(money_mags)})(?!\w)"  # "Rp5 M": case matters
+        mult = rf"(?:{word_mult}|{money_mult})?"
+        prefix = _alt(data["currency_prefixes"])
+        self.prefix_re = re.compile(
+            rf"(?<![A-Za-z])(?:{prefix})[ \u00a0]?(?P<num>{DIGITS_PATTERN}){mult}(?P<dash>,-+)?"
+        )
+        self.suffix_re = re.compile(
+            rf"(?P<num>{DIGITS_PATTERN}){mult}[ \u00a0]+(?:{_alt(data['currency_suffixes'])})\b"
+        )
+        self.words_suffix_re = re.compile(
+            rf"(?P<words>{words_re().pattern})[ \u00a0]+(?:{_alt(data['currency_suffixes'])})\b",
+            re.IGNORECASE,
+        )
+        self.roles: dict[str, str] = data["roles"]
+        self.role_re = re.compile(rf"(?<!\w)({_alt(list(self.roles))})(?!\w)", re.IGNORECASE)
+        self.role_window = int(data["role_window"])
+        per_words = _alt(list(data["per"]))
+        self.per_map: dict[str, str] = data["per"]
+        self.per_fused: dict[str, str] = data["per_fused"]
+        self.per_re = re.compile(
+            rf"\s*(?:per|/|setiap|tiap)\s*({per_words})(?!\w)|\s*({_alt(list(self.per_fused))})(?!\w)",
+            re.IGNORECASE,
+        )
+
+    def _value(self, m: re.Match[str]) -> float | None:
+        if m.groupdict().get("words"):
+            return parse_number_words(m.group("words"))
+        value = parse_id_number(m.group("num"))
+        if value is None:
+            return None
+        if m.group("mult"):
+            value *= multiplier_value(m.group("mult"))[0]
+        elif m.group("mmult"):
+            value *= vocabulary()["money_magnitudes"][m.group("mmult")]
+        return value
+
+    def role(self, doc: Doc, start: int) -> str | None:
+        s, _ = sentence_bounds(doc, start)
+        window = text_of(doc)[max(s, start - self.role_window) : start]
+        found = list(self.role_re.finditer(window))
+        return self.roles[found[-1].group(1).lower()] if found else None
+
+    def per(self, doc: Doc, end: int) -> str | None:
+        m = self.per_re.match(text_of(doc), end)
+        if not m:
+            return None
+        if m.group(1):
+            return self.per_map[m.group(1).lower()]
+        return self.per_fused[m.group(2).lower()]
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = text_of(doc)
+        taken: list[tuple[int, int]] = []
+        matches: list[tuple[re.Match[str], float]] = []
+        for rx, conf in (
+            (self.prefix_re, CONF_AMOUNT_PREFIX),
+            (self.suffix_re, CONF_AMOUNT_SUFFIX),
+            (self.words_suffix_re, CONF_AMOUNT_SUFFIX),
+        ):
+            for m in rx.finditer(text):
+                if any(s < m.end() and m.start() < e for s, e in taken):
+                    continue
+                taken.append((m.start(), m.end()))
+                matches.append((m, conf))
+        for m, conf in sorted(matches, key=lambda mc: mc[0].start()):
+            start, end = m.start(), m.end()
+            if is_skipped(doc, start, end):
+                continue
+            value = self._value(m)
+            if value is None or value <= 0:
+                continue
+            item = make_item(
+                doc,
+                extractor="pantau_rupiah",
+                version=self.version,
+                start=start,
+                end=end,
+                confidence=conf - (HEADLINE_PENALTY if is_headline(doc, start) else 0),
+                value=int(round(value)),
+                currency="IDR",
+                role=self.role(doc, start),
+                per=self.per(doc, end),
+            )
+            add_fact(doc, "amounts", item)
+        doc.user_data["pantau_amount_ranges"] = taken
+        return doc
+
+
+# --------------------------------------------------------------------------- percent
+
+
+class PercentExtractor:
+    """Percentages → ``percentages`` facts."""
+
+    def __init__(self, data_file: str, version: str) -> None:
+        signs = load_data(data_file)["percentages"]["signs"]
+        self.version = version
+        self.digits_re = re.compile(rf"(?P<num>{DIGITS_PATTERN})[ \u00a0]?(?:{_alt(signs)})(?!\w)")
+        self.words_re = re.compile(
+            rf"(?P<words>{words_re().pattern})[ \u00a0]+(?:{_alt(signs)})(?!\w)", re.IGNORECASE
+        )
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = text_of(doc)
+        taken: list[tuple[int, int]] = []
+        for rx, conf in ((self.digits_re, CONF_PERCENT), (self.words_re, CONF_PERCENT_WORDS)):
+            for m in rx.finditer(text):
+                start, end = m.start(), m.end()
+                if any(s < end and start < e for s, e in taken) or is_skipped(doc, start, end):
+                    continue
+                if "num" in m.groupdict() and m.groupdict().get("num"):
+                    value = parse_id_number(m.group("num"))
+                else:
+                    value = parse_number_words(m.group("words"))
+                if value is None:
+                    continue
+                taken.append((start, end))
+                add_fact(
+                    doc,
+                    "percentages",
+                    make_item(
+                        doc,
+                        extractor="pantau_percent",
+                        version=self.version,
+                        start=start,
+                        end=end,
+                        confidence=conf - (HEADLINE_PENALTY if is_headline(doc, start) else 0),
+                        value=float(value),
+                    ),
+                )
+        doc.user_data["pantau_percent_ranges"] = taken
+        return doc
+
+
+# --------------------------------------------------------------------------- counts
+
+
+class WorkerCountExtractor:
+    """Counts of people ("14.880 pekerja rentan") → ``worker_counts`` facts."""
+
+    def __init__(self, data_file: str, version: str) -> None:
+        data = load_data(data_file)["worker_counts"]
+        self.version = version
+        nouns = [n.lower() for n in data["nouns"]]
+        generic = [n.lower() for n in data["generic_nouns"]]
+        self.generic = set(generic)
+        self.weak = {n.lower() for n in data["weak_nouns"]}
+        alt = _alt(nouns + generic)
+        self.noun_after_re = re.compile(rf"[ \u00a0]+(?:orang[ \u00a0]+)?({alt})(?!\w)", re.I)
+        self.qualifiers: dict[str, str | None] = data["qualifiers"]
+        self.qual_re = re.compile(rf"(?<!\w)({_alt(list(self.qualifiers))})[\s:]*$", re.IGNORECASE)
+        self.noun_first_re = re.compile(
+            rf"(?<!\w)({_alt(nouns)})[ \u00a0]+(sebanyak|berjumlah|mencapai|sejumlah|total)"
+            rf"[ \u00a0]+$",
+            re.IGNORECASE,
+        )
+        self.blocked = {w.lower() for w in data["blocked_before"]}
+
+    def _blocked(self, text: str, q: Quantity) -> bool:
+        before = text[max(0, q.start - 20) : q.start]
+        if re.search(r"(?:Rp\.?|IDR)\s*$", before) or before.endswith(("/", "-", "#")):
+            return True
+        m = re.search(r"([A-Za-z]+)\.?\s*$", before)
+        return bool(m and m.group(1).lower() in self.blocked)
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = text_of(doc)
+        money = doc.user_data.get("pantau_amount_ranges", [])
+        pct = doc.user_data.get("pantau_percent_ranges", [])
+        for q in find_quantities(text):
+            if q.value <= 0 or abs(q.value - round(q.value)) > 1e-9:
+                continue
+            if any(s < q.end and q.start < e for s, e in money + pct):
+                continue
+            if is_skipped(doc, q.start, q.end) or self._blocked(text, q):
+                continue
+            m = self.noun_after_re.match(text, q.end)
+            qual_src = text[max(0, q.start - QUALIFIER_WINDOW) : q.start]
+            if m:
+                noun = m.group(1).lower()
+                end = m.end()
+                conf = CONF_COUNT_WORDS if q.words else CONF_COUNT
+                qm = self.qual_re.search(qual_src)
+                qualifier = self.qualifiers[qm.group(1).lower()] if qm else None
+                nm = self.noun_first_re.search(text[max(0, q.start - 60) : q.start])
+                if noun in self.generic and nm:  # "pekerja rentan sebanyak 9.100 orang"
+                    noun, conf = nm.group(1).lower(), CONF_COUNT_NOUN_FIRST
+                    qualifier = self.qualifiers.get(nm.group(2).lower())
+            else:
+                nm = self.noun_first_re.search(text[max(0, q.start - 60) : q.start])
+                if not nm or q.words and q.value < 2:
+                    continue
+                noun = nm.group(1).lower()
+                end = q.end
+                om = re.match(r"[ \u00a0]+orang(?!\w)", text[q.end :])
+                if om:
+                    end = q.end + om.end()
+                conf = CONF_COUNT_NOUN_FIRST
+                qualifier = self.qualifiers.get(nm.group(2).lower())
+            if noun in self.generic:
+                conf = min(conf, CONF_COUNT_GENERIC)
+            elif noun in self.weak:
+                conf = min(conf, CONF_COUNT_WEAK)
+            if q.approx and qualifier is None:
+                qualifier = "sekitar"
+            if is_headline(doc, q.start):
+                conf -= HEADLINE_PENALTY
+            item = make_item(
+                doc,
+                extractor="pantau_worker_counts",
+                version=self.version,
+                start=q.start,
+                end=end,
+                confidence=conf,
+                value=as_number(q.value),
+                noun=noun,
+                qualifier=qualifier,
+            )
+            add_fact(doc, "worker_counts", item)
+        return doc
+
+
+@Language.factory(
+    "pantau_rupiah", default_config={"data_file": "quantities.yaml", "version": "0.1.0"}
+)
+def make_rupiah(nlp: Language, name: str, data_file: str, version: str) -> RupiahExtractor:
+    return RupiahExtractor(data_file, version)
+
+
+@Language.factory(
+    "pantau_percent", default_config={"data_file": "quantities.yaml", "version": "0.1.0"}
+)
+def make_percent(nlp: Language, name: str, data_file: str, version: str) -> PercentExtractor:
+    return PercentExtractor(data_file, version)
+
+
+@Language.factory(
+    "pantau_worker_counts", default_config={"data_file": "quantities.yaml", "version": "0.1.0"}
+)
+def make_worker_counts(
+    nlp: Language, name: str, data_file: str, version: str
+) -> WorkerCountExtractor:
+    return WorkerCountExtractor(data_file, version)

@@ -1,0 +1,92 @@
+"""Fact extraction from one cleaned article: the public entry point of ``extract``.
+
+:func:`extract_facts` runs the rule pipeline from :mod:`extract.nlp` over the article body and
+returns JSON-serialisable lists of officials, worker counts, rupiah amounts, percentages,
+events, regions and quotes, each item with character offsets into the text, the sentence, the
+extractor (component) name, its version and a confidence. Duplicates (the same count or amount
+repeated in headline and body) are merged into one item with ``mentions``.
+
+No database, no HTTP: text in, dict out. Safe to call from threads and worker processes (the
+pipeline is built once per process and holds no per-document state).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .components.common import facts as doc_facts
+from .components.common import state
+from .nlp import build_pipeline
+
+EXTRACTOR_VERSION = "0.1.0"
+
+FIELDS = ("officials", "worker_counts", "amounts", "percentages", "events", "regions", "quotes")
+
+WITA = timezone(timedelta(hours=8), "WITA")  # NTT local time: year-less dates are local dates
+
+
+def _merge(items: list[dict[str, Any]], key: Any) -> list[dict[str, Any]]:
+    """Keep the first item per key; later duplicates become ``mentions`` of it."""
+    out: dict[Any, dict[str, Any]] = {}
+    for it in sorted(items, key=lambda i: i["start"]):
+        k = key(it)
+        if k not in out:
+            it.setdefault("mentions", [[it["start"], it["end"]]])
+            out[k] = it
+            continue
+        first = out[k]
+        first["mentions"].append([it["start"], it["end"]])
+        first["confidence"] = max(first["confidence"], it["confidence"])
+    return list(out.values())
+
+
+def _merge_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    merged = _merge(events, lambda e: (e["type"], e["date"]))
+    dated_types = {e["type"] for e in merged if e["date"]}
+    typed_dates = {e["date"] for e in merged if e["date"] and e["type"] != "other"}
+    out = []
+    for e in merged:
+        if e["date"] is None and e["type"] in dated_types:
+            target = next(x for x in merged if x["type"] == e["type"] and x["date"])
+            target["mentions"].extend(e["mentions"])
+            if target.get("place") is None:
+                target["place"] = e.get("place")
+            continue
+        if e["type"] == "other" and e["date"] in typed_dates:
+            continue
+        out.append(e)
+    return out
+
+
+def extract_facts(
+    text: str, *, published: datetime | None = None, title: str | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Facts found in one cleaned article body ``text`` (paragraphs separated by blank lines).
+
+    Offsets are character offsets into ``text``. ``published`` anchors year-less dates
+    ("Senin (15/9)"); ``title`` is accepted for the pipeline's convenience and currently only
+    recorded for components (the headline is not part of ``text``, so it yields no offsets).
+    """
+    nlp = build_pipeline()
+    if not isinstance(text, str):
+        raise TypeError("text must be a str")
+    text = text[: nlp.max_length - 1]
+    if published is not None and published.tzinfo is not None:
+        published = published.astimezone(WITA)
+    doc = nlp.make_doc(text)
+    st = state(doc)
+    st["published"] = published
+    st["title"] = title
+    for _name, proc in nlp.pipeline:
+        doc = proc(doc)
+    found = doc_facts(doc)
+    result: dict[str, list[dict[str, Any]]] = {f: list(found.get(f, [])) for f in FIELDS}
+    result["worker_counts"] = _merge(result["worker_counts"], lambda i: (i["value"], i["noun"]))
+    result["amounts"] = _merge(result["amounts"], lambda i: i["value"])
+    result["percentages"] = _merge(result["percentages"], lambda i: i["value"])
+    result["quotes"] = _merge(result["quotes"], lambda i: i["text"])
+    result["events"] = _merge_events(result["events"])
+    for f in FIELDS:
+        result[f].sort(key=lambda i: i["start"])
+    return result

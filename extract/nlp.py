@@ -1,0 +1,46 @@
+"""The spaCy pipeline for fact extraction: rules, gazetteers and parsers, no trained model.
+
+spaCy has no trained Indonesian pipeline (and model weights cannot be fetched here), so the
+pipeline is ``spacy.blank("id")`` (Indonesian tokenizer) plus Pantau's registered components.
+The pipeline is data: component names and their configs are listed in :data:`PIPELINE`, and
+every component reads its vocabulary from ``extract/data/*.yaml``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import spacy
+from spacy.language import Language
+
+from . import components  # noqa: F401  - registers the pantau_* factories
+
+# (factory name, config overrides). Order matters: layout first (sentences, furniture), the
+# gazetteers before the extractors that read their spans, money/percent before worker counts
+# (which must not reuse their numbers), officials before quotes (speaker resolution).
+PIPELINE: list[tuple[str, dict[str, Any]]] = [
+    ("pantau_layout", {}),
+    ("pantau_orgs", {}),
+    ("pantau_regions", {}),
+    ("pantau_rupiah", {}),
+    ("pantau_percent", {}),
+    ("pantau_worker_counts", {}),
+    ("pantau_officials", {}),
+    ("pantau_quotes", {}),
+    ("pantau_events", {}),
+]
+
+
+def create_pipeline(pipeline: list[tuple[str, dict[str, Any]]] | None = None) -> Language:
+    """A fresh pipeline (use :func:`build_pipeline` for the shared cached one)."""
+    nlp = spacy.blank("id")
+    for name, config in pipeline or PIPELINE:
+        nlp.add_pipe(name, config=config)
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def build_pipeline() -> Language:
+    """The shared extraction pipeline, built once per process."""
+    return create_pipeline()

@@ -1,0 +1,106 @@
+"""The spaCy pipeline as data: registered components, configs, layout, gazetteer spans."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import yaml
+
+from extract.components.common import state
+from extract.components.officials import same_person
+from extract.facts import extract_facts
+from extract.nlp import PIPELINE, build_pipeline, create_pipeline
+
+
+def test_pipeline_is_cached_and_ordered() -> None:
+    nlp = build_pipeline()
+    assert nlp is build_pipeline()
+    assert nlp.pipe_names == [name for name, _ in PIPELINE]
+    assert nlp.lang == "id"
+
+
+@pytest.mark.parametrize("name", [name for name, _ in PIPELINE])
+def test_components_have_declared_config(name: str) -> None:
+    meta = build_pipeline().get_pipe_meta(name)
+    assert "data_file" in meta.default_config
+    assert build_pipeline().config["components"][name]["factory"] == name
+
+
+def test_component_config_points_at_other_data(tmp_path: Path) -> None:
+    custom = yaml.safe_load(
+        (Path(__file__).parents[2] / "extract" / "data" / "events.yaml").read_text()
+    )
+    custom["triggers"]["groundbreaking"] = ["peletakan batu pertama"]
+    path = tmp_path / "events.yaml"
+    path.write_text(yaml.safe_dump(custom))
+    pipeline = [(n, {"data_file": str(path)} if n == "pantau_events" else c) for n, c in PIPELINE]
+    nlp = create_pipeline(pipeline)
+    doc = nlp("Peletakan batu pertama dilakukan di Lapangan Oebobo, Senin (15/9/2025).")
+    events = doc._.pantau_facts["events"]
+    assert [(e["type"], e["date"]) for e in events] == [("groundbreaking", "2025-09-15")]
+
+
+def test_layout_sentences_respect_abbreviations() -> None:
+    doc = build_pipeline()(
+        "Pj. Sekda TTU, Drs. Yakobus Anin, hadir. Dana Rp. 5 juta cair.\nBaris baru di sini."
+    )
+    sents = [s.text.strip() for s in doc.sents]
+    assert sents == [
+        "Pj. Sekda TTU, Drs. Yakobus Anin, hadir.",
+        "Dana Rp. 5 juta cair.",
+        "Baris baru di sini.",
+    ]
+
+
+def test_layout_marks_furniture_and_headlines() -> None:
+    text = (
+        "Baca juga: Bupati Alor Resmikan Pasar Baru\n"
+        "Gubernur NTT Tinjau Pelabuhan Tenau Hari Ini\n"
+        "Isi berita yang sebenarnya ada di sini."
+    )
+    doc = build_pipeline()(text)
+    st = state(doc)
+    assert st["skip_ranges"] == [(0, text.index("\n"))]
+    assert len(st["headline_ranges"]) == 1
+
+
+def test_gazetteer_spans() -> None:
+    doc = build_pipeline()("BPJAMSOSTEK dan Pemkab Sikka bertemu di Maumere.")
+    orgs = {(s.text, s.kb_id_) for s in doc.spans["pantau_orgs"]}
+    assert ("BPJAMSOSTEK", "BPJS Ketenagakerjaan") in orgs
+    assert ("Pemkab", "Pemerintah Kabupaten") in orgs
+    regions = {(s.text, s.kb_id_, s.label_) for s in doc.spans["pantau_regions"]}
+    assert ("Sikka", "53.09", "kabupaten") in regions
+    assert ("Maumere", "53.09", "town") in regions
+    assert [r["name"] for r in doc._.pantau_facts["regions"]] == ["Sikka"]
+
+
+@pytest.mark.parametrize(
+    ("short", "full", "same"),
+    [
+        ("Melki", "Emanuel Melkiades Laka Lena", True),
+        ("Melki Laka Lena", "Emanuel Melkiades Laka Lena", True),
+        ("VBL", "Viktor Bungtilu Laiskodat", True),
+        ("Falentinus", "Yosep Falentinus Delasalle Kebo", True),
+        ("Yosep Khuabib", "Yosep Falentinus Delasalle Kebo", False),
+        ("Mel", "Emanuel Melkiades Laka Lena", False),
+        ("ABC", "Viktor Bungtilu Laiskodat", False),
+    ],
+)
+def test_same_person(short: str, full: str, same: bool) -> None:
+    assert same_person(short, full) is same
+
+
+def test_thread_safe() -> None:
+    texts = [
+        f"Bupati Ende, Yosef Badeoda, menyerahkan kartu kepada {n}.000 pekerja rentan di "
+        f"Aula Kantor Bupati Ende, Senin (15/9/2025). Anggaran Rp {n},5 miliar."
+        for n in range(1, 9)
+    ]
+    sequential = [extract_facts(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(extract_facts, texts))
+    assert parallel == sequential
+    assert [f["worker_counts"][0]["value"] for f in parallel] == [n * 1000 for n in range(1, 9)]
