@@ -38,9 +38,8 @@ def _warm_up() -> None:
 
 def process_one(url: str, body: bytes, content_type: str | None) -> dict[str, Any]:
     """Clean and extract one page (runs in a worker). Never raises for a bad page."""
-    from extract.facts import extract_facts
-
     from extract.clean import CleanError, clean_html
+    from extract.facts import extract_facts
 
     try:
         article = clean_html(body, url, content_type=content_type)
