@@ -1,0 +1,81 @@
+"""Benchmark the cleaning stage against trafilatura's ``bare_extraction`` alone.
+
+Both run on the same pages in one process, one after the other, several rounds: the bundled demo
+site's article pages and, when ``../shared/realpages`` exists, the real Indonesian news pages.
+The ratio says what Pantau's Indonesian layers (dates, bylines, datelines, boilerplate, page type)
+cost on top of trafilatura. Run by hand::
+
+    .venv/bin/python bench/clean.py [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import trafilatura
+
+from extract.clean import CleanError, clean_html
+from pantau.demosite import DemoSite
+
+REALPAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"
+
+
+def corpus() -> list[tuple[str, bytes]]:
+    site = DemoSite()
+    pages = [
+        (a.url, site.render(a.outlet.host, a.path)[2].encode("utf-8")) for a in site.articles
+    ]
+    if REALPAGES.is_dir():
+        pages += [
+            (f"https://real.test/{p.stem}", p.read_bytes()) for p in sorted(REALPAGES.glob("*.html"))
+        ]
+    return pages
+
+
+def run(label: str, fn, pages: list[tuple[str, bytes]], rounds: int) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for url, body in pages:
+            fn(url, body)
+    elapsed = time.perf_counter() - start
+    rate = rounds * len(pages) / elapsed
+    print(f"{label:<34} {rate:8.1f} pages/s  ({rounds} x {len(pages)} pages, {elapsed:.2f} s)")
+    return rate
+
+
+def pantau_clean(url: str, body: bytes) -> None:
+    try:
+        clean_html(body, url)
+    except CleanError:
+        pass
+
+
+def bare(url: str, body: bytes) -> None:
+    trafilatura.bare_extraction(
+        body.decode("utf-8", errors="replace"),
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        favor_precision=True,
+        deduplicate=False,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    pages = corpus()
+    print(f"{len(pages)} pages, {sum(len(b) for _, b in pages) / 1e6:.1f} MB per round")
+    pantau_clean(*pages[0])  # warm-up: imports, regex and YAML loading
+    bare(*pages[0])
+    base = run("trafilatura bare_extraction", bare, pages, args.rounds)
+    ours = run("pantau clean_html", pantau_clean, pages, args.rounds)
+    print(f"ratio clean_html / bare_extraction: {ours / base:.2f} (speed), "
+          f"{base / ours:.2f}x the time")
+
+
+if __name__ == "__main__":
+    main()
