@@ -21,7 +21,8 @@ GZIP_MAGIC = b"\x1f\x8b"
 @dataclass(frozen=True)
 class Link:
     url: str
-    date: datetime | None = None  # lastmod / pubDate / publication_date when given
+    date: datetime | None = None  # publication date (news:publication_date, pubDate) or lastmod
+    modified: datetime | None = None  # lastmod / Atom updated: "the source says it changed"
 
 
 def _parser() -> etree.XMLParser:
@@ -78,15 +79,17 @@ def parse_sitemap(body: bytes) -> tuple[str, list[Link]]:
         return "invalid", []
     links = []
     for entry in root:
-        loc = lastmod = None
+        loc = lastmod = published = None
         for child in entry.iter():
             name = _local(child.tag)
-            if name == "loc" and child.text:
+            if name == "loc" and child.text and loc is None:  # image:loc comes after
                 loc = child.text.strip()
-            elif name in ("lastmod", "publication_date") and child.text:
-                lastmod = lastmod or child.text
+            elif name == "lastmod" and child.text:
+                lastmod = lastmod or _date(child.text)
+            elif name == "publication_date" and child.text:
+                published = published or _date(child.text)
         if loc:
-            links.append(Link(loc, _date(lastmod)))
+            links.append(Link(loc, published or lastmod, lastmod))
     return ("index" if kind == "sitemapindex" else "urlset"), links
 
 
@@ -100,13 +103,15 @@ def parse_feed(body: bytes) -> list[Link]:
         name = _local(item.tag)
         if name not in ("item", "entry"):
             continue
-        url = date = None
+        url = published = updated = None
         for child in item:
             cname = _local(child.tag)
-            if cname == "link":
+            if cname == "link" and child.get("rel", "alternate") == "alternate":
                 url = url or (child.get("href") or (child.text or "")).strip() or None
-            elif cname in ("pubdate", "published", "updated", "date") and child.text:
-                date = date or child.text
+            elif cname in ("pubdate", "published", "date") and child.text:
+                published = published or _date(child.text)
+            elif cname == "updated" and child.text:
+                updated = updated or _date(child.text)
         if url:
-            links.append(Link(url, _date(date)))
+            links.append(Link(url, published or updated, updated))
     return links

@@ -16,6 +16,7 @@ class PageItem:
     fetched_at: str
     on_topic: bool = True
     topic_hits: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)  # URLs joined into this record (multi-page)
 
     def __repr__(self) -> str:  # Scrapy logs items on errors: never dump the body
         return f"PageItem({self.url!r}, status={self.status}, {len(self.body)} bytes)"

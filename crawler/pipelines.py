@@ -40,6 +40,7 @@ class RawStorePipeline:
             on_topic=item.on_topic,
             topic_hits=item.topic_hits,
             fetched_at=item.fetched_at,
+            parts=item.parts,
         )
         stats = self.crawler.stats
         assert stats is not None

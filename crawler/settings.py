@@ -1,9 +1,15 @@
 """Scrapy settings for Pantau's crawler: polite and bounded by default.
 
-Pantau-specific settings (override with ``-s`` or :func:`crawler.run.run_crawl`):
+Pantau-specific settings (override with ``pantau crawl --set NAME=VALUE`` or
+:func:`crawler.run.run_crawl`):
 
 - ``PANTAU_RAW_STORE``: path of the raw store SQLite file (required).
-- ``PANTAU_CONTACT``: contact put in the User-Agent so site owners can reach us.
+- ``PANTAU_CONTACT``: contact put in the User-Agent so site owners can reach us (also read from
+  the ``PANTAU_CONTACT`` environment variable).
+- ``PANTAU_ROBOTSTXT_UNREACHABLE``: ``disallow`` (RFC 9309) or ``allow``: what an unreachable
+  robots.txt (5xx after retries, timeout, connection error) means for that host this run.
+- ``PANTAU_SITEMAP_MAX_AGE_DAYS``: on a daily (non-backfill) run, child sitemaps of an index
+  whose ``lastmod`` is older than this are not fetched (0: fetch all).
 """
 
 from __future__ import annotations
@@ -20,12 +26,27 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 PANTAU_CONTACT = "https://github.com/pantau-news/pantau"
-USER_AGENT = f"Pantau/{_VERSION} (news monitoring; +{PANTAU_CONTACT})"
+PRODUCT = f"Pantau/{_VERSION}"
 
-# Politeness. robots.txt is obeyed; when it is unreachable (timeout, 5xx) Scrapy's robots
-# middleware lets the site be crawled, as the robots.txt standard (RFC 9309 §2.3.1.4) advises
-# for an unavailable file only after retries, and we keep per-domain concurrency low.
+
+def user_agent(contact: str) -> str:
+    return f"{PRODUCT} (news monitoring; +{contact})"
+
+
+USER_AGENT = user_agent(PANTAU_CONTACT)
+
+# Politeness. robots.txt is obeyed (RFC 9309): a 4xx robots.txt ("unavailable") allows the
+# crawl; an unreachable one (5xx after retries, timeout, refused) disallows the host for this
+# run and its URLs are failed-retryable, tried again next run (crawler/middlewares.py).
 ROBOTSTXT_OBEY = True
+PANTAU_ROBOTSTXT_UNREACHABLE = "disallow"
+PANTAU_SITEMAP_MAX_AGE_DAYS = 62  # a monthly sitemap untouched for two months is archive
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.PoliteRobotsTxtMiddleware": 100,
+}
+# Many small hosts: schedule by downloader slot so one slow outlet does not starve the rest.
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # regional outlets run on small shared hosting
 DOWNLOAD_DELAY = 1.0
@@ -36,11 +57,13 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 # Bounds.
 DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 20
+DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated body is a retryable failure, never stored
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a news page is < 1 MiB; anything over 16 MiB is a trap
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 425, 429]
 REDIRECT_MAX_TIMES = 5
 CLOSESPIDER_PAGECOUNT = 5000  # a daily run sees a few hundred pages; more means a crawler trap
 CLOSESPIDER_ERRORCOUNT = 0

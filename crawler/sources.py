@@ -12,10 +12,15 @@ A YAML file with two top-level keys::
         feeds: [https://kupang.tribunnews.com/rss]
         sitemaps: [https://kupang.tribunnews.com/sitemap.xml]
         listings:
-          - url: https://kupang.tribunnews.com/index-news?page={page}
+          - url: https://kupang.tribunnews.com/index-news?date={date}&page={page}
             pages: 3                    # walk at most this many pages (rel=next / template)
+            days: 2                     # {date}: today and yesterday (WITA) on a daily run;
+                                        # every day of --since/--until on a backfill
         article_patterns: ['^https://kupang\\.tribunnews\\.com/\\d{4}/\\d{2}/\\d{2}/[\\w-]+$']
-        css: {}                         # optional hints for the cleaner, passed through
+        page_param: page                # multi-page articles: ?page=2 …, ?page=all (null: off)
+        user_agent: null                # null: Pantau's own; "compatible": Mozilla-compatible
+                                        # form still naming Pantau and its contact; or a string
+        css: {body: .txt-article}       # optional hints; ``body`` joins multi-page articles
 
 Loading validates every key and raises :class:`SourcesError` naming the bad one, e.g.
 ``sources.yaml: sources[2].feeds[0]: not an http(s) URL: 'ftp://x'``.
@@ -24,7 +29,9 @@ Loading validates every key and raises :class:`SourcesError` naming the bad one,
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,10 +40,18 @@ import yaml
 
 SOURCE_KEYS = {
     "name", "title", "homepage", "region", "feeds", "sitemaps", "listings",
-    "article_patterns", "css", "enabled",
+    "article_patterns", "css", "enabled", "page_param", "user_agent",
 }
-LISTING_KEYS = {"url", "pages"}
+LISTING_KEYS = {"url", "pages", "days"}
 MAX_LISTING_PAGES = 50  # a typo like `pages: 5000` must not turn a daily crawl into a backfill
+MAX_LISTING_DAYS = 31  # `days` is the daily look-back of a {date} listing; backfills use --since
+LISTING_FIELDS = {"page", "date"}  # the placeholders a listing URL template may use
+SITE_TZ = timezone(timedelta(hours=8), "WITA")  # NTT's clock: "today" of a daily index
+
+
+def site_today() -> date:
+    """Today in NTT (WITA, UTC+8): the day a daily index page is about."""
+    return datetime.now(SITE_TZ).date()
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -48,13 +63,19 @@ class SourcesError(ValueError):
 class Listing:
     url: str
     pages: int = 1
+    days: int = 2
 
     @property
     def paginated(self) -> bool:
         return "{page}" in self.url
 
-    def page_url(self, page: int) -> str:
-        return self.url.format(page=page) if self.paginated else self.url
+    @property
+    def dated(self) -> bool:
+        return "{date" in self.url
+
+    def page_url(self, page: int, day: date | None = None) -> str:
+        """The URL of page ``page`` (of the index of ``day`` for a dated listing)."""
+        return self.url.format(page=page, date=day or site_today())
 
 
 @dataclass(frozen=True)
@@ -69,6 +90,8 @@ class Source:
     article_patterns: tuple[re.Pattern[str], ...] = ()
     css: dict[str, str] = field(default_factory=dict)
     enabled: bool = True
+    page_param: str | None = "page"
+    user_agent: str | None = None
 
     def is_article(self, url: str) -> bool:
         return any(p.search(url) for p in self.article_patterns)
@@ -102,6 +125,28 @@ def _url(value: Any, where: str) -> str:
     return value
 
 
+def _int_in(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _template(url: str, where: str) -> str:
+    """Check a listing URL template: only {page} and {date} (or {date:%d-%m-%Y}) placeholders."""
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(url) if f is not None}
+    except ValueError as exc:
+        raise SourcesError(f"{where}: bad URL template {url!r}: {exc}") from exc
+    unknown = sorted(fields - LISTING_FIELDS)
+    if unknown:
+        raise SourcesError(
+            f"{where}: unknown placeholder {{{unknown[0]}}} (allowed: {{page}}, {{date}})"
+        )
+    try:
+        url.format(page=1, date=date(2025, 7, 1))
+    except (ValueError, IndexError, KeyError) as exc:
+        raise SourcesError(f"{where}: bad URL template {url!r}: {exc}") from exc
+    return url
+
+
 def _url_list(value: Any, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -133,9 +178,13 @@ def _source(raw: Any, where: str) -> Source:
         if bad:
             raise SourcesError(f"{lw}.{bad[0]}: unknown key (allowed: {sorted(LISTING_KEYS)})")
         pages = item.get("pages", 1)
-        if not isinstance(pages, int) or not 1 <= pages <= MAX_LISTING_PAGES:
+        if not _int_in(pages, 1, MAX_LISTING_PAGES):
             raise SourcesError(f"{lw}.pages: expected an integer 1..{MAX_LISTING_PAGES}: {pages!r}")
-        listings.append(Listing(_url(item.get("url"), f"{lw}.url"), pages))
+        days = item.get("days", 2)
+        if not _int_in(days, 1, MAX_LISTING_DAYS):
+            raise SourcesError(f"{lw}.days: expected an integer 1..{MAX_LISTING_DAYS}: {days!r}")
+        url = _template(_url(item.get("url"), f"{lw}.url"), f"{lw}.url")
+        listings.append(Listing(url, pages, days))
     patterns = []
     for i, pat in enumerate(raw.get("article_patterns") or []):
         try:
@@ -148,6 +197,12 @@ def _source(raw: Any, where: str) -> Source:
     if not isinstance(css, dict):
         raise SourcesError(f"{where}.css: expected a mapping")
     region = raw.get("region")
+    page_param = raw.get("page_param", "page")
+    if page_param is not None and not (isinstance(page_param, str) and page_param.isidentifier()):
+        raise SourcesError(f"{where}.page_param: expected a query parameter name or null")
+    user_agent = raw.get("user_agent")
+    if user_agent is not None and not (isinstance(user_agent, str) and user_agent.strip()):
+        raise SourcesError(f"{where}.user_agent: expected a string, 'compatible' or null")
     return Source(
         name=name,
         title=str(raw.get("title") or name),
@@ -159,6 +214,8 @@ def _source(raw: Any, where: str) -> Source:
         article_patterns=tuple(patterns),
         css={str(k): str(v) for k, v in css.items()},
         enabled=bool(raw.get("enabled", True)),
+        page_param=page_param,
+        user_agent=user_agent,
     )
 
 
@@ -196,3 +253,73 @@ def load_sources(path: str | Path | None = None) -> SourcesConfig:
     except yaml.YAMLError as exc:
         raise SourcesError(f"{p}: not valid YAML: {exc}") from exc
     return parse_sources(data, str(p))
+
+
+# -- editing a sources file (`pantau sources add`) ---------------------------------------------
+def load_presets() -> dict[str, dict[str, Any]]:
+    """The URL shapes of common site engines (``crawler/presets.yaml``)."""
+    path = Path(str(resources.files("crawler") / "presets.yaml"))
+    return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def _fill(value: Any, home: str) -> Any:
+    if isinstance(value, str):
+        return value.replace("{home_re}", re.escape(home)).replace("{home}", home)
+    if isinstance(value, list):
+        return [_fill(v, home) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, home) for k, v in value.items()}
+    return value
+
+
+def source_entry(
+    name: str, homepage: str, *, preset: str | None = None, **fields: Any
+) -> dict[str, Any]:
+    """A source mapping for the sources file: the preset's shapes, then the given fields
+    (empty values are left out; list fields extend the preset's)."""
+    home = homepage if homepage.endswith("/") else homepage + "/"
+    entry: dict[str, Any] = {"name": name, "homepage": home}
+    if preset:
+        presets = load_presets()
+        if preset not in presets:
+            raise SourcesError(f"unknown preset {preset!r} (known: {', '.join(sorted(presets))})")
+        entry.update(_fill(presets[preset], home))
+    for key, value in fields.items():
+        if value in (None, (), [], {}):
+            continue
+        if isinstance(value, list | tuple) and isinstance(entry.get(key), list):
+            entry[key] = [*entry[key], *(v for v in value if v not in entry[key])]
+        else:
+            entry[key] = list(value) if isinstance(value, tuple) else value
+    order = ["name", "title", "homepage", "region", "feeds", "sitemaps", "listings"]
+    return dict(sorted(entry.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
+
+
+def add_source(path: Path, entry: dict[str, Any], template: Path | None = None) -> SourcesConfig:
+    """Append ``entry`` to the sources file ``path`` (created from ``template``, by default the
+    shipped file, when missing), keeping the file's comments; validated before it is written."""
+    text = (
+        path.read_text(encoding="utf-8")
+        if path.exists()
+        else (template or default_sources_path()).read_text(encoding="utf-8")
+    )
+    old = parse_sources(yaml.safe_load(text), str(path))
+    items = re.findall(r"^([ \t]*)- name:", text, re.M)
+    indent = items[-1] if items else "  "
+    block = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=1000)
+    block = "".join(indent + line for line in block.splitlines(keepends=True))
+    new_text = text.rstrip("\n") + "\n" + block
+    try:
+        data = yaml.safe_load(new_text)
+        appended = isinstance(data, dict) and len(data.get("sources") or []) == len(old.sources) + 1
+    except yaml.YAMLError:
+        appended = False
+    if not appended:  # `sources:` is not the file's last block: rewrite it (comments are lost)
+        data = yaml.safe_load(text)
+        data["sources"].append(entry)
+        new_text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
+    config = parse_sources(data, str(path))
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(new_text, encoding="utf-8")
+    tmp.replace(path)
+    return config

@@ -31,3 +31,17 @@ def canonical_url(url: str) -> str:
         if not TRACKING_PARAMS.match(k)
     )
     return urlunsplit((scheme, host, path, urlencode(query), ""))
+
+
+def fetch_url(url: str) -> str:
+    """The URL to request for a discovered link: tracking parameters, AMP markers and the
+    fragment removed, but the path kept as the site wrote it (a WordPress permalink keeps its
+    trailing slash, so fetching it costs no redirect). Its identity is :func:`canonical_url`."""
+    parts = urlsplit(url.strip())
+    path = AMP_SEGMENT.sub("", parts.path) or "/"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not TRACKING_PARAMS.match(k)
+    ]
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))

@@ -9,7 +9,12 @@ Tables:
 - ``page``: one row per canonical URL — final URL, HTTP status, headers (JSON), fetch time,
   body (zlib), body SHA-256, source name, whether the topic filter matched, and the validators
   (ETag / Last-Modified) for conditional GET. A changed body replaces the row's body and the
-  previous hash is appended to ``previous_sha256``.
+  previous hash is appended to ``previous_sha256``. ``parts`` lists the URLs fetched for a
+  multi-page article that was joined into this one record (``[]`` for a single page).
+- ``validator``: per feed/sitemap URL, the ETag / Last-Modified of its last complete fetch, sent
+  back as ``If-None-Match`` / ``If-Modified-Since`` (conditional GET) by the next run.
+- ``alias``: URLs that are another URL's article (an AMP copy, a ``/provinsi-ntt/`` alias, a
+  ``?p=`` short link, a redirect): known aliases of a stored page are not fetched again.
 - ``crawl_run``: one row per crawl, with Scrapy's stats (JSON) and the outcome.
 - ``ledger``: per crawl run, every discovered URL in exactly one state:
   ``stored`` | ``skipped`` (reason) | ``failed`` (reason, retryable).
@@ -47,7 +52,20 @@ CREATE TABLE IF NOT EXISTS page (
     topic_hits TEXT NOT NULL DEFAULT '[]',
     etag TEXT,
     last_modified TEXT,
-    crawl_run_id INTEGER
+    crawl_run_id INTEGER,
+    parts TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS validator (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    saved_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alias (
+    url TEXT PRIMARY KEY,
+    canonical TEXT NOT NULL,
+    source TEXT,
+    seen_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS crawl_run (
     id INTEGER PRIMARY KEY,
@@ -68,6 +86,8 @@ CREATE TABLE IF NOT EXISTS ledger (
 );
 CREATE INDEX IF NOT EXISTS ledger_url ON ledger(url);
 """
+# Columns added after the first release: (table, column, definition) for ALTER TABLE.
+ADDED_COLUMNS = [("page", "parts", "TEXT NOT NULL DEFAULT '[]'")]
 
 
 def utcnow() -> str:
@@ -89,6 +109,23 @@ class RawPage:
     body_sha256: str
     on_topic: bool
     topic_hits: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """What the crawler needs to know about a stored page to decide whether to refetch it."""
+
+    fetched_at: str
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True)
+class RetryCandidate:
+    url: str
+    source: str
+    reason: str
 
 
 class RawStore:
@@ -99,8 +136,16 @@ class RawStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
         self.db.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: no fsync per page; a power cut may lose the last pages, never corrupt
+        # the file — and a lost page is refetched by the next run (it is not in the store).
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         self.db.executescript(SCHEMA)
+        for table, column, definition in ADDED_COLUMNS:
+            have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                with self.db:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def close(self) -> None:
         self.db.close()
@@ -161,17 +206,29 @@ class RawStore:
                 (run_id, url, source, state, reason, int(retryable)),
             )
 
-    def retry_candidates(self) -> list[tuple[str, str]]:
-        """(url, source) of URLs whose latest run left them failed and retryable, not stored."""
+    def record_many(
+        self, run_id: int, entries: list[tuple[str, str | None, str, str | None, bool]]
+    ) -> None:
+        """Record many ``(url, source, state, reason, retryable)`` in one transaction."""
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO ledger"
+                " (crawl_run_id, url, source, state, reason, retryable) VALUES (?, ?, ?, ?, ?, ?)",
+                [(run_id, u, src, st, r, int(rt)) for u, src, st, r, rt in entries],
+            )
+
+    def retry_candidates(self) -> list[RetryCandidate]:
+        """URLs whose latest run left them failed and retryable, and not stored since."""
         sql = """
-            SELECT l.url, l.source FROM ledger l
+            SELECT l.url, l.source, l.reason FROM ledger l
             JOIN (SELECT url, max(crawl_run_id) AS run FROM ledger GROUP BY url) last
               ON last.url = l.url AND last.run = l.crawl_run_id
             WHERE l.state = 'failed' AND l.retryable = 1
               AND NOT EXISTS (SELECT 1 FROM page p WHERE p.url = l.url)
             ORDER BY l.url
         """
-        return [(url, source or "") for url, source in self.db.execute(sql)]
+        rows = self.db.execute(sql).fetchall()
+        return [RetryCandidate(u, src or "", reason or "") for u, src, reason in rows]
 
     def ledger(self, run_id: int) -> list[dict[str, object]]:
         rows = self.db.execute(
@@ -186,6 +243,53 @@ class RawStore:
     def has(self, url: str) -> bool:
         return self.db.execute("SELECT 1 FROM page WHERE url = ?", (url,)).fetchone() is not None
 
+    def stored(self, url: str) -> StoredPage | None:
+        """Fetch time and validators of the stored page ``url``; None when not stored."""
+        row = self.db.execute(
+            "SELECT fetched_at, etag, last_modified FROM page WHERE url = ?", (url,)
+        ).fetchone()
+        return StoredPage(*row) if row else None
+
+    def stored_alias(self, url: str) -> tuple[str, StoredPage] | None:
+        """(canonical URL, its stored page) when ``url`` is a known alias of a stored page."""
+        row = self.db.execute(
+            "SELECT a.canonical, p.fetched_at, p.etag, p.last_modified FROM alias a"
+            " JOIN page p ON p.url = a.canonical WHERE a.url = ?",
+            (url,),
+        ).fetchone()
+        return (row[0], StoredPage(*row[1:])) if row else None
+
+    def save_aliases(self, items: list[tuple[str, str, str]]) -> None:
+        """Remember ``(alias url, canonical url, source)``."""
+        now = utcnow()
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO alias (url, canonical, source, seen_at) VALUES (?,?,?,?)",
+                [(u, c, s, now) for u, c, s in items],
+            )
+
+    # -- conditional GET validators for feeds and sitemaps ---------------------------------
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """(ETag, Last-Modified) saved for ``url``; (None, None) when there are none."""
+        row = self.db.execute(
+            "SELECT etag, last_modified FROM validator WHERE url = ?", (url,)
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def save_validators(self, items: list[tuple[str, str | None, str | None]]) -> None:
+        """Save ``(url, etag, last_modified)``; a URL with neither forgets its validators."""
+        now = utcnow()
+        with self.db:
+            for url, etag, last_modified in items:
+                if etag or last_modified:
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO validator (url, etag, last_modified, saved_at)"
+                        " VALUES (?, ?, ?, ?)",
+                        (url, etag, last_modified, now),
+                    )
+                else:
+                    self.db.execute("DELETE FROM validator WHERE url = ?", (url,))
+
     def put(
         self,
         *,
@@ -199,16 +303,26 @@ class RawStore:
         on_topic: bool = True,
         topic_hits: list[str] | None = None,
         fetched_at: str | None = None,
+        parts: list[str] | None = None,
     ) -> str:
-        """Store a page; returns ``"new"``, ``"changed"`` or ``"unchanged"``."""
+        """Store a page; returns ``"new"``, ``"changed"`` or ``"unchanged"``.
+
+        An unchanged body still updates the fetch time and validators, so "changed at the
+        source since we fetched it" compares against the latest fetch.
+        """
         sha = hashlib.sha256(body).hexdigest()
         old = self.db.execute(
             "SELECT body_sha256, previous_sha256 FROM page WHERE url = ?", (url,)
         ).fetchone()
+        lower = {k.lower(): v for k, v in headers.items()}
         if old and old[0] == sha:
+            with self.db:
+                self.db.execute(
+                    "UPDATE page SET fetched_at = ?, etag = ?, last_modified = ? WHERE url = ?",
+                    (fetched_at or utcnow(), lower.get("etag"), lower.get("last-modified"), url),
+                )
             return "unchanged"
         previous = json.loads(old[1]) + [old[0]] if old else []
-        lower = {k.lower(): v for k, v in headers.items()}
         values = (
             final_url,
             source,
@@ -223,20 +337,21 @@ class RawStore:
             lower.get("etag"),
             lower.get("last-modified"),
             run_id,
+            json.dumps(parts or []),
         )
         with self.db:
             if old:
                 self.db.execute(
                     "UPDATE page SET final_url=?, source=?, status=?, headers=?, fetched_at=?,"
                     " body=?, body_sha256=?, previous_sha256=?, on_topic=?, topic_hits=?, etag=?,"
-                    " last_modified=?, crawl_run_id=? WHERE url = ?",
+                    " last_modified=?, crawl_run_id=?, parts=? WHERE url = ?",
                     (*values, url),
                 )
             else:
                 self.db.execute(
                     "INSERT INTO page (final_url, source, status, headers, fetched_at, body,"
                     " body_sha256, previous_sha256, on_topic, topic_hits, etag, last_modified,"
-                    " crawl_run_id, url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " crawl_run_id, parts, url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (*values, url),
                 )
         return "changed" if old else "new"
@@ -248,7 +363,7 @@ class RawStore:
         """Every stored page, oldest first, body decompressed (streamed: one row at a time)."""
         sql = (
             "SELECT id, url, final_url, source, status, headers, fetched_at, body, body_sha256,"
-            " on_topic, topic_hits FROM page"
+            " on_topic, topic_hits, parts FROM page"
         )
         args: tuple[object, ...] = ()
         if source:
@@ -267,4 +382,5 @@ class RawStore:
                 body_sha256=r[8],
                 on_topic=bool(r[9]),
                 topic_hits=json.loads(r[10]),
+                parts=json.loads(r[11] or "[]"),
             )

@@ -40,6 +40,11 @@ def test_demo_sources_load() -> None:
         ({"article_patterns": []}, "sources[0].article_patterns: at least one"),
         ({"listings": [{"url": "https://x.test/?p={page}", "pages": 0}]}, "listings[0].pages"),
         ({"listings": [{"url": "https://x.test/", "depth": 2}]}, "listings[0].depth: unknown key"),
+        ({"listings": [{"url": "https://x.test/?d={date}", "days": 90}]}, "listings[0].days: expected an integer 1..31"),
+        ({"listings": [{"url": "https://x.test/?h={halaman}"}]}, "listings[0].url: unknown placeholder {halaman}"),
+        ({"listings": [{"url": "https://x.test/?h={page"}]}, "listings[0].url: bad URL template"),
+        ({"page_param": "page number"}, "sources[0].page_param: expected a query parameter name"),
+        ({"user_agent": ""}, "sources[0].user_agent: expected a string"),
     ],
 )
 def test_bad_source_names_the_key(patch: dict[str, object], message: str) -> None:
@@ -60,3 +65,29 @@ def test_topic_hits_case_insensitive() -> None:
     config = parse_sources({"sources": [GOOD], "topic": {"keywords": ["BPJS Ketenagakerjaan"]}})
     assert config.topic_hits("Kantor bpjs ketenagakerjaan Kupang") == ["BPJS Ketenagakerjaan"]
     assert config.topic_hits("Festival tenun ikat") == []
+
+
+def test_dated_listing_template() -> None:
+    from datetime import date
+
+    config = parse_sources({"sources": [{**GOOD, "listings": [
+        {"url": "https://kupang.tribunnews.com/index-news?date={date}&page={page}", "pages": 3},
+        {"url": "https://x.test/arsip/{date:%d-%m-%Y}"},
+    ]}]})
+    daily, plain = config.sources[0].listings
+    assert daily.dated and daily.paginated and daily.days == 2
+    assert daily.page_url(2, date(2025, 7, 1)).endswith("index-news?date=2025-07-01&page=2")
+    assert plain.page_url(1, date(2025, 7, 1)) == "https://x.test/arsip/01-07-2025"
+
+
+def test_shipped_sources_cover_the_ntt_outlets() -> None:
+    config = load_sources()
+    names = {s.name for s in config.sources}
+    assert {"pos-kupang", "tribun-flores", "antara-kupang", "ekora-ntt", "victory-news",
+            "timex-kupang", "nttonlinenow", "flores-pos", "rri-kupang", "pemprov-ntt"} <= names
+    pos = config.get("pos-kupang")
+    assert pos.is_article("https://kupang.tribunnews.com/2025/08/01/bpjs-ketenagakerjaan-kupang")
+    assert pos.is_article("https://kupang.tribunnews.com/provinsi-ntt/123456/pekerja-rentan-sikka")
+    assert any(x.dated for x in pos.listings)
+    assert config.get("antara-kupang").is_article("https://kupang.antaranews.com/berita/123456/judul-berita")
+    assert config.get("ekora-ntt").is_article("https://ekorantt.com/?p=1234")
