@@ -3,6 +3,11 @@
 Every fact row carries its evidence: the sentence, character offsets into ``article.text``,
 the extractor's name and version, and a confidence in 0..1. Lists (authors, tags, aliases) are
 stored as JSON text so the schema is the same on SQLite and PostgreSQL.
+
+The schema is versioned with Alembic (``kb/migrations/``): every change here needs a new
+revision there; ``tests/kb/test_migrations.py`` fails when the models and the migrations differ.
+Columns filled by resolution (``person.canonical_id``, ``person_merge``) and story clustering
+(``story``, ``article.story_id`` …) are derived data, recomputed after every ingest batch.
 """
 
 from __future__ import annotations
@@ -98,6 +103,22 @@ class Article(SQLModel, table=True):
     extractor_version: str = Field(description="Extractor version of the stored facts")
     fetched_at: str | None = Field(default=None, description="When the page was fetched (UTC)")
     processed_at: str = Field(description="When facts were extracted (UTC)")
+    story_id: int | None = Field(
+        default=None, foreign_key="story.id", index=True, description="Story it belongs to"
+    )
+    original: bool = Field(default=False, description="Earliest article of its story")
+    syndicated: bool = Field(
+        default=False, description="Near-copy of an earlier article (wire copy, press release)"
+    )
+    syndicated_of: int | None = Field(
+        default=None, foreign_key="article.id", description="The earlier article it copies"
+    )
+    story_rule: str | None = Field(
+        default=None, description="Why it joined its story: text | shared_facts | override"
+    )
+    story_score: float | None = Field(
+        default=None, description="Text similarity (Jaccard) to its story's original"
+    )
 
 
 class Region(SQLModel, table=True):
@@ -111,12 +132,47 @@ class Region(SQLModel, table=True):
     longitude: float | None = Field(default=None, description="Longitude of the seat (degrees)")
 
 
-class Person(SQLModel, table=True):
-    """A person named with a position in at least one article."""
+class Organization(SQLModel, table=True):
+    """An organisation named in an official's position (canonical name + forms seen)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(unique=True, index=True, description="Fullest name seen, no honorifics")
-    aliases: str = Field(default="[]", description="JSON list of other names seen")
+    name: str = Field(unique=True, index=True, description="Canonical name from the extractor")
+    aliases: str = Field(default="[]", description="JSON list of other forms seen")
+    region: str | None = Field(default=None, description="Canonical region name, if regional")
+
+
+class Person(SQLModel, table=True):
+    """A name, as written, of a person named with a position in at least one article.
+
+    Resolution groups the names of one person: ``canonical_id`` points at the row of the
+    fullest name (NULL on that row itself); ``person_merge`` says which rule merged them.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True, description="Name as extracted, no honorifics")
+    aliases: str = Field(default="[]", description="JSON list of aliases the extractor gave")
+    merged_names: str = Field(
+        default="[]", description="JSON list of the other names resolved to this person"
+    )
+    canonical_id: int | None = Field(
+        default=None,
+        foreign_key="person.id",
+        index=True,
+        description="The person this name resolves to (NULL: this row is canonical)",
+    )
+
+
+class PersonMerge(SQLModel, table=True):
+    """One resolution decision: two names are the same person, by a named rule."""
+
+    __tablename__ = "person_merge"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, description="One name")
+    other_id: int = Field(foreign_key="person.id", index=True, description="The other name")
+    rule: str = Field(index=True, description="alias | short_name | spelling | override_force")
+    score: float = Field(description="Name similarity 0..100 behind the decision")
+    detail: str = Field(description="Why, in words: shared position, similar tokens …")
+    decided_at: str = Field(description="UTC time, ISO 8601")
 
 
 class Position(SQLModel, table=True):
@@ -127,6 +183,7 @@ class Position(SQLModel, table=True):
     title: str = Field(description="Position as written, e.g. Bupati TTU")
     organization: str | None = Field(default=None, description="Canonical organisation")
     region: str | None = Field(default=None, description="Canonical region name")
+    organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     first_seen: dt.date | None = Field(default=None, description="Earliest article date")
     last_seen: dt.date | None = Field(default=None, description="Latest article date")
 
@@ -153,6 +210,7 @@ class Mention(Evidence, table=True):
     title: str | None = Field(default=None, description="Position as written")
     organization: str | None = Field(default=None, description="Canonical organisation")
     region: str | None = Field(default=None, description="Canonical region name")
+    organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
 
 
 class WorkerCount(Evidence, table=True):
@@ -193,6 +251,22 @@ class Quote(Evidence, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     speaker: str | None = Field(default=None, description="Speaker as resolved")
+
+
+class Story(SQLModel, table=True):
+    """Articles reporting the same event, across outlets (see kb/stories.py)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(description="Headline of the original article")
+    original_article_id: int = Field(  # no FK: article.story_id points here (avoids a cycle)
+        index=True, description="Earliest article of the story (article.id)"
+    )
+    first_published: dt.datetime | None = Field(default=None, description="Earliest article")
+    last_published: dt.datetime | None = Field(default=None, description="Latest article")
+    articles: int = Field(default=0, description="Number of articles")
+    outlets: int = Field(default=0, description="Number of distinct outlets")
+    syndicated: int = Field(default=0, description="Articles flagged as syndicated copies")
+    updated_at: str = Field(description="UTC time of the clustering that produced it")
 
 
 class ArticleRegion(SQLModel, table=True):

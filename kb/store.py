@@ -7,6 +7,11 @@ an article is stored with all its facts or not at all.
 Ingest is idempotent: a page already processed from the same raw body by the same extractor
 version is left alone; a changed body or a new extractor version replaces the article's facts
 (and keeps the previous content hash in ``article.previous_sha256``).
+
+Opening a KB brings its schema to the latest Alembic revision (:mod:`kb.migrations`) and seeds
+the reference regions (``kb/regions.yaml``). After a batch of ingests, :meth:`KB.resolve`
+re-derives positions, resolves persons (:mod:`kb.resolve`) and clusters stories
+(:mod:`kb.stories`), each in one transaction.
 """
 
 from __future__ import annotations
@@ -18,10 +23,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import event, func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine, delete, select
+from sqlmodel import Session, create_engine, delete, select
 
+import kb.health  # noqa: F401  (registers the source_health table in SQLModel.metadata)
+from kb.migrations import ensure_schema
 from kb.models import (
     FACT_TABLES,
     Amount,
@@ -31,15 +39,21 @@ from kb.models import (
     Event,
     ExtractionRun,
     Mention,
+    Organization,
     Outlet,
     Percentage,
     Person,
+    PersonMerge,
     Position,
     ProcessedPage,
     Quote,
     Region,
+    Story,
     WorkerCount,
 )
+
+REGIONS_FILE = Path(__file__).with_name("regions.yaml")
+LOCAL_TZ = dt.timezone(dt.timedelta(hours=8))  # WITA, NTT's time: for dates written without a zone
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # `pantau publish` may read while `process` writes
 
@@ -83,12 +97,12 @@ def _date(value: Any) -> dt.date | None:
 def _datetime(value: Any) -> dt.datetime | None:
     if not value:
         return None
-    if isinstance(value, dt.datetime):
-        return value
-    try:
-        return dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
+    if not isinstance(value, dt.datetime):
+        try:
+            value = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)
 
 
 def _evidence(item: Mapping[str, Any], article_id: int) -> dict[str, Any]:
@@ -105,15 +119,37 @@ def _evidence(item: Mapping[str, Any], article_id: int) -> dict[str, Any]:
 
 
 class KB:
-    """A knowledge base at a SQLAlchemy URL (tables created on first use)."""
+    """A knowledge base at a SQLAlchemy URL, migrated to the latest schema on open."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, seed: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url)
-        SQLModel.metadata.create_all(self.engine)
+        self.migration = ensure_schema(self.engine)
+        if seed:
+            self.seed_regions()
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def seed_regions(self, path: Path = REGIONS_FILE) -> int:
+        """Add missing reference regions and fill their empty columns; return rows touched."""
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        touched = 0
+        with Session(self.engine) as s:
+            for item in data.get("regions") or []:
+                row = s.get(Region, str(item["code"]))
+                changed = row is None
+                if row is None:
+                    row = Region(code=str(item["code"]), name=item["name"])
+                for key in ("kind", "parent", "latitude", "longitude"):
+                    if getattr(row, key) is None and item.get(key) is not None:
+                        setattr(row, key, item[key])
+                        changed = True
+                if changed:
+                    s.add(row)
+                    touched += 1
+            s.commit()
+        return touched
 
     # -- reference data ---------------------------------------------------------------------
     def upsert_outlets(self, outlets: Iterable[Mapping[str, Any]]) -> None:
@@ -298,8 +334,29 @@ class KB:
             s.add(person)
         return person
 
+    def _organization(self, s: Session, item: Mapping[str, Any]) -> Organization | None:
+        name = item.get("organization")
+        if not name:
+            return None
+        org = s.exec(select(Organization).where(Organization.name == name)).first()
+        if org is None:
+            org = Organization(name=name, aliases="[]", region=item.get("organization_region"))
+            s.add(org)
+            s.flush()
+        written = item.get("organization_text")  # the form in the article, when the extractor says
+        known = set(json.loads(org.aliases))
+        if written and written != name and written not in known:
+            org.aliases = json.dumps(sorted(known | {written}), ensure_ascii=False)
+            s.add(org)
+        return org
+
     def _position(
-        self, s: Session, person: Person, item: Mapping[str, Any], seen: dt.date | None
+        self,
+        s: Session,
+        person: Person,
+        item: Mapping[str, Any],
+        seen: dt.date | None,
+        org: Organization | None,
     ) -> None:
         title = item.get("title")
         if not title:
@@ -313,6 +370,7 @@ class KB:
                 title=title,
                 organization=item.get("organization"),
                 region=item.get("region"),
+                organization_id=org.id if org else None,
             )
         if seen:
             pos.first_seen = min(filter(None, (pos.first_seen, seen)))
@@ -329,7 +387,8 @@ class KB:
                 continue
             person = self._person(s, name, item.get("aliases") or [])
             persons[name] = person
-            self._position(s, person, item, seen)
+            org = self._organization(s, item)
+            self._position(s, person, item, seen, org)
             s.add(
                 Mention(
                     **_evidence(item, article_id),
@@ -338,6 +397,7 @@ class KB:
                     title=item.get("title"),
                     organization=item.get("organization"),
                     region=item.get("region"),
+                    organization_id=org.id if org else None,
                 )
             )
         for item in facts.get("worker_counts") or []:
@@ -407,9 +467,35 @@ class KB:
                 )
             )
 
+    # -- after a batch: derived data ---------------------------------------------------------
+    def resolve(self, overrides: Any = None) -> dict[str, Any]:
+        """Re-derive positions, resolve persons and cluster stories (see kb.resolve, kb.stories).
+
+        ``overrides`` is an :class:`kb.resolve.Overrides` (or None). Deterministic: running it
+        twice on the same data changes nothing.
+        """
+        from kb.resolve import Overrides, resolve_persons
+        from kb.stories import cluster_stories
+
+        overrides = overrides or Overrides()
+        persons = resolve_persons(self.engine, overrides)
+        stories = cluster_stories(self.engine, overrides)
+        return {"persons": persons, "stories": stories}
+
     # -- queries -----------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        tables = (Article, Person, Position, *FACT_TABLES, ProcessedPage, Outlet, Region)
+        tables = (
+            Article,
+            Person,
+            PersonMerge,
+            Position,
+            Organization,
+            Story,
+            *FACT_TABLES,
+            ProcessedPage,
+            Outlet,
+            Region,
+        )
         out = {}
         with Session(self.engine) as s:
             for table in tables:

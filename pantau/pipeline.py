@@ -4,6 +4,9 @@ Cleaning and extraction are CPU-bound, so they run in a process pool (pebble) ou
 reactor, with a hard timeout per page: a page that hangs a worker is killed and recorded as an
 ``error`` with reason ``timeout``; it never stops the batch. Every raw page ends in exactly one
 ``processed_page`` outcome: article | rejected | off_topic | error.
+
+After the batch, the derived data is recomputed in the KB: positions, person resolution and
+story clustering (:meth:`kb.store.KB.resolve`, with the overrides file when given).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from urllib.parse import urlsplit
 
 from crawler.urls import canonical_url
 from kb.raw import RawPage, RawStore
+from kb.resolve import Overrides
 from kb.store import KB
 
 PAGE_TIMEOUT_S = 60.0  # a page cleans + extracts in well under a second; 60 s means it hangs
@@ -60,6 +64,7 @@ class ProcessReport:
     off_topic: int = 0
     errors: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    resolution: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -89,9 +94,11 @@ class Processor:
         workers: int = 2,
         timeout: float = PAGE_TIMEOUT_S,
         reprocess: bool = False,
+        overrides: Overrides | None = None,
         progress: Callable[[str, str], None] | None = None,
     ) -> None:
         self.raw, self.kb = raw, kb
+        self.overrides = overrides or Overrides()
         self.workers, self.timeout, self.reprocess = workers, timeout, reprocess
         self.progress = progress or (lambda url, outcome: None)
         self.report = ProcessReport(pipeline_version())
@@ -123,6 +130,7 @@ class Processor:
         r = self.report
         run.pages, run.articles_new, run.articles_updated = r.pages, r.new, r.updated
         run.unchanged, run.rejected, run.errors = r.unchanged, r.rejected + r.off_topic, r.errors
+        r.resolution = self.kb.resolve(self.overrides)
         self.kb.finish_extraction_run(run)
         return r
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from kb.publish import PublishError, publish
 from kb.store import KB, sqlite_url
-
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def evidence(start: int, end: int, sentence: str = "kalimat") -> dict[str, Any]:
@@ -45,29 +41,12 @@ FACTS = {
 }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def kb(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KB]:
-    if request.param == "sqlite":
-        store = KB(sqlite_url(tmp_path / "kb.db"))
-        yield store
-        store.close()
-        return
-    pytest.importorskip("psycopg")
-    import sqlalchemy
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sqlalchemy.create_engine(POSTGRES)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except sqlalchemy.exc.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432: {exc.orig}")
-    store = KB(f"{POSTGRES}?options=-csearch_path%3D{schema}")
+@pytest.fixture
+def kb(db_url: str) -> Iterator[KB]:
+    """A KB on each backend (``db_url`` from tests/kb/conftest.py: SQLite and PostgreSQL)."""
+    store = KB(db_url)
     yield store
     store.close()
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
 
 
 def ingest(kb: KB, **changes: Any) -> str:
