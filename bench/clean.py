@@ -11,6 +11,7 @@ cost on top of trafilatura. Run by hand::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from pathlib import Path
 
@@ -29,7 +30,8 @@ def corpus() -> list[tuple[str, bytes]]:
     ]
     if REALPAGES.is_dir():
         pages += [
-            (f"https://real.test/{p.stem}", p.read_bytes()) for p in sorted(REALPAGES.glob("*.html"))
+            (f"https://real.test/{p.stem}", p.read_bytes())
+            for p in sorted(REALPAGES.glob("*.html"))
         ]
     return pages
 
@@ -46,10 +48,8 @@ def run(label: str, fn, pages: list[tuple[str, bytes]], rounds: int) -> float:  
 
 
 def pantau_clean(url: str, body: bytes) -> None:
-    try:
+    with contextlib.suppress(CleanError):
         clean_html(body, url)
-    except CleanError:
-        pass
 
 
 def bare(url: str, body: bytes) -> None:

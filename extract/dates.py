@@ -202,7 +202,28 @@ def _infer_year(day: int, month: int, ref: date) -> date | None:
     return None
 
 
-def _build(m: re.Match[str], default_tz: tzinfo, relative_to: datetime | None) -> ParsedDate | None:
+def _infer_year_nearest(day: int, month: int, ref: date, weekday: int | None) -> date | None:
+    """The valid date nearest to ``ref`` (a year either side), on ``weekday`` when one is given
+    and any candidate falls on it; ties go to the past."""
+    cands = []
+    for year in (ref.year - 1, ref.year, ref.year + 1):
+        try:
+            cands.append(date(year, month, day))
+        except ValueError:
+            continue
+    if weekday is not None and any(c.weekday() == weekday for c in cands):
+        cands = [c for c in cands if c.weekday() == weekday]
+    if not cands:
+        return None
+    return min(cands, key=lambda c: (abs((c - ref).days), c > ref))
+
+
+def _build(
+    m: re.Match[str],
+    default_tz: tzinfo,
+    relative_to: datetime | None,
+    prefer_nearest: bool = False,
+) -> ParsedDate | None:
     g = m.groupdict()
     try:
         day = int(g["day"])
@@ -220,7 +241,11 @@ def _build(m: re.Match[str], default_tz: tzinfo, relative_to: datetime | None) -
     else:
         ref_dt = relative_to or datetime.now(default_tz)
         ref = ref_dt.astimezone(default_tz).date() if ref_dt.tzinfo else ref_dt.date()
-        inferred = _infer_year(day, month, ref)
+        if prefer_nearest:
+            wd_name = (g.get("wd") or "").lower()
+            inferred = _infer_year_nearest(day, month, ref, _WEEKDAYS.get(wd_name))
+        else:
+            inferred = _infer_year(day, month, ref)
         if inferred is None:
             return None
         d, year_inferred = inferred, True
@@ -257,16 +282,25 @@ def _build(m: re.Match[str], default_tz: tzinfo, relative_to: datetime | None) -
 
 
 def iter_id_datetimes(
-    text: str, *, default_tz: tzinfo | None = None, relative_to: datetime | None = None
+    text: str,
+    *,
+    default_tz: tzinfo | None = None,
+    relative_to: datetime | None = None,
+    prefer_nearest: bool = False,
 ) -> Iterator[ParsedDate]:
-    """Yield every date in ``text`` in reading order; overlapping matches keep the longest."""
+    """Yield every date in ``text`` in reading order; overlapping matches keep the longest.
+
+    A date without a year takes the latest year on or before ``relative_to`` (right for
+    publication dates), or with ``prefer_nearest`` the year nearest to it, on the written weekday
+    if any (right for events, which articles report shortly before or after).
+    """
     if not text:
         return
     tz = default_tz or DEFAULT_TZ
     found: list[ParsedDate] = []
     for pattern in _PATTERNS:
         for m in pattern.finditer(text):
-            parsed = _build(m, tz, relative_to)
+            parsed = _build(m, tz, relative_to, prefer_nearest)
             if parsed is not None:
                 found.append(parsed)
     found.sort(key=lambda p: (p.span[0], -(p.span[1] - p.span[0])))

@@ -19,7 +19,7 @@ from .components.common import facts as doc_facts
 from .components.common import state
 from .nlp import build_pipeline
 
-EXTRACTOR_VERSION = "0.1.0"
+EXTRACTOR_VERSION = "0.2.0"  # 0.2: gold-corpus fixes (names, units, datelines, dates)
 
 FIELDS = ("officials", "worker_counts", "amounts", "percentages", "events", "regions", "quotes")
 
@@ -60,13 +60,19 @@ def _merge_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def extract_facts(
-    text: str, *, published: datetime | None = None, title: str | None = None
+    text: str,
+    *,
+    published: datetime | None = None,
+    title: str | None = None,
+    stanza: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:
     """Facts found in one cleaned article body ``text`` (paragraphs separated by blank lines).
 
     Offsets are character offsets into ``text``. ``published`` anchors year-less dates
     ("Senin (15/9)"); ``title`` is accepted for the pipeline's convenience and currently only
     recorded for components (the headline is not part of ``text``, so it yields no offsets).
+    ``stanza=True`` adds what stanza's local Indonesian models attach and the rules missed
+    (:mod:`extract.stanza_adapter`); without the models it logs once and changes nothing.
     """
     nlp = build_pipeline()
     if not isinstance(text, str):
@@ -87,6 +93,10 @@ def extract_facts(
     result["percentages"] = _merge(result["percentages"], lambda i: i["value"])
     result["quotes"] = _merge(result["quotes"], lambda i: i["text"])
     result["events"] = _merge_events(result["events"])
+    if stanza:
+        from .stanza_adapter import enrich_text
+
+        result = enrich_text(result, text)
     for f in FIELDS:
-        result[f].sort(key=lambda i: i["start"])
+        result[f].sort(key=lambda i: i["start"] if i["start"] is not None else len(text))
     return result

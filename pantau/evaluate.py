@@ -3,11 +3,15 @@
 Two gold formats are read:
 
 - a folder in the format of ``shared/seeds/``: ``NAME.txt`` (article text) beside
-  ``NAME.facts.json``;
-- the bundled demo site (the default): each article's front matter carries its ``facts``.
+  ``NAME.facts.json``. Pantau's own gold corpus (``extract/gold/``, the default) uses it, with
+  two optional keys the seeds lack: ``published`` (ISO date-time, anchors year-less dates such as
+  "Senin (15/9)") and ``quotes`` (``[{"speaker", "evidence"}]``);
+- the bundled demo site (``--demo``): each article's front matter carries its ``facts``.
 
 Fields are compared as sets per article, micro-averaged over the corpus: officials by name,
-worker counts, amounts and percentages by value, event dates by ISO date, regions by name.
+worker counts, amounts and percentages by value, event dates by ISO date, regions by name,
+quotes by (quote containing the gold evidence, speaker). A field is scored only on articles
+whose gold lists it (the seeds have no ``quotes``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-FIELDS = ("officials", "worker_counts", "amounts", "percentages", "event_dates", "regions")
+FIELDS = (
+    "officials",
+    "worker_counts",
+    "amounts",
+    "percentages",
+    "event_dates",
+    "regions",
+    "quotes",
+)
+GOLD_DIR = Path(__file__).resolve().parents[1] / "extract" / "gold"
+BASELINE_FILE = GOLD_DIR / "baseline.json"
 
 
 @dataclass
@@ -39,8 +53,11 @@ def _norm(text: str) -> str:
 
 
 def gold_sets(facts: dict[str, Any]) -> dict[str, set[Any]]:
-    """Normalise a gold facts mapping (seeds or demo front matter) into one set per field."""
-    return {
+    """Normalise a gold facts mapping (seeds or demo front matter) into one set per field.
+
+    ``quotes`` is present only when the gold lists quotes: a set of (evidence, speaker).
+    """
+    out = {
         "officials": {_norm(n) for n in _values(facts.get("officials"), "name") if n},
         "worker_counts": {int(v) for v in _values(facts.get("worker_counts"))},
         "amounts": {int(v) for v in _values(facts.get("amounts_idr") or facts.get("amounts"))},
@@ -48,6 +65,34 @@ def gold_sets(facts: dict[str, Any]) -> dict[str, set[Any]]:
         "event_dates": {str(v)[:10] for v in _values(facts.get("event_dates"))},
         "regions": {_norm(r) for r in _values(facts.get("regions"), "name") if r},
     }
+    if "quotes" in facts:
+        out["quotes"] = {
+            (_norm(q["evidence"]), _norm(q.get("speaker") or "")) for q in facts["quotes"] or []
+        }
+    return out
+
+
+def _score_quotes(
+    predicted: list[dict[str, Any]], gold: set[tuple[str, str]]
+) -> tuple[int, int, int, list[str], list[str]]:
+    """(tp, fp, fn, missed, spurious): a gold quote is found when a predicted quote contains
+    its evidence and names the same speaker."""
+    pred = [(_norm(q.get("text", "")), _norm(q.get("speaker") or "")) for q in predicted]
+    used: set[int] = set()
+    tp, missed = 0, []
+    for evidence, speaker in sorted(gold):
+        hit = next((i for i, (t, _) in enumerate(pred) if i not in used and evidence in t), None)
+        if hit is not None:
+            used.add(hit)
+            if pred[hit][1] == speaker:
+                tp += 1
+                continue
+            missed.append(f"{evidence[:40]}… by {speaker} (got {pred[hit][1] or None})")
+            continue
+        missed.append(f"{evidence[:40]}… by {speaker} (not found)")
+    spurious = [f"{t[:40]}… by {s or None}" for i, (t, s) in enumerate(pred) if i not in used]
+    wrong_speaker = len(used) - tp
+    return tp, len(spurious) + wrong_speaker, len(missed), missed, spurious
 
 
 def predicted_sets(facts: dict[str, Any]) -> dict[str, set[Any]]:
@@ -87,6 +132,7 @@ class EvalReport:
     articles: int = 0
     fields: dict[str, FieldScore] = field(default_factory=lambda: {f: FieldScore() for f in FIELDS})
     misses: list[dict[str, Any]] = field(default_factory=list)
+    scored: set[str] = field(default_factory=set)  # fields some article's gold lists
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -101,6 +147,7 @@ class EvalReport:
                     "fn": s.fn,
                 }
                 for name, s in self.fields.items()
+                if name in self.scored
             },
         }
 
@@ -109,6 +156,9 @@ class EvalReport:
             f"{'field':<14} {'precision':>9} {'recall':>7} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}"
         ]
         for name, s in self.fields.items():
+            if name not in self.scored:
+                lines.append(f"{name:<14} {'(not in gold)':>9}")
+                continue
             lines.append(
                 f"{name:<14} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f}"
                 f" {s.tp:>5} {s.fp:>5} {s.fn:>5}"
@@ -117,11 +167,12 @@ class EvalReport:
         return "\n".join(lines)
 
     def regressions(self, baseline: dict[str, Any]) -> list[str]:
-        """Fields whose precision/recall/F1 fell below the floors in ``baseline``."""
+        """Fields whose precision/recall/F1 fell below the floors in ``baseline``
+        (``{"fields": {field: {metric: floor}}}``, see :func:`floors_for`)."""
         out = []
         for name, floors in baseline.get("fields", {}).items():
             score = self.fields.get(name)
-            if score is None:
+            if score is None or name not in self.scored:
                 continue
             for metric, floor in floors.items():
                 value = getattr(score, metric)
@@ -130,13 +181,25 @@ class EvalReport:
         return out
 
 
+def floors_for(baseline: dict[str, Any], corpus: str) -> dict[str, Any]:
+    """The floors for ``corpus`` ("gold", "demo" or a ``--gold`` folder's name such as "seeds")
+    from a baseline file: either one ``{"fields": …}`` mapping for any corpus, or one per corpus
+    (``{"gold": {"fields": …}, "seeds": {"fields": …}}``)."""
+    if "fields" in baseline:
+        return baseline
+    return baseline.get(corpus, {})
+
+
 def read_seeds_format(folder: Path) -> Iterator[GoldArticle]:
     for facts_file in sorted(folder.glob("*.facts.json")):
         text_file = facts_file.with_name(facts_file.name.removesuffix(".facts.json") + ".txt")
         if not text_file.exists():
             continue
         facts = json.loads(facts_file.read_text(encoding="utf-8"))
-        yield GoldArticle(text_file.name, text_file.read_text(encoding="utf-8"), facts)
+        published = None
+        if facts.get("published"):
+            published = datetime.fromisoformat(str(facts["published"]))
+        yield GoldArticle(text_file.name, text_file.read_text(encoding="utf-8"), facts, published)
 
 
 def read_demo_site() -> Iterator[GoldArticle]:
@@ -155,11 +218,25 @@ def evaluate(
     report = EvalReport()
     for article in gold:
         report.articles += 1
-        predicted = predicted_sets(extract(article.text, published=article.published))
+        facts = extract(article.text, published=article.published)
+        predicted = predicted_sets(facts)
         expected = gold_sets(article.facts)
         for name in FIELDS:
-            p, e = predicted[name], expected[name]
+            if name not in expected:
+                continue
+            report.scored.add(name)
             score = report.fields[name]
+            if name == "quotes":
+                found = facts.get("quotes", [])
+                tp, fp, fn, missed, spurious = _score_quotes(found, expected[name])
+                score.tp, score.fp, score.fn = score.tp + tp, score.fp + fp, score.fn + fn
+                if missed or spurious:
+                    report.misses.append(
+                        {"article": article.name, "field": name, "missed": missed,
+                         "spurious": spurious}
+                    )  # fmt: skip
+                continue
+            p, e = predicted[name], expected[name]
             score.tp += len(p & e)
             score.fp += len(p - e)
             score.fn += len(e - p)

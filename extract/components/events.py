@@ -42,6 +42,9 @@ CONF_EVENT_PLACE = 0.7
 CONF_EVENT_BARE = 0.45
 CONF_EVENT_WEAK_PENALTY = 0.15  # weak triggers ("santunan", "kunjungan")
 CONF_EVENT_OTHER = 0.4  # dated sentence without a trigger
+# How far before a date (characters) words that make it a non-event may stand ("Nomor 45 Tahun
+# 2025 tanggal 3 Maret 2025", "paling lambat 30 September 2025", "lahir 2 Mei 1970").
+NOT_EVENT_WINDOW = 40
 # Longest venue name in tokens ("Ruang Garuda Lantai II Kantor Wali Kota Kupang" is 8).
 MAX_PLACE_WORDS = 10
 
@@ -101,19 +104,24 @@ def _dates_backend() -> Callable[..., Any] | None:
 
 
 def find_dates(text: str, published: datetime | None) -> list[tuple[int, int, date, bool]]:
-    """Day-precise dates in ``text`` with offsets: (start, end, date, has_weekday)."""
+    """Day-precise dates in ``text`` with offsets: (start, end, date, has_weekday).
+
+    A date without a year takes the year that puts it nearest to ``published`` and, when a
+    weekday is written ("Kamis (4/12)"), on that weekday: events are reported shortly before or
+    after they happen. Without ``published`` such dates are dropped.
+    """
     backend = _dates_backend()
     if backend is not None:
         try:
             out = []
-            for p in backend(text, default_tz=WITA, relative_to=published):
+            for p in backend(text, default_tz=WITA, relative_to=published, prefer_nearest=True):
                 if getattr(p, "year_inferred", False) and published is None:
                     continue
                 value = p.value.date() if isinstance(p.value, datetime) else p.value
                 start, end = getattr(p, "span", (0, 0))
                 has_wd = bool(re.match(_WD, p.matched or ""))
-                out.append((start, end, value, has_wd))
-            return out
+                out.append((start, end, value, has_wd, bool(getattr(p, "year_inferred", False))))
+            return [(a, b, c, d) for a, b, c, d, _ in out]
         except Exception:  # noqa: BLE001 - a bug there must not lose the article's facts
             pass
     found = sorted(_local_dates(text, published), key=lambda t: t[0])
@@ -125,12 +133,19 @@ def find_dates(text: str, published: datetime | None) -> list[tuple[int, int, da
     return out
 
 
+def _has_year(text: str) -> bool:
+    """Whether a matched date string states its year ("14 Maret 2025", "(3/9/25)")."""
+    return bool(re.search(r"(?:\d{4}|/\d{2})\)?\s*$", text.strip()))
+
+
 class EventExtractor:
     """Event triggers → ``events`` facts."""
 
     def __init__(self, nlp: Language, data_file: str, version: str) -> None:
         data = load_data(data_file)
         self.version = version
+        not_event = "|".join(re.escape(w) for w in data.get("not_event_before", []))
+        self.not_event_re = re.compile(rf"(?i)\b(?:{not_event})\b[^.]*$" if not_event else r"(?!)")
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.types: dict[str, str] = {}
         for etype, phrases in data["triggers"].items():
@@ -180,7 +195,10 @@ class EventExtractor:
                 continue
             by_sentence.setdefault(sentence_bounds(doc, sp.start_char), []).append(sp)
         for (s, e), triggers in by_sentence.items():
-            dates = find_dates(text_of(doc)[s:e], published)
+            dates = [
+                d for d in find_dates(text_of(doc)[s:e], published)
+                if not is_skipped(doc, s + d[0], s + d[1])
+            ]  # fmt: skip
             when = dates[0][2].isoformat() if dates else None
             place = self._place(doc, s, e)
             seen: set[str] = set()
@@ -209,14 +227,19 @@ class EventExtractor:
                         place=place,
                     ),
                 )
-        # dated sentences without a trigger: "..., Senin (15/9/2025)."
+        # dated sentences without a trigger: "..., Senin (15/9/2025).", "... pada 3 Agustus 2025"
         starts = sentence_starts(doc)
         ends = state(doc)["sent_ends"]
+        text = text_of(doc)
         for s, e in zip(starts, ends, strict=True):
-            if (s, e) in by_sentence or is_skipped(doc, s, e) or is_headline(doc, s):
+            if (s, e) in by_sentence or is_headline(doc, s):
                 continue
-            for ds, de, d, has_wd in find_dates(text_of(doc)[s:e], published):
-                if not has_wd:
+            for ds, de, d, has_wd in find_dates(text[s:e], published):
+                if is_skipped(doc, s + ds, s + de):
+                    continue
+                if not has_wd and not _has_year(text[s + ds : s + de]):
+                    continue  # "2 September" alone is too often a deadline or a citation
+                if self.not_event_re.search(text[max(s, s + ds - NOT_EVENT_WINDOW) : s + ds]):
                     continue
                 add_fact(
                     doc,

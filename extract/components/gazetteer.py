@@ -31,6 +31,9 @@ CONF_REGION_BARE_DEFAULT = 0.8  # "Kupang" with no prefix: taken as Kota Kupang
 # How many tokens after "wilayah" a jurisdiction list may run ("wilayah Bali, Nusa Tenggara,
 # dan Papua (Banuspa)" is 9 tokens).
 JURISDICTION_MAX_TOKENS = 16
+# Words that open an office's jurisdiction ("Kantor Wilayah …", "Kanwil …", "Deputi Direktur
+# Wilayah …", "Kantor Regional …").
+JURISDICTION_WORDS = {"wilayah", "kanwil", "regional"}
 
 
 def _is_cap(text: str) -> bool:
@@ -87,6 +90,8 @@ class RegionMatcher:
         )
         self.absorbable = {"Provinsi", "Prov.", "Prov", "Kabupaten", "Kab.", "Kab", "Kota"}
         self.place_cues = set(data["place_cues"])
+        self.subarea_prefixes = set(data.get("subarea_prefixes", []))
+        self.compass = set(data.get("compass_words", []))
 
     def _prefix(self, doc: Doc, start_char: int) -> tuple[str, str, int] | None:
         """(prefix, kind, prefix start offset) of a kind cue right before a region alias."""
@@ -101,11 +106,13 @@ class RegionMatcher:
                     return p, kind, start_char - (len(before) - len(stripped)) - len(p)
         return None
 
-    def _jurisdiction_tokens(self, doc: Doc) -> set[int]:
-        """Token indices inside "wilayah A, B, dan C (X)" lists naming an office's area."""
+    def _jurisdiction_tokens(self, doc: Doc, area_tokens: set[int]) -> set[int]:
+        """Token indices inside "wilayah A, B, dan C (X)" lists naming a regional office's area:
+        lists that name a multi-province area ("Nusa Tenggara", "Banuspa"). A list of kabupaten
+        ("klaim untuk wilayah Sikka, Flores Timur dan Lembata") names places."""
         out: set[int] = set()
         for tok in doc:
-            if tok.lower_ != "wilayah":
+            if tok.lower_ not in JURISDICTION_WORDS:
                 continue
             items, j, idxs = 0, tok.i + 1, []
             limit = min(len(doc), tok.i + 1 + JURISDICTION_MAX_TOKENS)
@@ -118,7 +125,7 @@ class RegionMatcher:
                     j += 1
                     continue
                 break
-            if items >= 1 and len(idxs) >= 3:
+            if items >= 1 and len(idxs) >= 3 and area_tokens & set(idxs):
                 out.update(idxs)
         return out
 
@@ -128,8 +135,15 @@ class RegionMatcher:
         region_in_org = [
             (s.start, s.end) for s in org_spans if orgs.get(s.kb_id_, {}).get("contains_region")
         ]
-        juris = self._jurisdiction_tokens(doc)
         raw = [Span(doc, s, e, label=doc.vocab.strings[m]) for m, s, e in self.matcher(doc)]
+        area_tokens = {
+            k
+            for sp in raw
+            if any(self.regions[i]["kind"] == "area" for i in self.by_alias[sp.label_])
+            for k in range(sp.start, sp.end)
+        }
+        juris = self._jurisdiction_tokens(doc, area_tokens)
+        org_ends = {s.end for s in org_spans}
         kept: list[Span] = []
         seen: dict[str, dict[str, Any]] = {}
         for span in filter_spans(raw):
@@ -141,12 +155,18 @@ class RegionMatcher:
             if reg is None:
                 continue
             prev = doc[span.start - 1] if span.start > 0 else None
-            if reg.get("ambiguous") and prefix is None and prev is not None:
+            ambiguous = reg.get("ambiguous") and len(span) == 1  # "Rote" yes, "Rote Ndao" no
+            if ambiguous and prefix is None and prev is not None and span.start not in org_ends:
                 if _is_cap(prev.text) and prev.text not in self.place_cues:
                     continue
                 if prev.text == "-" and not text_of(doc)[: span.start_char].endswith("se-"):
                     continue
             nxt = doc[span.end] if span.end < len(doc) else None
+            if reg["kind"] != "provinsi" and (
+                (prev is not None and prev.text in self.subarea_prefixes)
+                or (nxt is not None and nxt.text in self.compass)
+            ):
+                continue  # "Kecamatan Kupang Tengah", "Camat Kupang Tengah": a kecamatan
             if nxt is not None and nxt.text in {"-", "."} and nxt.idx == span.end_char:
                 after = text_of(doc)[span.end_char : span.end_char + 2]
                 if len(after) == 2 and after[1].isalnum():
@@ -156,7 +176,7 @@ class RegionMatcher:
                 start = prefix[2]
             out = Span(doc, span.start, span.end, label=reg["kind"], kb_id=reg["code"])
             kept.append(out)
-            if reg["kind"] == "town" and not self.report_towns:
+            if reg["kind"] == "area" or (reg["kind"] == "town" and not self.report_towns):
                 continue
             if is_skipped(doc, span.start_char, span.end_char):
                 continue
@@ -165,7 +185,7 @@ class RegionMatcher:
             if reg["name"] in seen:
                 seen[reg["name"]]["mentions"].append([start, span.end_char])
                 continue
-            if reg.get("ambiguous") and prefix is None:
+            if ambiguous and prefix is None:
                 conf = CONF_REGION_AMBIGUOUS
             elif reg.get("bare") and prefix is None:
                 conf = CONF_REGION_BARE_DEFAULT

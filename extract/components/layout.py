@@ -3,8 +3,10 @@
 Runs first. Splits the text into sentences with a rule splitter that knows Indonesian
 abbreviations ("Pj. Sekda", "Drs.", "Rp.") and line breaks, sets ``token.is_sent_start`` so
 ``doc.sents`` works, and records character ranges later components should ignore:
-``skip_ranges`` (cross-links "Baca juga:", bylines, related-article rows ending in "|") and
-``headline_ranges`` (Title Case lines, where capitalised words are not names).
+``skip_ranges`` (cross-links "Baca juga:", bylines, publication stamps, breadcrumbs, share bars,
+related-article rows ending in "|", the headline-like lines under a list header such as
+"Berita Terkait" or a bare "Baca Juga", and the dateline "Kupang (ANTARA) -" at the start of the
+body) and ``headline_ranges`` (Title Case lines, where capitalised words are not names).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class Layout:
         data = load_data(data_file)
         self.abbreviations = {a.replace(".", "") for a in data["abbreviations"]}
         self.furniture = [re.compile(p, re.IGNORECASE) for p in data["furniture_lines"]]
+        self.list_headers = [re.compile(p, re.IGNORECASE) for p in data.get("list_headers", [])]
+        self.datelines = [re.compile(p) for p in data.get("datelines", [])]
         self.headline_share = float(data["headline_min_capital_share"])
         self.headline_words = int(data["headline_min_words"])
 
@@ -84,12 +88,25 @@ class Layout:
         starts: list[int] = []
         skip: list[tuple[int, int]] = []
         heads: list[tuple[int, int]] = []
+        in_list = False  # under a list header: headline-like lines are links
         for s, e in self.lines(text):
             line = text[s:e]
-            if any(p.search(line) for p in self.furniture):
+            if any(p.search(line) for p in self.list_headers):
                 skip.append((s, e))
-            elif self.is_headline(line):
-                heads.append((s, e))
+                in_list = True
+            elif any(p.search(line) for p in self.furniture) or (
+                in_list and not re.search(r"[.!?\"”]\s*$", line)
+            ):
+                skip.append((s, e))
+            else:
+                in_list = False
+                if self.is_headline(line):
+                    heads.append((s, e))
+                for rx in self.datelines:
+                    m = rx.match(line)
+                    if m:
+                        skip.append((s, s + m.end()))
+                        break
             starts.extend(self.split(text, s, e))
         if not starts:
             starts = [0]

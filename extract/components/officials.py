@@ -10,11 +10,18 @@ before "<Name>, <Title>". Honorifics (H., Drs., AKBP …) and degrees (S.Sos, M.
 
 Short references ("Melki", "Falentinus", "VBL") are merged into the fullest name of the same
 person; name-only mentions ("kata Wawan") are recorded in ``mentions`` and, for the quotes
-component, in ``state["people"]``.
+component, in ``state["people"]``. People named without a position in an apposition ("Salah
+seorang penenun, Mama Veronika Ina, mengaku …", "Yakobus Nenosono (47) masih ingat …") are not
+officials, but they go to ``state["people"]`` (``official: False``) so their quotes are
+attributed to them and not to the last official named.
+
+Positions inside the names of things are not titles: "Peraturan Bupati Nomor 27", "Aula Kantor
+Bupati TTU" (``not_after`` in ``positions.yaml``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +41,14 @@ CONF_TITLE_THEN_NAME = 0.9  # "Bupati TTU, Yosep …" / "Gubernur Melki"
 CONF_NAME_THEN_TITLE = 0.75  # "Yosep …, Bupati TTU,"
 CONF_MULTI_MENTION_BONUS = 0.05  # the same person named again later
 CONF_MAX = 0.98
+# "D.", "G.L.", "W." — initials inside a name ("Kosmas D. Lana", "Herybertus G.L. Nabit").
+_INITIALS_RE = re.compile(r"(?:[A-Z]\.)+")
+# Balinese birth-order particles that start a name as a one-letter word ("I Gede Eka Putra").
+NAME_START_PARTICLES = {"I", "Ni"}
+# Place words that may start a link of a title's place chain ("Lurah Oebobo, Kota Kupang, …").
+# Longest run of a unit's own words joined by "," or "dan" ("Kepemudaan dan Olahraga").
+UNIT_JOIN_MAX_TOKENS = 5
+AREA_WORDS = {"Kecamatan", "Kelurahan", "Desa", "Kabupaten", "Kota", "Provinsi", "Kab.", "Kec."}
 
 
 @dataclass
@@ -97,6 +112,13 @@ class OfficialsExtractor:
         self.degrees = {d.replace(".", "") for d in data["degrees"]}
         self.particles = set(data["name_particles"])
         self.stopwords = set(data["name_stopwords"])
+        self.portfolio = set(data.get("portfolio_words", []))
+        self.not_after = set(data.get("not_after", []))
+        self.from_continuations = set(data.get("from_continuations", []))
+        self.name_before_links = set(data.get("name_before_links", []))
+        self.named_units = set(data.get("named_units", []))
+        self.unit_words = self.title_words | self.portfolio | self.stopwords | self.named_units
+        self.soft_stopwords = set(data.get("soft_stopwords", []))
 
     # ------------------------------------------------------------------ token tests
     def _is_cap(self, t: Token) -> bool:
@@ -112,6 +134,26 @@ class OfficialsExtractor:
         if txt.isupper() and len(txt) > 5:
             return False
         return txt.replace(".", "") not in self.honorifics
+
+    def _soft_name_word(self, doc: Doc, k: int, blocked: set[int]) -> bool:
+        """A weekday/month word inside a name ("Dominikus Minggu Mere"): between two name
+        tokens and not followed by a date."""
+        n = len(doc)
+        if doc[k].text not in self.soft_stopwords or k in blocked or not 0 < k < n - 1:
+            return False
+        nxt = doc[k + 1]
+        return (
+            self._is_name_token(doc[k - 1], blocked)
+            and self._is_name_token(nxt, blocked)
+            and not (k + 2 < n and doc[k + 2].text == "(")
+        )
+
+    @staticmethod
+    def _is_initial(t: Token) -> bool:
+        return bool(_INITIALS_RE.fullmatch(t.text))
+
+    def _is_honorific(self, t: Token) -> bool:
+        return t.text.replace(".", "") in self.honorifics
 
     def _skip_honorifics(self, doc: Doc, j: int) -> int:
         n = len(doc)
@@ -130,11 +172,26 @@ class OfficialsExtractor:
                 count += 1
                 k += 1
                 continue
+            nxt_is_name = k + 1 < n and self._is_name_token(doc[k + 1], blocked)
+            if not count and t.text in NAME_START_PARTICLES and nxt_is_name:
+                count += 1  # "I Gede Eka Putra Astawa"
+                k += 1
+                continue
+            if count and self._is_initial(t) and k not in blocked:
+                m = k
+                while m < n and self._is_initial(doc[m]):
+                    m += 1
+                if m < n and self._is_name_token(doc[m], blocked):
+                    k = m  # "Kosmas D. Lana", "Paulus S. K. Limu"
+                    continue
+            if count and self._soft_name_word(doc, k, blocked):
+                k += 1  # "Dominikus Minggu Mere"
+                continue
             glued = k + 1 < n and not doc[k - 1].whitespace_ and not t.whitespace_
             joiner = (t.text in {"-", "'", "’"} and glued) or (
                 t.text in self.particles and k + 1 < n
             )
-            if count and joiner and self._is_name_token(doc[k + 1], blocked):
+            if count and joiner and nxt_is_name:
                 k += 1
                 continue
             break
@@ -146,9 +203,18 @@ class OfficialsExtractor:
             k -= 1
         end = k + 1
         count = 0
-        while k >= 0 and count < MAX_NAME_TOKENS and self._is_name_token(doc[k], blocked):
-            count += 1
-            k -= 1
+        while k >= 0 and count < MAX_NAME_TOKENS:
+            if self._is_name_token(doc[k], blocked):
+                count += 1
+                k -= 1
+            elif count and k > 0 and self._soft_name_word(doc, k, blocked):
+                k -= 1
+            elif count and self._is_initial(doc[k]) and k > 0:
+                k -= 1  # "Jonas M. Selly, Sekretaris Daerah …"
+            else:
+                break
+        if k + 1 < end and self._is_initial(doc[k + 1]):
+            k += 1
         if not count:
             return None
         start = k + 1
@@ -165,7 +231,9 @@ class OfficialsExtractor:
         org: Span | None = None
         region: Span | None = None
         consumed = False
-        expecting = doc[head.end - 1].text in self.unit_expecting
+        # "Wali Kota": "Kota" there is the head's own word, not "Kota <name of the town>"
+        own_kota = head.label_.endswith("Wali Kota")
+        expecting = doc[head.end - 1].text in self.unit_expecting and not own_kota
         while i < n:
             t = doc[i]
             if i in heads and i != head.start:
@@ -182,9 +250,37 @@ class OfficialsExtractor:
                 i = last = sp.end
                 consumed, expecting = True, False
                 continue
-            if t.text in self.title_words:
+            unit_name = expecting and t.text in self.named_units  # "Ketua Koperasi Kopi Colol"
+            if t.text in self.title_words or (t.text in self.portfolio and not unit_name):
                 i = last = i + 1
-                consumed, expecting = True, t.text in self.unit_expecting
+                consumed = True
+                expecting = t.text in self.unit_expecting
+                continue
+            if consumed and t.text in {"dan", ",", "&"} and i + 1 < n:
+                nxt = doc[i + 1]
+                after_region = doc[i - 1].i in regs
+                if (
+                    nxt.text in self.portfolio
+                    or (t.text != "," and after_region and (i + 1) in regs)
+                    or (
+                        doc[i - 1].text in self.portfolio
+                        and self._unit_continues(doc, i, heads, orgs, regs)
+                    )
+                ):
+                    i += 1  # "Dinas Kelautan dan Perikanan", "Bali, Nusa Tenggara dan Papua"
+                    continue
+                chain = self._place_chain(doc, i, regs) if t.text == "," else None
+                if chain is not None:
+                    i = last = chain  # "Lurah Oebobo, Kota Kupang, Yanuarius Dapa Loka"
+                    continue
+                break
+            if (
+                t.lower_ == "dari"
+                and consumed
+                and i + 1 < n
+                and doc[i + 1].text in self.from_continuations
+            ):
+                i += 1  # "Anggota DPRD NTT dari Fraksi Golkar, …"
                 continue
             if t.lower_ in {"untuk", "wilayah"}:
                 j = i + 1 if t.lower_ == "untuk" else i
@@ -204,21 +300,74 @@ class OfficialsExtractor:
             if t.text == "(" and i + 2 < n and doc[i + 2].text == ")" and doc[i + 1].is_upper:
                 i = last = i + 3  # an acronym: "(Banuspa)", "(BPJAMSOSTEK)"
                 continue
-            if self._is_cap(t):
-                run_end = i
-                while run_end < n and self._is_cap(doc[run_end]) and run_end not in heads:
+            if self._is_cap(t) or (expecting and t.text in self.named_units):
+                run_end, named, rank = i, False, False
+                while run_end < n and run_end not in heads:
+                    tk = doc[run_end]
+                    if run_end > i and not named and self._is_honorific(tk):
+                        rank = True  # "Kapolsek Kelapa Lima Iptu Yance …": the rank ends it
+                        break
+                    if self._is_cap(tk) or tk.text in self.named_units:
+                        named = named or tk.text in self.named_units
+                    elif not (named and (self._is_initial(tk) or self._is_honorific(tk))):
+                        break
                     run_end += 1
                 gaz = [k for k in range(i + 1, run_end) if k in orgs or k in regs]
                 if gaz:
                     i = gaz[0]
                     consumed = True
                     continue
-                if expecting and run_end < n and doc[run_end].text == ",":
-                    i = last = run_end
+                unitish = any(doc[k].text in self.unit_words for k in range(i, run_end))
+                follows = doc[run_end].text if run_end < n else ""
+                if expecting and (
+                    follows == ","
+                    or rank
+                    or (unitish and (follows == "(" or run_end in regs or run_end in orgs))
+                ):
+                    i = last = run_end  # the unit's own name: "Kepala Desa Nduaria, …"
                     consumed, expecting = True, False
                     continue
             break
         return last, org, region, consumed
+
+    def _unit_continues(
+        self, doc: Doc, i: int, heads: set[int], orgs: dict[int, Span], regs: dict[int, Span]
+    ) -> bool:
+        """After a portfolio word + "," / "dan" at ``i``: whether the unit's own words run on —
+        "Dinas Pendidikan, Kepemudaan dan Olahraga Ende" (after ",": a list closed by "dan"),
+        "Bidang Humas dan Antar Lembaga BPJS Ketenagakerjaan" (after "dan": up to an
+        organisation or region). A person's name after "," never holds "dan"."""
+        if (i - 1) in orgs:
+            return False  # "… BPJS Ketenagakerjaan, I Made Suartana": the title is complete
+        n, m, has_dan = len(doc), i + 1, False
+        while m < n and m - i <= UNIT_JOIN_MAX_TOKENS and m not in heads:
+            if m in orgs or m in regs:
+                return m > i + 1 and (doc[i].text == "dan" or has_dan)
+            if doc[m].text == "dan":
+                has_dan = True
+            elif not self._is_cap(doc[m]):
+                break
+            m += 1
+        return False
+
+    def _place_chain(self, doc: Doc, i: int, regs: dict[int, Span]) -> int | None:
+        """At the "," of "<unit>, Kecamatan Kelimutu, Kabupaten Ende, <Name>": the index of the
+        "," after the place link, when a name follows it; else None."""
+        n = len(doc)
+        k = i + 1
+        area = k < n and doc[k].text in AREA_WORDS
+        if area:
+            k += 1
+        if k < n and k in regs:
+            k = regs[k].end
+        elif area and k < n and self._is_cap(doc[k]):
+            while k < n and self._is_cap(doc[k]) and k not in regs:
+                k += 1
+        else:
+            return None
+        if k + 1 < n and doc[k].text == "," and self._is_cap(doc[k + 1]):
+            return k
+        return None
 
     # ------------------------------------------------------------------ org/region names
     @staticmethod
@@ -271,6 +420,7 @@ class OfficialsExtractor:
             if h.text[0].isupper()
             and not is_skipped(doc, h.start_char, h.end_char)
             and not is_headline(doc, h.start_char)
+            and not (h.start > 0 and doc[h.start - 1].text in self.not_after)
         ]
         head_starts = {h.start for h in heads}
         blocked: set[int] = (
@@ -296,7 +446,7 @@ class OfficialsExtractor:
                 j += 1
             j = self._skip_honorifics(doc, j)
             name = self._read_name(doc, j, blocked) if j < len(doc) else None
-            if name and name[1] - name[0] == 1 and consumed:
+            if name and name[1] - name[0] == 1:
                 # "Kepala Kanwil BPJS Ketenagakerjaan Banuspa, Kuncoro Budi Winarno": a lone
                 # word before ", <Full Name>" names the unit, not the person.
                 k = name[1]
@@ -315,7 +465,9 @@ class OfficialsExtractor:
             mentions.append(self._mention(doc, spec, tstart, end, name, org, region, conf))
         for head, tstart, end, org, region in pending:  # "<Name>, <Title>" appositions
             k = tstart - 1
-            if k < 1 or doc[k].text != ",":
+            if k >= 1 and doc[k].lower_ in self.name_before_links:
+                k -= 1  # "Andreas Agas selaku Bupati Manggarai Timur"
+            elif k < 1 or doc[k].text != ",":
                 continue
             name = self._read_name_backward(doc, k, blocked)
             if not name or claimed & set(range(*name)):
@@ -329,9 +481,14 @@ class OfficialsExtractor:
             )
         mentions.sort(key=lambda m: m.start)
         people = self._merge(mentions)
-        self._name_only_mentions(doc, people, blocked, claimed)
+        others = self._merge(self._other_people(doc, blocked, claimed, people))
+        self._name_only_mentions(doc, people + others, blocked, claimed)
         st = state(doc)
-        st["people"] = [{"name": p.best.name, "mentions": sorted(p.mentions)} for p in people]
+        st["people"] = [
+            {"name": p.best.name, "mentions": sorted(p.mentions), "official": official}
+            for group, official in ((people, True), (others, False))
+            for p in group
+        ]
         for p in people:
             b = p.best
             conf = b.confidence + (CONF_MULTI_MENTION_BONUS if len(p.mentions) > 1 else 0)
@@ -375,6 +532,36 @@ class OfficialsExtractor:
             region=reg["name"] if reg else None,
             confidence=conf,
         )
+
+    def _other_people(
+        self, doc: Doc, blocked: set[int], claimed: set[int], people: list[Person]
+    ) -> list[Mention]:
+        """People named without a position, in an apposition: ", Mama Veronika Ina, mengaku",
+        "Maria Goreti Luruk, istri almarhum …" (sentence start), "Yakobus Nenosono (47)"."""
+        out: list[Mention] = []
+        n = len(doc)
+        for tok in doc:
+            k = tok.i
+            after = doc[k - 1].text if k > 0 else ""
+            if k in claimed or not (tok.is_sent_start or after in {",", "-", "–", "—"}):
+                continue
+            j = self._skip_honorifics(doc, k)
+            rng = self._read_name(doc, j, blocked) if j < n else None
+            if rng is None or rng[1] - rng[0] < 2 or claimed & set(range(*rng)):
+                continue
+            e = rng[1]
+            age = e + 2 < n and doc[e].text == "(" and doc[e + 1].like_num  # "(47)"
+            age = age and doc[e + 2].text == ")"
+            if not (age or (e < n and doc[e].text == ",")):
+                continue
+            span = doc[rng[0] : e]
+            if is_skipped(doc, span.start_char, span.end_char) or is_headline(doc, span.start_char):
+                continue
+            if any(same_person(span.text, p.best.name) for p in people):
+                continue
+            claimed.update(range(*rng))
+            out.append(Mention(span.text, span.start_char, span.end_char, "", None, None, 0.0))
+        return out
 
     @staticmethod
     def _merge(mentions: list[Mention]) -> list[Person]:

@@ -168,7 +168,11 @@ class PercentExtractor:
     """Percentages → ``percentages`` facts."""
 
     def __init__(self, data_file: str, version: str) -> None:
-        signs = load_data(data_file)["percentages"]["signs"]
+        config = load_data(data_file)["percentages"]
+        signs = config["signs"]
+        self.rhetorical_values = {float(v) for v in config.get("rhetorical_values", [])}
+        self.rhetorical_words = {w.lower() for w in config.get("rhetorical_words", [])}
+        self.rhetorical_window = int(config.get("rhetorical_window", 2))
         self.version = version
         self.digits_re = re.compile(rf"(?P<num>{DIGITS_PATTERN})[ \u00a0]?(?:{_alt(signs)})(?!\w)")
         self.words_re = re.compile(
@@ -190,6 +194,8 @@ class PercentExtractor:
                 if value is None:
                     continue
                 taken.append((start, end))
+                if self._rhetorical(text, start, end, float(value)):
+                    continue
                 add_fact(
                     doc,
                     "percentages",
@@ -206,6 +212,15 @@ class PercentExtractor:
         doc.user_data["pantau_percent_ranges"] = taken
         return doc
 
+    def _rhetorical(self, text: str, start: int, end: int, value: float) -> bool:
+        """'100 persen' used as a degree adverb ("sudah 100 persen semuanya")."""
+        if value not in self.rhetorical_values:
+            return False
+        n = self.rhetorical_window
+        before = re.findall(r"\w+", text[max(0, start - 80) : start])[-n:]
+        after = re.findall(r"\w+", text[end : end + 80])[:n]
+        return any(w.lower() in self.rhetorical_words for w in before + after)
+
 
 # --------------------------------------------------------------------------- counts
 
@@ -221,7 +236,8 @@ class WorkerCountExtractor:
         self.generic = set(generic)
         self.weak = {n.lower() for n in data["weak_nouns"]}
         alt = _alt(nouns + generic)
-        self.noun_after_re = re.compile(rf"[ \u00a0]+(?:orang[ \u00a0]+)?({alt})(?!\w)", re.I)
+        link = _alt(data.get("linking_words", ["orang"]))
+        self.noun_after_re = re.compile(rf"[ \u00a0]+(?:(?:{link})[ \u00a0]+)?({alt})(?!\w)", re.I)
         self.qualifiers: dict[str, str | None] = data["qualifiers"]
         self.qual_re = re.compile(rf"(?<!\w)({_alt(list(self.qualifiers))})[\s:]*$", re.IGNORECASE)
         self.noun_first_re = re.compile(
@@ -245,6 +261,8 @@ class WorkerCountExtractor:
         for q in find_quantities(text):
             if q.value <= 0 or abs(q.value - round(q.value)) > 1e-9:
                 continue
+            if q.words and q.value < 2:
+                continue  # "satu keluarga bisa jatuh miskin": a figure of speech, not a count
             if any(s < q.end and q.start < e for s, e in money + pct):
                 continue
             if is_skipped(doc, q.start, q.end) or self._blocked(text, q):

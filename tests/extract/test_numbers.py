@@ -143,3 +143,18 @@ def test_percentages(sentence: str, value: float) -> None:
 def test_percent_is_not_a_count_or_amount() -> None:
     facts = extract_facts("Sebanyak 60 persen pekerja di desa itu belum terlindungi.")
     assert facts["worker_counts"] == [] and facts["amounts"] == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "values"),
+    [
+        ('"Yang lain sudah 100 persen semuanya," katanya.', []),
+        ("Kami 100 persen mendukung program itu.", []),
+        ("Saya yakin seratus persen target tercapai.", []),
+        ("Kepesertaan desa itu mencapai 100 persen pada Juni.", [100.0]),
+        ("Realisasi anggaran baru 100 persen dari target awal.", [100.0]),
+        ("Cakupan naik menjadi 77,3% dan semuanya terdata.", [77.3]),
+    ],
+)
+def test_rhetorical_hundred_percent_is_not_a_figure(sentence: str, values: list[float]) -> None:
+    assert [p["value"] for p in extract_facts(sentence)["percentages"]] == values
