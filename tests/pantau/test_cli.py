@@ -7,7 +7,8 @@ from click.testing import CliRunner
 
 from pantau.cli import cli
 
-COMMANDS = ["crawl", "process", "extract", "publish", "serve", "daily", "eval", "demo"]
+COMMANDS = ["crawl", "process", "extract", "publish", "serve", "daily", "eval", "demo", "sources",
+            "resolve"]
 
 
 def test_version() -> None:

@@ -1,0 +1,555 @@
+"""`pantau daily`: the unattended job — incremental crawl → process → publish → health → digest.
+
+Safe to run from cron or a systemd timer:
+
+- **one at a time**: an exclusive ``flock`` on ``HOME/daily.lock`` is held for the whole run; a
+  second run exits at once with :data:`EXIT_RUNNING`;
+- **stops cleanly**: the first SIGTERM/SIGINT stops the crawl gracefully (Scrapy's shutdown: the
+  ledger records unanswered URLs as ``failed(unfinished, retryable)``, which the next run
+  fetches) or stops processing between pages (every stored article is committed; pages cut
+  short are processed next run), skips the remaining stages and exits :data:`EXIT_INTERRUPTED`.
+  A second signal forces the exit;
+- **says what happened**: the exit code is decided from the run's ledger and processing stats
+  (:data:`EXIT_CODES`), per-outlet health goes to the KB's ``source_health`` table, and a
+  Markdown + HTML digest of the day's new coverage is written to ``HOME/digests/``;
+- **logs to a file** with rotation (``HOME/logs/pantau.log`` by default), Scrapy's log included.
+
+The crawl runs in this process (Twisted's reactor runs once per process; one crawl per run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import logging
+import logging.handlers
+import os
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from pantau.config import Paths
+
+log = logging.getLogger("pantau.daily")
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_CONFIG = 2
+EXIT_NOTHING = 3
+EXIT_RUNNING = 4
+EXIT_INTERRUPTED = 5
+EXIT_ERROR = 6
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "ok",
+    EXIT_PARTIAL: "partial",  # failures over the threshold; everything that worked is stored
+    EXIT_CONFIG: "config_error",  # bad sources file, unknown --source, bad option
+    EXIT_NOTHING: "nothing_fetched",  # no URL answered, or every article fetch failed
+    EXIT_RUNNING: "already_running",  # another `pantau daily` holds HOME/daily.lock
+    EXIT_INTERRUPTED: "interrupted",  # SIGTERM/SIGINT: stopped cleanly, the next run resumes
+    EXIT_ERROR: "error",  # an unexpected error (traceback in the log file)
+}
+MAX_FAILURE_RATIO = 0.2  # a normal day loses a few pages to timeouts; a fifth means trouble
+LOG_MAX_BYTES = 5 * 1024 * 1024  # ~a month of daily runs per file at the default log level
+LOG_BACKUPS = 5  # pantau.log.1 … pantau.log.5
+LOCK_NAME = "daily.lock"
+LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
+
+
+class AlreadyRunning(RuntimeError):
+    """Another run holds the lock."""
+
+
+class Interrupted(Exception):
+    """A stop signal arrived; raised between pages to end processing cleanly."""
+
+
+class ConfigError(ValueError):
+    """The run's configuration is unusable (exit :data:`EXIT_CONFIG`)."""
+
+
+# -- lock -------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def daily_lock(home: Path) -> Iterator[Path]:
+    """Hold an exclusive, non-blocking ``flock`` on ``HOME/daily.lock`` (pid written inside).
+
+    The kernel releases the lock when the process dies, however it dies: no stale lock files.
+    """
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            raise AlreadyRunning(f"{path}: another run holds the lock (pid {holder})") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield path
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+# -- signals ----------------------------------------------------------------------------------
+class StopFlag:
+    """First SIGTERM/SIGINT sets the flag (stages check it); the second forces an exit."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self.previous: dict[int, Any] = {}
+
+    def __bool__(self) -> bool:
+        return self.signal is not None
+
+    def handle(self, signum: int, _frame: FrameType | None) -> None:
+        if self.signal is not None:  # second signal: give up now
+            raise SystemExit(EXIT_INTERRUPTED)
+        self.signal = signum
+
+    def install(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self.previous.setdefault(sig, signal.getsignal(sig))
+            signal.signal(sig, self.handle)
+
+    def restore(self) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signal).name if self.signal else ""
+
+
+# -- logging ----------------------------------------------------------------------------------
+def default_log_file(home: Path) -> Path:
+    return home / "logs" / "pantau.log"
+
+
+def setup_logging(log_file: Path, *, quiet: bool) -> logging.Handler:
+    """Add a rotating file handler (INFO, Scrapy included) to the root logger.
+
+    With ``quiet`` the console handlers are silenced: cron mails only the one-line status that
+    a failed run prints on stderr.
+    """
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        log_file, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+    )
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    if quiet:
+        for h in root.handlers:
+            if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler):
+                h.setLevel(logging.CRITICAL + 1)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return handler
+
+
+# -- options and result -----------------------------------------------------------------------
+@dataclass
+class DailyOptions:
+    paths: Paths
+    sources_file: Path | None = None
+    only: tuple[str, ...] = ()
+    since: dt.date | None = None
+    until: dt.date | None = None
+    fast: bool = False
+    workers: int = 2
+    timeout: float = 60.0
+    max_failure_ratio: float = MAX_FAILURE_RATIO
+    digest_dir: Path | None = None
+    datasette_url: str = "http://127.0.0.1:8001"
+    overrides_file: Path | None = None
+    verbose: bool = False
+    crawl_settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def digests(self) -> Path:
+        return self.digest_dir or self.paths.home / "digests"
+
+
+@dataclass
+class DailyResult:
+    code: int
+    reasons: list[str] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
+    digest_markdown: str | None = None
+
+    @property
+    def status(self) -> str:
+        return EXIT_CODES[self.code]
+
+    def line(self) -> str:
+        why = "; ".join(self.reasons)
+        return f"pantau daily: {self.status} (exit {self.code})" + (f": {why}" if why else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "exit_code": self.code, "reasons": self.reasons,
+                **self.report}
+
+
+# -- deciding the exit code -------------------------------------------------------------------
+@dataclass
+class CrawlCounts:
+    """The run's ledger, summed: what was fetched, what failed, what was refused."""
+
+    stored: int = 0
+    discovery_answered: int = 0  # skipped URLs the site answered: discovery pages, 304s …
+    failed: int = 0
+    articles_failed: int = 0
+    blocked: int = 0
+    entries: int = 0
+
+    @property
+    def answered(self) -> int:
+        return self.stored + self.discovery_answered
+
+    @property
+    def attempted(self) -> int:
+        return self.answered + self.failed
+
+
+def crawl_counts(ledger: list[dict[str, Any]], is_article: Any = None) -> CrawlCounts:
+    from kb.health import BLOCKED_FAILURE, BLOCKED_SKIP, answered_skip
+
+    c = CrawlCounts(entries=len(ledger))
+    for row in ledger:
+        state, reason = row["state"], str(row.get("reason") or "")
+        if state == "stored":
+            c.stored += 1
+        elif state == "failed":
+            c.failed += 1
+            if is_article is None or is_article(row.get("source"), row["url"]):
+                c.articles_failed += 1
+            if BLOCKED_FAILURE.match(reason):
+                c.blocked += 1
+        elif answered_skip(reason):
+            c.discovery_answered += 1
+        elif reason == BLOCKED_SKIP:
+            c.blocked += 1
+    return c
+
+
+def decide(
+    crawl: CrawlCounts,
+    process: dict[str, Any] | None,
+    *,
+    max_failure_ratio: float = MAX_FAILURE_RATIO,
+) -> tuple[int, list[str]]:
+    """Exit code and reasons from the run's stats (interruption and errors are decided outside).
+
+    - nothing answered (no page stored, no feed/sitemap/listing answered) → :data:`EXIT_NOTHING`;
+    - article fetches failed and none was stored → :data:`EXIT_NOTHING`;
+    - failed fetches over ``max_failure_ratio`` of those tried, or processing errors over
+      ``max_failure_ratio`` of the pages processed → :data:`EXIT_PARTIAL`;
+    - else :data:`EXIT_OK`.
+    """
+    if crawl.entries == 0:
+        return EXIT_NOTHING, ["nothing to crawl: no URL discovered (no enabled source?)"]
+    if crawl.answered == 0:
+        why = f"nothing fetched: {crawl.failed} URLs failed"
+        if crawl.blocked:
+            why += f", {crawl.blocked} refused (robots.txt / HTTP 401/403/451)"
+        return EXIT_NOTHING, [why]
+    if crawl.articles_failed and crawl.stored == 0:
+        return EXIT_NOTHING, [f"all {crawl.articles_failed} article fetches failed"]
+    reasons = []
+    ratio = crawl.failed / crawl.attempted if crawl.attempted else 0.0
+    if ratio > max_failure_ratio:
+        reasons.append(
+            f"{crawl.failed} of {crawl.attempted} fetches failed"
+            f" ({ratio:.0%} > {max_failure_ratio:.0%})"
+        )
+    if process:
+        processed = int(process.get("pages", 0)) - int(process.get("unchanged", 0))
+        errors = int(process.get("errors", 0))
+        if processed and errors / processed > max_failure_ratio:
+            reasons.append(
+                f"{errors} of {processed} pages failed processing"
+                f" ({errors / processed:.0%} > {max_failure_ratio:.0%})"
+            )
+    return (EXIT_PARTIAL if reasons else EXIT_OK), reasons
+
+
+# -- the run ----------------------------------------------------------------------------------
+class DailyRun:
+    """One `pantau daily` run. Use :func:`run_daily`."""
+
+    def __init__(self, options: DailyOptions, stop: StopFlag) -> None:
+        self.o = options
+        self.stop = stop
+        self.paths = options.paths
+        self.report: dict[str, Any] = {}
+        self.new_urls: list[str] = []
+        self.updated_urls: list[str] = []
+        self.errors_after_stop: list[str] = []
+        self.day = dt.datetime.now().astimezone().date()
+
+    # stages
+    def load_config(self) -> Any:
+        from crawler.sources import SourcesError, load_sources
+
+        try:
+            config = load_sources(self.o.sources_file)
+        except SourcesError as exc:
+            raise ConfigError(str(exc)) from exc
+        unknown = sorted(set(self.o.only) - {s.name for s in config.sources})
+        if unknown:
+            raise ConfigError(f"unknown source: {unknown[0]}")
+        return config
+
+    def load_overrides(self) -> Any:
+        from kb.resolve import Overrides, OverridesError
+
+        try:
+            return Overrides.load(self.o.overrides_file or self.paths.home / "overrides.yaml")
+        except OverridesError as exc:
+            raise ConfigError(str(exc)) from exc
+
+    def crawl(self, config: Any) -> dict[str, Any]:
+        from crawler.run import FAST_SETTINGS, job_dir, run_crawl
+
+        overrides: dict[str, Any] = dict(FAST_SETTINGS) if self.o.fast else {}
+        overrides["LOG_LEVEL"] = "INFO"  # the log file gets Scrapy's summary; stderr filters
+        overrides.update(self.o.crawl_settings)
+        o = self.o
+        started = time.monotonic()
+        stats = run_crawl(
+            config, self.paths.raw, only=o.only, since=o.since, until=o.until,
+            overrides=overrides, jobdir=job_dir(self.paths.home, config, o.only, o.since, o.until),
+        )
+        self.stop.install()  # Scrapy replaced our handlers for the crawl
+        if stats.get("finish_reason") == "shutdown" and not self.stop:
+            self.stop.signal = signal.SIGTERM  # Scrapy took the signal and shut down gracefully
+        summary = {k: v for k, v in stats.items() if k.startswith(("pantau/", "finish_reason"))}
+        summary["downloader/response_count"] = stats.get("downloader/response_count", 0)
+        summary["seconds"] = round(time.monotonic() - started, 1)
+        log.info("crawl: %s", summary)
+        return summary
+
+    def _progress(self, url: str, outcome: str) -> None:
+        if outcome == "new":
+            self.new_urls.append(url)
+        elif outcome == "updated":
+            self.updated_urls.append(url)
+        if self.stop:
+            if outcome == "error":  # most likely the signal reached the worker: retry it
+                self.errors_after_stop.append(url)
+            raise Interrupted
+
+    def process(self, kb: Any, overrides: Any = None) -> dict[str, Any]:
+        from kb.raw import RawStore
+        from pantau.pipeline import Processor
+
+        started = time.monotonic()
+        with RawStore(self.paths.raw) as raw:
+            processor = Processor(
+                raw, kb, workers=self.o.workers, timeout=self.o.timeout, overrides=overrides,
+                progress=self._progress,
+            )
+            try:
+                report = processor.run().as_dict()
+            except Interrupted:
+                report = processor.report.as_dict()
+                report["interrupted"] = True
+                self._forget_errors(kb)
+        report["seconds"] = round(time.monotonic() - started, 1)
+        log.info("process: %s", report)
+        return report
+
+    def _forget_errors(self, kb: Any) -> None:
+        """Pages that errored once the stop signal was out are processed again next run."""
+        if not self.errors_after_stop:
+            return
+        from sqlmodel import Session, delete
+
+        from kb.models import ProcessedPage
+
+        with Session(kb.engine) as s:
+            s.exec(
+                delete(ProcessedPage)
+                .where(ProcessedPage.url.in_(self.errors_after_stop))  # type: ignore[attr-defined]
+                .where(ProcessedPage.outcome == "error")  # type: ignore[arg-type]
+            )
+            s.commit()
+
+    def health(self, kb: Any, config: Any, run_id: int | None) -> list[Any]:
+        from sqlmodel import Session, select
+
+        from kb.health import daily_new_pages, health_rows, outlet_runs, store_health
+        from kb.models import ProcessedPage
+        from kb.raw import RawStore
+        from kb.store import utcnow
+
+        if not run_id:
+            return []
+        with RawStore(self.paths.raw) as raw:
+            ledger = raw.ledger(run_id)
+            run = next((r for r in raw.runs() if r["id"] == run_id), None)
+        sources = list(run["sources"]) if run else [s.name for s in config.sources]
+        urls = [r["url"] for r in ledger if r["state"] == "stored"]
+        outcomes: dict[str, str] = {}
+        with Session(kb.engine) as s:
+            for start in range(0, len(urls), 500):  # bounded IN lists
+                chunk = urls[start : start + 500]
+                for url, outcome in s.exec(
+                    select(ProcessedPage.url, ProcessedPage.outcome).where(
+                        ProcessedPage.url.in_(chunk)  # type: ignore[attr-defined]
+                    )
+                ).all():
+                    outcomes[url] = outcome
+        history = daily_new_pages(
+            self.paths.raw,
+            tz=dt.datetime.now().astimezone().tzinfo,
+            since=self.day - dt.timedelta(days=30),
+        )
+        kb.sync_crawl_runs([run] if run else [])
+        rows = health_rows(
+            outlet_runs(sources, ledger, outcomes),
+            history,
+            today=self.day,
+            crawl_run_id=run_id,
+            checked_at=utcnow(),
+        )
+        store_health(kb.engine, rows)
+        for r in rows:
+            level = logging.WARNING if r.status != "ok" else logging.INFO
+            log.log(level, "health %s: %s %s", r.outlet, r.status, r.detail or "")
+        return rows
+
+    def publish(self) -> dict[str, Any]:
+        from kb.publish import publish, sqlite_path
+
+        if not self.paths.db_url.startswith("sqlite:///"):
+            log.warning("publish skipped: the KB is not SQLite (%s)", self.paths.db_url[:10])
+            return {"skipped": "the KB is not SQLite"}
+        snap = publish(sqlite_path(self.paths.db_url), self.paths.published)
+        out = {"path": str(snap.path), "size": snap.size, "tables": snap.tables}
+        for warning in getattr(snap, "warnings", []):
+            log.warning("publish: %s", warning)
+        log.info("publish: %s", out)
+        return out
+
+    def digest(self, kb: Any, health: list[Any], code: int) -> tuple[dict[str, Any], str]:
+        from sqlmodel import Session, select
+
+        from kb.health import latest_health
+        from kb.models import ProcessedPage
+        from pantau import digest as dg
+
+        ids: dict[str, list[int]] = {"new": [], "updated": []}
+        with Session(kb.engine) as s:
+            for key, urls in (("new", self.new_urls), ("updated", self.updated_urls)):
+                for start in range(0, len(urls), 500):
+                    ids[key] += [
+                        i
+                        for i in s.exec(
+                            select(ProcessedPage.article_id).where(
+                                ProcessedPage.url.in_(urls[start : start + 500])  # type: ignore[attr-defined]
+                            )
+                        ).all()
+                        if i is not None
+                    ]
+        day = self.day.isoformat()
+        state = dg.remember(self.o.digests, day, ids["new"], ids["updated"])
+        digest = dg.build_digest(
+            kb.engine,
+            day=day,
+            new_ids=state["new"],
+            updated=len(state["updated"]),
+            health=health or latest_health(kb.engine, day),
+            run={"status": EXIT_CODES[code]},
+            datasette_url=self.o.datasette_url,
+        )
+        md_path, html_path = dg.write_digest(digest, self.o.digests)
+        log.info("digest: %s, %s (%d new articles)", md_path, html_path, digest.article_count)
+        paths = {"markdown": str(md_path), "html": str(html_path)}
+        return {**paths, "new_articles": digest.article_count}, dg.render_markdown(digest)
+
+    # the whole run
+    def run(self) -> DailyResult:
+        from kb.raw import RawStore
+        from kb.store import KB
+
+        config = self.load_config()
+        overrides = self.load_overrides()
+        if self.stop:
+            return DailyResult(EXIT_INTERRUPTED, [f"{self.stop.name} before the crawl"])
+        crawl = self.crawl(config)
+        self.report["crawl"] = crawl
+        run_id = crawl.get("pantau/crawl_run")
+        ledger: list[dict[str, Any]] = []
+        if run_id:
+            with RawStore(self.paths.raw) as raw:
+                ledger = raw.ledger(int(run_id))
+        by_name = {s.name: s for s in config.sources}
+
+        def is_article(source: str | None, url: str) -> bool:
+            s = by_name.get(source or "")
+            return bool(s and s.is_article(url))
+
+        counts = crawl_counts(ledger, is_article)
+        if self.stop:
+            unfinished = sum(1 for r in ledger if r["state"] == "failed" and r.get("retryable"))
+            return DailyResult(
+                EXIT_INTERRUPTED,
+                [f"{self.stop.name} during the crawl; {unfinished} URLs left for the next run"],
+                self.report,
+            )
+        kb = KB(self.paths.db_url)
+        try:
+            if self.paths.raw.exists():
+                self.report["process"] = self.process(kb, overrides)
+            if self.stop:
+                code, reasons = EXIT_INTERRUPTED, [f"{self.stop.name} during processing"]
+                self.report["digest"], markdown = self.digest(kb, [], code)
+                return DailyResult(code, reasons, self.report, markdown)
+            code, reasons = decide(
+                counts, self.report.get("process"), max_failure_ratio=self.o.max_failure_ratio
+            )
+            health = self.health(kb, config, int(run_id) if run_id else None)
+            self.report["health"] = [
+                {"outlet": h.outlet, "status": h.status, "flags": json.loads(h.flags),
+                 "detail": h.detail}
+                for h in health
+            ]
+            self.report["publish"] = self.publish()
+            self.report["digest"], markdown = self.digest(kb, health, code)
+            return DailyResult(code, reasons, self.report, markdown)
+        finally:
+            kb.close()
+
+
+def run_daily(options: DailyOptions) -> DailyResult:
+    """Run the daily job under the lock; never raises (the result carries the exit code)."""
+    stop = StopFlag()
+    stop.install()
+    try:
+        with daily_lock(options.paths.home):
+            log.info("daily: start (pid %d, home %s)", os.getpid(), options.paths.home)
+            try:
+                result = DailyRun(options, stop).run()
+            except ConfigError as exc:
+                result = DailyResult(EXIT_CONFIG, [str(exc)])
+            except SystemExit as exc:  # a second signal
+                if exc.code != EXIT_INTERRUPTED:
+                    raise
+                result = DailyResult(EXIT_INTERRUPTED, [f"{stop.name} twice: forced stop"])
+            except Exception as exc:
+                log.exception("daily: unexpected error")
+                result = DailyResult(EXIT_ERROR, [f"{type(exc).__name__}: {exc}"])
+    except AlreadyRunning as exc:
+        result = DailyResult(EXIT_RUNNING, [str(exc)])
+    finally:
+        stop.restore()
+    level = logging.INFO if result.code == EXIT_OK else logging.WARNING
+    log.log(level, "daily: %s", result.line())
+    return result

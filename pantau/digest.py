@@ -1,0 +1,362 @@
+"""The daily digest: a Markdown and an HTML report of new coverage, for staff to email.
+
+For each new story (articles grouped when they share a headline figure or most of their
+headline words): its outlets, and per article the officials named, quotes, figures as printed,
+and links to the article and to its row in Datasette. Then the source-health table of the day.
+
+The digest of a day covers every ``pantau daily`` run of that day: the ids of the new articles
+are kept in ``DIGESTS/YYYY-MM-DD.json`` and both files are re-rendered after each run, so a
+second run the same day never replaces the day's coverage with "nothing new".
+
+Everything taken from pages is escaped: HTML by Jinja2's autoescape, Markdown by :func:`md`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from jinja2 import Environment, FileSystemLoader
+from sqlmodel import Session, select
+
+from kb.health import SourceHealth
+from kb.models import Amount, Article, Mention, Outlet, Percentage, Quote, WorkerCount
+
+DATASETTE_URL = "http://127.0.0.1:8001"  # where `pantau serve` listens by default
+DATASETTE_DB = "pantau"  # Datasette names the database after the snapshot file pantau.db
+MAX_QUOTES = 3  # per article: the digest points at the KB for the rest
+MAX_FIGURES = 8  # per article
+QUOTE_CHARS = 300  # a long quote is cut; the full text is one click away
+SAME_STORY_TITLE = 0.5  # headline word overlap (Jaccard) that alone means the same story
+SAME_STORY_WITH_FIGURE = 0.1  # ... or this much overlap plus a shared headline figure
+MIN_STORY_FIGURE = 100  # small numbers (2 nelayan, 3 desa) are shared by unrelated stories
+TITLE_STOPWORDS = frozenset(  # function words and the topic's own name say nothing of a story
+    ["dan", "di", "ke", "dari", "untuk", "yang", "dengan", "bagi", "pada", "dalam", "atau",
+     "kepada", "oleh", "jadi", "kini", "akan", "ini", "itu", "bpjs", "ketenagakerjaan",
+     "bpjamsostek", "jamsostek", "bp"]
+)
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def md(value: Any) -> str:
+    """Escape text for Markdown: no markup, links or HTML can come from a page."""
+    text = " ".join(str(value).split())
+    return MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_url(value: Any) -> str:
+    """A URL safe inside Markdown ``(…)``: spaces and parentheses percent-encoded."""
+    return quote(str(value), safe=":/?#=&%@+,;~.-_!*'")
+
+
+def safe_url(url: str | None) -> str:
+    """Only http(s) links leave Pantau; anything else becomes ``#``."""
+    if url and urlsplit(url).scheme in ("http", "https"):
+        return url
+    return "#"
+
+
+@dataclass
+class DigestArticle:
+    id: int
+    url: str
+    title: str
+    outlet: str
+    outlet_title: str
+    published: str | None
+    datasette: str
+    officials: list[dict[str, str | None]] = field(default_factory=list)
+    quotes: list[dict[str, str | None]] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    figure_values: set[int] = field(default_factory=set)
+    story_id: int | None = None  # the KB's story clustering, when it has run
+
+
+@dataclass
+class Story:
+    title: str
+    articles: list[DigestArticle]
+
+    @property
+    def outlets(self) -> list[str]:
+        return sorted({a.outlet_title for a in self.articles})
+
+
+@dataclass
+class HealthLine:
+    outlet: str
+    status: str
+    expected: str
+    collected: int
+    attempted: int
+    failed: int
+    blocked: int
+    cleaned: int
+    flags: list[str]
+    detail: str | None
+
+
+@dataclass
+class Digest:
+    day: str
+    stories: list[Story]
+    updated: int
+    health: list[HealthLine]
+    health_url: str
+    run: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def article_count(self) -> int:
+        return sum(len(s.articles) for s in self.stories)
+
+    @property
+    def summary_line(self) -> str:
+        status = self.run.get("status")
+        flagged = [h.outlet for h in self.health if h.flags]
+        parts = [f"{self.article_count} new articles"]
+        if status:
+            parts.append(f"last run: {status}")
+        if flagged:
+            parts.append(f"outlets to check: {', '.join(flagged)}")
+        return "; ".join(parts) + "."
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "day": self.day,
+            "new_articles": self.article_count,
+            "stories": [
+                {"title": s.title, "outlets": s.outlets, "articles": [a.id for a in s.articles]}
+                for s in self.stories
+            ],
+            "updated": self.updated,
+            "health": [asdict(h) for h in self.health],
+        }
+
+
+# -- building -------------------------------------------------------------------------------
+def thousands(value: int) -> str:
+    """14880 → '14.880' (Indonesian digit grouping)."""
+    return f"{value:,}".replace(",", ".")
+
+
+def _figure(kind: str, row: Any) -> tuple[str, int | None]:
+    """The figure as printed, with its normalised value: 'Rp10,08 miliar (iuran) = Rp…'."""
+    text = " ".join(row.text.split())
+    if kind == "amount":
+        extra = f" ({row.role})" if row.role else ""
+        return f"{text}{extra} = Rp{thousands(int(row.value))}", int(row.value)
+    if kind == "worker_count":
+        return f"{text} = {thousands(int(row.value))}", int(row.value)
+    return text, None
+
+
+def load_articles(engine: Any, ids: Iterable[int], datasette_url: str) -> list[DigestArticle]:
+    """The articles with their officials, quotes and figures, newest first."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    base = datasette_url.rstrip("/")
+    out: dict[int, DigestArticle] = {}
+    with Session(engine) as s:
+        rows = s.exec(
+            select(Article, Outlet)
+            .join(Outlet, Article.outlet_id == Outlet.id, isouter=True)  # type: ignore[arg-type]
+            .where(Article.id.in_(wanted))  # type: ignore[union-attr]
+        ).all()
+        for article, outlet in rows:
+            assert article.id is not None
+            out[article.id] = DigestArticle(
+                id=article.id,
+                url=safe_url(article.url),
+                title=article.title or article.url,
+                outlet=outlet.name if outlet else "",
+                outlet_title=outlet.title if outlet else "",
+                published=article.published.date().isoformat() if article.published else None,
+                datasette=f"{base}/{DATASETTE_DB}/article/{article.id}",
+                story_id=getattr(article, "story_id", None),
+            )
+        present = list(out)
+        seen_officials: dict[int, set[str]] = {}
+        for m in s.exec(
+            select(Mention).where(Mention.article_id.in_(present)).order_by(Mention.start)  # type: ignore[attr-defined]
+        ).all():
+            if m.name not in seen_officials.setdefault(m.article_id, set()):
+                seen_officials[m.article_id].add(m.name)
+                out[m.article_id].officials.append({"name": m.name, "title": m.title})
+        for q in s.exec(
+            select(Quote).where(Quote.article_id.in_(present)).order_by(Quote.start)  # type: ignore[attr-defined]
+        ).all():
+            a = out[q.article_id]
+            if len(a.quotes) < MAX_QUOTES:
+                text = " ".join(q.text.split())
+                if len(text) > QUOTE_CHARS:
+                    text = text[: QUOTE_CHARS - 1].rstrip() + "…"
+                a.quotes.append({"speaker": q.speaker, "text": text})
+        for kind, table in (
+            ("worker_count", WorkerCount), ("amount", Amount), ("percentage", Percentage),
+        ):
+            for row in s.exec(
+                select(table).where(table.article_id.in_(present)).order_by(table.start)  # type: ignore[attr-defined]
+            ).all():
+                a = out[row.article_id]
+                text, value = _figure(kind, row)
+                if value is not None and value >= MIN_STORY_FIGURE:
+                    a.figure_values.add(value)
+                if text not in a.figures and len(a.figures) < MAX_FIGURES:
+                    a.figures.append(text)
+    return sorted(out.values(), key=lambda a: (a.published or "", a.id), reverse=True)
+
+
+def _title_words(title: str) -> set[str]:
+    words = re.findall(r"[a-z0-9]+", title.lower().replace(".", ""))
+    return {w for w in words if len(w) > 2 and w not in TITLE_STOPWORDS}
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def group_stories(articles: Sequence[DigestArticle]) -> list[Story]:
+    """Group articles that report the same story.
+
+    The KB's story clustering decides when it has run (``article.story_id``); articles without
+    a story are grouped here when they share a headline figure and some headline words, or most
+    of their headline words.
+    """
+    parent = list(range(len(articles)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    words = [_title_words(a.title) for a in articles]
+    for i in range(len(articles)):
+        for j in range(i + 1, len(articles)):
+            a, b = articles[i].story_id, articles[j].story_id
+            if a is not None or b is not None:
+                if a == b:
+                    parent[root(j)] = root(i)
+                continue
+            if articles[i].outlet == articles[j].outlet and articles[i].outlet:
+                continue  # one outlet does not cover the same story twice in a day
+            overlap = _jaccard(words[i], words[j])
+            shared = articles[i].figure_values & articles[j].figure_values
+            if overlap >= SAME_STORY_TITLE or (shared and overlap >= SAME_STORY_WITH_FIGURE):
+                parent[root(j)] = root(i)
+    groups: dict[int, list[DigestArticle]] = {}
+    for i, a in enumerate(articles):
+        groups.setdefault(root(i), []).append(a)
+    stories = [Story(members[0].title, members) for members in groups.values()]
+    stories.sort(key=lambda s: (-len(s.articles), s.title))
+    return stories
+
+
+def health_lines(rows: Iterable[SourceHealth]) -> list[HealthLine]:
+    return [
+        HealthLine(
+            outlet=r.outlet,
+            status=r.status,
+            expected="–" if r.expected is None else f"{r.expected:g}",
+            collected=r.collected,
+            attempted=r.attempted,
+            failed=r.failed,
+            blocked=r.blocked,
+            cleaned=r.cleaned,
+            flags=json.loads(r.flags or "[]"),
+            detail=r.detail,
+        )
+        for r in rows
+    ]
+
+
+def build_digest(
+    engine: Any,
+    *,
+    day: str,
+    new_ids: Iterable[int],
+    updated: int = 0,
+    health: Iterable[SourceHealth] = (),
+    run: dict[str, Any] | None = None,
+    datasette_url: str = DATASETTE_URL,
+) -> Digest:
+    base = datasette_url.rstrip("/")
+    return Digest(
+        day=day,
+        stories=group_stories(load_articles(engine, new_ids, datasette_url)),
+        updated=updated,
+        health=health_lines(health),
+        health_url=f"{base}/{DATASETTE_DB}/source_health?day={day}&_sort_desc=id",
+        run=run or {},
+    )
+
+
+# -- rendering --------------------------------------------------------------------------------
+def _env(html: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=html,  # everything in the HTML digest is escaped; Markdown uses |md
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md
+    env.filters["mdurl"] = md_url
+    return env
+
+
+def render_markdown(digest: Digest) -> str:
+    text = _env(False).get_template("digest.md.j2").render(d=digest)
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def render_html(digest: Digest) -> str:
+    return _env(True).get_template("digest.html.j2").render(d=digest)
+
+
+# -- the day's state ------------------------------------------------------------------------
+def day_state(folder: Path, day: str) -> dict[str, Any]:
+    path = folder / f"{day}.json"
+    if not path.exists():
+        return {"new": [], "updated": []}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"new": [], "updated": []}
+    return {"new": list(data.get("new") or []), "updated": list(data.get("updated") or [])}
+
+
+def remember(folder: Path, day: str, new: Iterable[int], updated: Iterable[int]) -> dict[str, Any]:
+    """Add this run's article ids to the day's state file; return the day's state."""
+    folder.mkdir(parents=True, exist_ok=True)
+    state = day_state(folder, day)
+    state["new"] = sorted(set(state["new"]) | set(new))
+    state["updated"] = sorted((set(state["updated"]) | set(updated)) - set(state["new"]))
+    _atomic_write(folder / f"{day}.json", json.dumps(state))
+    return state
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def write_digest(digest: Digest, folder: Path) -> tuple[Path, Path]:
+    """Write ``DAY.md`` and ``DAY.html`` into ``folder`` (replacing the day's earlier ones)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    md_path, html_path = folder / f"{digest.day}.md", folder / f"{digest.day}.html"
+    _atomic_write(md_path, render_markdown(digest))
+    _atomic_write(html_path, render_html(digest))
+    return md_path, html_path
+
+
+def today(now: dt.datetime | None = None) -> str:
+    return (now or dt.datetime.now().astimezone()).date().isoformat()
