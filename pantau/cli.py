@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from pantau.config import Paths, datasette_dir
+from pantau.daily import MAX_FAILURE_RATIO
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,8 +51,9 @@ def crawl_options(fn: F) -> F:
     fn = click.option(
         "--sources",
         "sources_file",
+        envvar="PANTAU_SOURCES",
         type=click.Path(dir_okay=False, exists=True, path_type=Path),
-        help="Sources file (YAML) [default: the shipped crawler/sources.yaml]",
+        help="Sources file (YAML) [env: PANTAU_SOURCES; default: the shipped crawler/sources.yaml]",
     )(fn)
     fn = click.option(
         "--source", "only", multiple=True, help="Crawl only this source (repeatable)"
@@ -84,6 +86,15 @@ def workers_options(fn: F) -> F:
         help="Hard time limit per page, in seconds",
     )(fn)
     return fn
+
+
+def overrides_option(fn: F) -> F:
+    """--overrides, for the commands that resolve persons and cluster stories."""
+    return click.option(
+        "--overrides",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="Overrides file (YAML) forcing/forbidding merges [default: HOME/overrides.yaml]",
+    )(fn)
 
 
 def _say(message: str) -> None:
@@ -131,24 +142,50 @@ def do_crawl(
     until: date | None = None,
     fast: bool = False,
     verbose: bool = False,
+    fresh: bool = False,
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    from crawler.run import FAST_SETTINGS, run_crawl
+    from crawler.run import FAST_SETTINGS, job_dir, run_crawl
 
     unknown = sorted(set(only) - {s.name for s in config.sources})
     if unknown:
         raise click.ClickException(f"unknown source: {unknown[0]}")
+    if since and until and since > until:
+        raise click.ClickException(f"--since {since} is after --until {until}")
     overrides: dict[str, Any] = dict(FAST_SETTINGS) if fast else {}
     overrides["LOG_LEVEL"] = "INFO" if verbose else "WARNING"
+    overrides.update(settings or {})
+    jobdir = job_dir(paths.home, config, only, since, until)
     stats = run_crawl(
-        config, paths.raw, only=only, since=since, until=until, overrides=overrides
+        config, paths.raw, only=only, since=since, until=until, overrides=overrides,
+        jobdir=jobdir, fresh=fresh,
     )
+    if stats.get("pantau/resumed"):
+        _say(f"Resumed the interrupted crawl in {jobdir}")
+    if stats.get("finish_reason") != "finished" and jobdir.exists():
+        _say(f"Crawl stopped ({stats.get('finish_reason')}): run the same command to resume it")
     summary = {k: v for k, v in stats.items() if k.startswith(("pantau/", "finish_reason"))}
     summary["downloader/response_count"] = stats.get("downloader/response_count", 0)
     return summary
 
 
+def _overrides(paths: Paths, path: Path | None) -> Any:
+    """The overrides file: ``--overrides`` or ``HOME/overrides.yaml`` (absent: none)."""
+    from kb.resolve import Overrides, OverridesError
+
+    try:
+        return Overrides.load(path or paths.home / "overrides.yaml")
+    except OverridesError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def do_process(
-    paths: Paths, *, workers: int, timeout: float, reprocess: bool = False
+    paths: Paths,
+    *,
+    workers: int,
+    timeout: float,
+    reprocess: bool = False,
+    overrides: Path | None = None,
 ) -> dict[str, Any]:
     from kb.raw import RawStore
     from kb.store import KB
@@ -156,9 +193,12 @@ def do_process(
 
     if not paths.raw.exists():
         raise click.ClickException(f"{paths.raw}: no raw store yet (run `pantau crawl` first)")
+    rules = _overrides(paths, overrides)
     kb = KB(paths.db_url)
     with RawStore(paths.raw) as raw:
-        report = Processor(raw, kb, workers=workers, timeout=timeout, reprocess=reprocess).run()
+        report = Processor(
+            raw, kb, workers=workers, timeout=timeout, reprocess=reprocess, overrides=rules
+        ).run()
     kb.close()
     return report.as_dict()
 
@@ -167,16 +207,33 @@ def do_publish(paths: Paths, output: Path | None = None) -> dict[str, Any]:
     from kb.publish import PublishError, publish, sqlite_path
 
     try:
-        snap = publish(sqlite_path(paths.db_url), output or paths.published)
+        snap = publish(sqlite_path(paths.db_url), output or paths.published, datasette_dir())
     except PublishError as exc:
         raise click.ClickException(str(exc)) from exc
-    return {"path": str(snap.path), "size": snap.size, "tables": snap.tables}
+    for warning in snap.warnings:
+        _say(f"publish: {warning}")
+    return {
+        "path": str(snap.path),
+        "metadata": str(snap.metadata),
+        "size": snap.size,
+        "tables": snap.tables,
+        "warnings": snap.warnings,
+    }
 
 
 def datasette_command(snapshot: Path, host: str, port: int) -> list[str]:
+    """`datasette serve` of the snapshot: immutable, time-limited, with the `datasette/` config.
+
+    The metadata written by `pantau publish` beside the snapshot (static metadata.yml + every
+    column's description) is preferred; metadata.yml alone serves an older snapshot.
+    """
+    from kb.publish import metadata_path
+
     config = datasette_dir()
     cmd = [sys.executable, "-m", "datasette", "serve", "-i", str(snapshot)]
-    if (config / "metadata.yml").exists():
+    if metadata_path(snapshot).exists():
+        cmd += ["--metadata", str(metadata_path(snapshot))]
+    elif (config / "metadata.yml").exists():
         cmd += ["--metadata", str(config / "metadata.yml")]
     if (config / "templates").is_dir():
         cmd += ["--template-dir", str(config / "templates")]
@@ -207,6 +264,14 @@ def _emit(data: dict[str, Any]) -> None:
 @cli.command()
 @home_options
 @crawl_options
+@click.option("--fresh", is_flag=True, help="Discard an interrupted crawl instead of resuming it")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy/Pantau setting, e.g. CLOSESPIDER_PAGECOUNT=20000 (repeatable)",
+)
 @click.pass_context
 def crawl(
     ctx: click.Context,
@@ -217,9 +282,17 @@ def crawl(
     since: datetime | None,
     until: datetime | None,
     fast: bool,
+    fresh: bool,
+    settings: tuple[str, ...],
 ) -> None:
     """Crawl the configured outlets into the raw store; print the run's stats as JSON."""
+    from crawler.run import parse_setting
+
     paths = Paths.from_options(home, db)
+    try:
+        overrides = dict(parse_setting(item) for item in settings)
+    except ValueError as exc:
+        raise click.ClickException(f"--set: {exc}") from exc
     summary = do_crawl(
         paths,
         _load_sources(sources_file),
@@ -228,6 +301,8 @@ def crawl(
         until=_day(until),
         fast=fast,
         verbose=ctx.obj["verbose"],
+        fresh=fresh,
+        settings=overrides,
     )
     _emit(summary)
 
@@ -236,12 +311,40 @@ def crawl(
 @home_options
 @workers_options
 @click.option("--reprocess", is_flag=True, help="Re-extract every stored page, even if current")
-def process(home: Path, db: str | None, workers: int, timeout: float, reprocess: bool) -> None:
+@overrides_option
+def process(
+    home: Path,
+    db: str | None,
+    workers: int,
+    timeout: float,
+    reprocess: bool,
+    overrides: Path | None,
+) -> None:
     """Clean and extract facts from raw pages into the knowledge base."""
     report = do_process(
-        Paths.from_options(home, db), workers=workers, timeout=timeout, reprocess=reprocess
+        Paths.from_options(home, db),
+        workers=workers,
+        timeout=timeout,
+        reprocess=reprocess,
+        overrides=overrides,
     )
     _emit(report)
+
+
+@cli.command()
+@home_options
+@overrides_option
+def resolve(home: Path, db: str | None, overrides: Path | None) -> None:
+    """Re-run person resolution and story clustering (e.g. after editing the overrides)."""
+    from kb.store import KB
+
+    paths = Paths.from_options(home, db)
+    rules = _overrides(paths, overrides)
+    kb = KB(paths.db_url)
+    try:
+        _emit(kb.resolve(rules))
+    finally:
+        kb.close()
 
 
 @cli.command()
@@ -250,7 +353,10 @@ def process(home: Path, db: str | None, workers: int, timeout: float, reprocess:
 @click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON")
 @click.option("--url", default="http://localhost/article", help="URL of the page (with --html)")
 @click.option("--published", help="Publication date, ISO 8601, to resolve dates without a year")
-def extract(file: Any, is_html: bool, as_json: bool, url: str, published: str | None) -> None:
+@click.option("--stanza", "use_stanza", is_flag=True, help="Also use stanza's local 'id' models")
+def extract(
+    file: Any, is_html: bool, as_json: bool, url: str, published: str | None, use_stanza: bool
+) -> None:
     """Extract facts from one article: plain text, or an HTML page with --html. FILE may be -."""
     from extract.facts import extract_facts
 
@@ -273,7 +379,7 @@ def extract(file: Any, is_html: bool, as_json: bool, url: str, published: str | 
         text, pub, title = cleaned.text, pub or cleaned.published, cleaned.title
     else:
         text, title = data.decode("utf-8", errors="replace"), None
-    facts = extract_facts(text, published=pub, title=title)
+    facts = extract_facts(text, published=pub, title=title, stanza=use_stanza)
     if article is not None:
         facts = {"article": article, **facts}
     if as_json:
@@ -313,6 +419,39 @@ def serve(home: Path, db: str | None, host: str, port: int) -> None:
 @home_options
 @crawl_options
 @workers_options
+@click.option(
+    "--max-failure-ratio",
+    type=click.FloatRange(0.0, 1.0),
+    default=MAX_FAILURE_RATIO,
+    show_default=True,
+    help="Exit 1 (partial) when more than this share of fetches or pages failed",
+)
+@click.option("--quiet", is_flag=True, help="For cron: no output unless the run failed")
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Log file, rotated [default: HOME/logs/pantau.log]",
+)
+@click.option(
+    "--digest-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the digests [default: HOME/digests]",
+)
+@click.option("--digest-stdout", is_flag=True, help="Print the Markdown digest instead of JSON")
+@click.option(
+    "--datasette-url",
+    default="http://127.0.0.1:8001",
+    show_default=True,
+    help="Base URL of the Datasette instance the digest links to",
+)
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy/Pantau crawl setting, e.g. DOWNLOAD_TIMEOUT=10 (repeatable)",
+)
+@overrides_option
 @click.pass_context
 def daily(
     ctx: click.Context,
@@ -325,29 +464,53 @@ def daily(
     fast: bool,
     workers: int,
     timeout: float,
+    max_failure_ratio: float,
+    quiet: bool,
+    log_file: Path | None,
+    digest_dir: Path | None,
+    digest_stdout: bool,
+    datasette_url: str,
+    settings: tuple[str, ...],
+    overrides: Path | None,
 ) -> None:
-    """The cron job: incremental crawl, then process, then publish."""
+    """The cron job: crawl, process, publish, source health, digest; exit code says how it went."""
+    from crawler.run import parse_setting
+    from pantau.daily import DailyOptions, default_log_file, run_daily, setup_logging
+
+    try:
+        crawl_settings = dict(parse_setting(item) for item in settings)
+    except ValueError as exc:
+        raise click.UsageError(f"--set: {exc}") from exc  # exit 2, as a config error
     paths = Paths.from_options(home, db)
-    crawl_summary = do_crawl(
-        paths,
-        _load_sources(sources_file),
-        only=only,
-        since=_day(since),
-        until=_day(until),
-        fast=fast,
-        verbose=ctx.obj["verbose"],
+    try:
+        setup_logging(log_file or default_log_file(paths.home), quiet=quiet)
+    except OSError as exc:
+        raise click.UsageError(f"--log-file: {exc}") from exc  # exit 2, as a config error
+    result = run_daily(
+        DailyOptions(
+            paths=paths, sources_file=sources_file, only=only, since=_day(since),
+            until=_day(until), fast=fast, workers=workers, timeout=timeout,
+            max_failure_ratio=max_failure_ratio, digest_dir=digest_dir,
+            datasette_url=datasette_url, overrides_file=overrides, verbose=ctx.obj["verbose"],
+            crawl_settings=crawl_settings,
+        )
     )
-    report = do_process(paths, workers=workers, timeout=timeout)
-    published = do_publish(paths)
-    _emit({"crawl": crawl_summary, "process": report, "publish": published})
+    if digest_stdout and result.digest_markdown is not None:
+        click.echo(result.digest_markdown, nl=False)
+    elif not quiet:
+        _emit(result.as_dict())
+    if result.code != 0 or not quiet:
+        _say(result.line())
+    ctx.exit(result.code)
 
 
 @cli.command(name="eval")
 @click.option(
     "--gold",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Folder of NAME.txt + NAME.facts.json [default: the bundled demo articles]",
+    help="Folder of NAME.txt + NAME.facts.json [default: extract/gold]",
 )
+@click.option("--demo", is_flag=True, help="Score the bundled demo articles instead")
 @click.option("--json", "as_json", is_flag=True, help="Print scores as JSON")
 @click.option(
     "--baseline",
@@ -355,13 +518,19 @@ def daily(
     help="JSON file of floors; exit 1 if any field falls below its floor",
 )
 @click.option("--misses", is_flag=True, help="Also list, per article, what was missed or spurious")
-def evaluate_cmd(gold: Path | None, as_json: bool, baseline: Path | None, misses: bool) -> None:
+def evaluate_cmd(
+    gold: Path | None, demo: bool, as_json: bool, baseline: Path | None, misses: bool
+) -> None:
     """Score the extractors (precision/recall/F1 per field) on a gold corpus."""
-    from pantau.evaluate import evaluate, read_demo_site, read_seeds_format
+    from pantau.evaluate import GOLD_DIR, evaluate, floors_for, read_demo_site, read_seeds_format
 
-    report = evaluate(read_seeds_format(gold) if gold else read_demo_site())
+    if demo and gold:
+        raise click.ClickException("--demo and --gold are exclusive")
+    folder = gold or GOLD_DIR
+    corpus = "demo" if demo else "gold" if gold is None else folder.resolve().name
+    report = evaluate(read_demo_site() if demo else read_seeds_format(folder))
     if report.articles == 0:
-        raise click.ClickException(f"{gold}: no NAME.txt + NAME.facts.json pairs found")
+        raise click.ClickException(f"{folder}: no NAME.txt + NAME.facts.json pairs found")
     if as_json:
         _emit({**report.as_dict(), **({"misses": report.misses} if misses else {})})
     else:
@@ -370,7 +539,8 @@ def evaluate_cmd(gold: Path | None, as_json: bool, baseline: Path | None, misses
             for m in report.misses:
                 click.echo(json.dumps(m, ensure_ascii=False))
     if baseline:
-        failed = report.regressions(json.loads(baseline.read_text(encoding="utf-8")))
+        floors = floors_for(json.loads(baseline.read_text(encoding="utf-8")), corpus)
+        failed = report.regressions(floors)
         if failed:
             for line in failed:
                 _say(f"regression: {line}")
@@ -423,6 +593,10 @@ def demo(
         return
     do_serve(paths.published, host, port)
 
+
+from pantau.sources_cli import sources  # noqa: E402 (the group is defined in its own module)
+
+cli.add_command(sources)
 
 if __name__ == "__main__":  # pragma: no cover
     cli()
