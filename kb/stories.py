@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,6 +131,71 @@ def _close(a: Doc, b: Doc) -> bool:
     return abs(a.published - b.published) <= dt.timedelta(days=STORY_WINDOW_DAYS)
 
 
+def _by_time(d: Doc) -> tuple[bool, dt.datetime, int]:
+    """Undated articles first (they may pair with any article), then by publication time."""
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return (d.published is not None, d.published or far, d.id)
+
+
+def _pairs_in_window(ids: list[int], docs: dict[int, Doc]) -> list[tuple[int, int]]:
+    """Pairs of ``ids`` (sorted by :func:`_by_time`) published at most the story window apart.
+
+    A sweep over time, so a fact repeated all year (a standard premium, a regular official)
+    yields pairs only among articles of the same few days, not n² pairs.
+    """
+    window = dt.timedelta(days=STORY_WINDOW_DAYS)
+    undated = [i for i in ids if docs[i].published is None]
+    dated = ids[len(undated) :]
+    pairs = [(x, y) for k, x in enumerate(undated) for y in ids[k + 1 :]]
+    for k, x in enumerate(dated):
+        start = docs[x].published
+        assert start is not None
+        for y in dated[k + 1 :]:
+            published = docs[y].published
+            assert published is not None
+            if published - start > window:
+                break
+            pairs.append((x, y))
+    return pairs
+
+
+def _minhash(d: Doc) -> MinHash:
+    mh = MinHash(num_perm=MINHASH_PERMUTATIONS, seed=1)
+    mh.update_batch([s.encode("utf-8") for s in d.shingles])
+    return mh
+
+
+def _text_candidates(docs: dict[int, Doc]) -> set[tuple[int, int]]:
+    """Pairs whose MinHash signatures collide, among articles at most the window apart.
+
+    The LSH index slides over time: an article is queried against those published in the
+    window before it, then added; older ones leave the index. Undated articles are matched
+    against every article.
+    """
+    window = dt.timedelta(days=STORY_WINDOW_DAYS)
+    ordered = sorted(docs.values(), key=_by_time)
+    hashes = {d.id: _minhash(d) for d in ordered}
+    pairs: set[tuple[int, int]] = set()
+    undated = [d.id for d in ordered if d.published is None]
+    if undated:
+        everything = MinHashLSH(threshold=TEXT_JACCARD, num_perm=MINHASH_PERMUTATIONS)
+        for d in ordered:
+            everything.insert(d.id, hashes[d.id])
+        for i in undated:
+            pairs.update((min(i, j), max(i, j)) for j in everything.query(hashes[i]) if j != i)
+    lsh = MinHashLSH(threshold=TEXT_JACCARD, num_perm=MINHASH_PERMUTATIONS)
+    recent: deque[Doc] = deque()
+    for d in ordered:
+        if d.published is None:
+            continue
+        while recent and d.published - recent[0].published > window:  # type: ignore[operator]
+            lsh.remove(recent.popleft().id)
+        pairs.update((min(d.id, j), max(d.id, j)) for j in lsh.query(hashes[d.id]))
+        lsh.insert(d.id, hashes[d.id])
+        recent.append(d)
+    return pairs
+
+
 @dataclass
 class Link:
     a: int
@@ -162,24 +227,11 @@ def find_links(
     report["forbid"] = pairs(overrides.story_forbid)
 
     # text: MinHash LSH candidates, confirmed by exact Jaccard
-    lsh = MinHashLSH(threshold=TEXT_JACCARD, num_perm=MINHASH_PERMUTATIONS)
-    hashes: dict[int, MinHash] = {}
-    for d in sorted(docs.values(), key=lambda d: d.id):
-        mh = MinHash(num_perm=MINHASH_PERMUTATIONS, seed=1)
-        mh.update_batch([s.encode("utf-8") for s in d.shingles])
-        hashes[d.id] = mh
-        lsh.insert(d.id, mh)
-    seen: set[tuple[int, int]] = set()
-    for d in sorted(docs.values(), key=lambda d: d.id):
-        for other in sorted(lsh.query(hashes[d.id])):
-            pair = (min(d.id, other), max(d.id, other))
-            if other == d.id or pair in seen:
-                continue
-            seen.add(pair)
-            o = docs[other]
-            sim = jaccard(d.shingles, o.shingles)
-            if sim >= TEXT_JACCARD and _close(d, o):
-                links.append(Link(*pair, "text", round(sim, 3), f"text similarity {sim:.2f}"))
+    for x, y in sorted(_text_candidates(docs)):
+        sim = jaccard(docs[x].shingles, docs[y].shingles)
+        if sim >= TEXT_JACCARD:
+            links.append(Link(x, y, "text", round(sim, 3), f"text similarity {sim:.2f}"))
+    linked = {(lk.a, lk.b) for lk in links}
 
     # shared facts, weighted by inverse document frequency
     n = max(len(docs), 1)
@@ -190,22 +242,17 @@ def find_links(
         if 2 <= c <= MAX_FACT_ARTICLES and c / n <= MAX_FACT_SHARE
     }
     postings: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    for d in sorted(docs.values(), key=lambda d: d.id):
+    for d in sorted(docs.values(), key=_by_time):
         for f in d.facts:
             if f in weight:
                 postings[f].append(d.id)
     shared: dict[tuple[int, int], list[tuple[Any, ...]]] = defaultdict(list)
     for f, ids in postings.items():
-        for i, x in enumerate(ids):
-            for y in ids[i + 1 :]:
-                shared[(x, y)].append(f)
+        for x, y in _pairs_in_window(ids, docs):
+            shared[(min(x, y), max(x, y))].append(f)
     for (x, y), facts in sorted(shared.items()):
         total = sum(weight[f] for f in facts)
-        if len(facts) < MIN_SHARED_FACTS or total < MIN_FACT_WEIGHT:
-            continue
-        if (x, y) in seen and any(lk.a == x and lk.b == y for lk in links):
-            continue
-        if not _close(docs[x], docs[y]):
+        if len(facts) < MIN_SHARED_FACTS or total < MIN_FACT_WEIGHT or (x, y) in linked:
             continue
         named = ", ".join(
             _fact_label(f, names or {}) for f in sorted(facts, key=lambda f: -weight[f])[:4]
@@ -238,6 +285,10 @@ def cluster_stories(engine: Engine, overrides: Overrides | None = None) -> dict[
         links, report = find_links(docs, overrides, names)
         clusters = Clusters(sorted(docs), report.pop("forbid"))
         rule_of: dict[int, tuple[str, float]] = {}
+        similar: dict[int, dict[int, float]] = defaultdict(dict)  # text links, both directions
+        for lk in links:
+            if lk.rule == "text":
+                similar[lk.a][lk.b] = similar[lk.b][lk.a] = lk.weight
         order = {"override": 0, "text": 1, "shared_facts": 2}
         for link in sorted(links, key=lambda lk: (order[lk.rule], -lk.weight, lk.a, lk.b)):
             if clusters.union(link.a, link.b):
@@ -270,18 +321,17 @@ def cluster_stories(engine: Engine, overrides: Overrides | None = None) -> dict[
                 None,
             )  # fmt: skip
             syndicated = 0
+            position = {i: k for k, i in enumerate(members)}
             row_values: dict[int, tuple[Any, ...]] = {}
             for k, i in enumerate(members):
                 doc = docs[i]
                 score = round(jaccard(doc.shingles, original.shingles), 3)
                 synd_of = None
-                if k > 0:
-                    best = max(
-                        members[:k], key=lambda j: (jaccard(doc.shingles, docs[j].shingles), -j)
-                    )
-                    if jaccard(doc.shingles, docs[best].shingles) >= SYNDICATED_JACCARD:
-                        synd_of = best
-                        syndicated += 1
+                earlier = [(sim, -j) for j, sim in similar[i].items() if j in position
+                           and position[j] < k and sim >= SYNDICATED_JACCARD]  # fmt: skip
+                if earlier:
+                    synd_of = -max(earlier)[1]
+                    syndicated += 1
                 rule = "original" if k == 0 else rule_of.get(i, ("shared_facts", 0.0))[0]
                 row_values[i] = (k == 0, synd_of is not None, synd_of, rule, score)
             published = [docs[i].published for i in members if docs[i].published]

@@ -242,6 +242,9 @@ def datasette_command(snapshot: Path, host: str, port: int) -> list[str]:
     cmd += [
         "--setting", "sql_time_limit_ms", str(SQL_TIME_LIMIT_MS),
         "--setting", "max_returned_rows", str(MAX_RETURNED_ROWS),
+        # facet suggestions cost 2-5 s per search at 200k articles (bench/pipeline.py); the
+        # useful facets are configured in metadata.yml
+        "--setting", "suggest_facets", "off",
         "--host", host, "--port", str(port),
     ]  # fmt: skip
     return cmd

@@ -424,9 +424,13 @@ class NewsSpider(scrapy.Spider):
             target = fetch_url(link.url) if canonical_url(link.url) == url else url
         except ValueError:
             target = url
-        # A resumed job's queue already holds its unfinished requests: let the dupefilter drop
-        # the copy; any other retry must pass the job's persisted dupefilter.
-        unfinished_in_queue = self.resumed and retry is not None and retry.reason == "unfinished"
+        # A resumed job's queue already holds what the interrupted run left: requests never
+        # started, and in-flight ones that Scrapy's retry middleware re-queued at shutdown. Let
+        # the job's persisted dupefilter drop our copy; were one lost after all, it stays
+        # pending in this run's ledger and is retried (unfiltered) by the next run.
+        unfinished_in_queue = (
+            self.resumed and retry is not None and retry.reason in ("unfinished", "interrupted")
+        )
         yield scrapy.Request(
             target,
             callback=self.parse_article,

@@ -361,5 +361,6 @@ def test_serve_command_is_immutable_and_limited(snapshot: Path) -> None:
     assert settings == {
         "sql_time_limit_ms": str(SQL_TIME_LIMIT_MS),
         "max_returned_rows": str(MAX_RETURNED_ROWS),
+        "suggest_facets": "off",
     }
     assert "--template-dir" in cmd and "--plugins-dir" in cmd
