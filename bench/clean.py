@@ -5,7 +5,7 @@ site's article pages and, when ``../shared/realpages`` exists, the real Indonesi
 The ratio says what Pantau's Indonesian layers (dates, bylines, datelines, boilerplate, page type)
 cost on top of trafilatura. Run by hand::
 
-    .venv/bin/python bench/clean.py [--rounds 5]
+    .venv/bin/python -m bench.clean [--rounds 5]
 """
 
 from __future__ import annotations

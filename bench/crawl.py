@@ -6,7 +6,7 @@ download delay) into a fresh home. Reports the wall time of the whole command (i
 start and Scrapy's shutdown included: the pages/s figure is a floor), then a second run over the
 unchanged site (0 articles fetched).
 
-    .venv/bin/python bench/crawl.py [--articles 1000] [--per-domain 8]
+    .venv/bin/python -m bench.crawl [--articles 1000] [--per-domain 8]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Throughput of the fact-extraction pipeline: articles/s and tokens/s (run by hand).
 
-    .venv/bin/python bench/extract.py [--rounds N]
+    .venv/bin/python -m bench.extract [--rounds N]
 
 Texts: the gold corpus (extract/gold/*.txt) and the bundled demo articles. The pipeline is built
 once (as in a worker process) before timing; each round extracts every text once.
@@ -9,17 +9,12 @@ once (as in a worker process) before timing; each round extracts every text once
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
-# Run as a script, this file's folder heads sys.path and "extract" would name this file.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-
-from extract.facts import extract_facts  # noqa: E402
-from extract.nlp import build_pipeline  # noqa: E402
-from pantau.evaluate import GOLD_DIR, read_demo_site  # noqa: E402
+from extract.facts import extract_facts
+from extract.nlp import build_pipeline
+from pantau.evaluate import GOLD_DIR, read_demo_site
 
 
 def texts() -> list[tuple[str, object]]:

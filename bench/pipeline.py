@@ -1,7 +1,7 @@
 """End-to-end benchmark of Pantau's pipeline (run by hand; prints a JSON report).
 
-    .venv/bin/python bench/pipeline.py                       # 10,000 pages, 200,000-article KB
-    .venv/bin/python bench/pipeline.py --pages 2000 --kb-articles 20000 --workdir /tmp/b
+    .venv/bin/python -m bench.pipeline                       # 10,000 pages, 200,000-article KB
+    .venv/bin/python -m bench.pipeline --pages 2000 --kb-articles 20000 --workdir /tmp/b
 
 Part 1 — the pipeline: a synthetic corpus of ``--pages`` articles (front matter + paragraphs
 with varied officials, regions, worker counts, rupiah amounts, percentages, quotes) is rendered
