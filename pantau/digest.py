@@ -33,14 +33,6 @@ DATASETTE_DB = "pantau"  # Datasette names the database after the snapshot file 
 MAX_QUOTES = 3  # per article: the digest points at the KB for the rest
 MAX_FIGURES = 8  # per article
 QUOTE_CHARS = 300  # a long quote is cut; the full text is one click away
-SAME_STORY_TITLE = 0.5  # headline word overlap (Jaccard) that alone means the same story
-SAME_STORY_WITH_FIGURE = 0.1  # ... or this much overlap plus a shared headline figure
-MIN_STORY_FIGURE = 100  # small numbers (2 nelayan, 3 desa) are shared by unrelated stories
-TITLE_STOPWORDS = frozenset(  # function words and the topic's own name say nothing of a story
-    ["dan", "di", "ke", "dari", "untuk", "yang", "dengan", "bagi", "pada", "dalam", "atau",
-     "kepada", "oleh", "jadi", "kini", "akan", "ini", "itu", "bpjs", "ketenagakerjaan",
-     "bpjamsostek", "jamsostek", "bp"]
-)
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -75,7 +67,6 @@ class DigestArticle:
     officials: list[dict[str, str | None]] = field(default_factory=list)
     quotes: list[dict[str, str | None]] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
-    figure_values: set[int] = field(default_factory=set)
     story_id: int | None = None  # the KB's story clustering, when it has run
 
 
@@ -179,7 +170,7 @@ def load_articles(engine: Any, ids: Iterable[int], datasette_url: str) -> list[D
                 outlet=outlet.name if outlet else "",
                 outlet_title=outlet.title if outlet else "",
                 published=article.published.date().isoformat() if article.published else None,
-                datasette=f"{base}/{DATASETTE_DB}/article/{article.id}",
+                datasette=f"{base}/article/{article.id}",  # facts highlighted in the text
                 story_id=getattr(article, "story_id", None),
             )
         present = list(out)
@@ -206,55 +197,22 @@ def load_articles(engine: Any, ids: Iterable[int], datasette_url: str) -> list[D
                 select(table).where(table.article_id.in_(present)).order_by(table.start)  # type: ignore[attr-defined]
             ).all():
                 a = out[row.article_id]
-                text, value = _figure(kind, row)
-                if value is not None and value >= MIN_STORY_FIGURE:
-                    a.figure_values.add(value)
+                text, _ = _figure(kind, row)
                 if text not in a.figures and len(a.figures) < MAX_FIGURES:
                     a.figures.append(text)
     return sorted(out.values(), key=lambda a: (a.published or "", a.id), reverse=True)
 
 
-def _title_words(title: str) -> set[str]:
-    words = re.findall(r"[a-z0-9]+", title.lower().replace(".", ""))
-    return {w for w in words if len(w) > 2 and w not in TITLE_STOPWORDS}
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
-
-
 def group_stories(articles: Sequence[DigestArticle]) -> list[Story]:
-    """Group articles that report the same story.
+    """Group the new articles by the KB's stories (``article.story_id``).
 
-    The KB's story clustering decides when it has run (``article.story_id``); articles without
-    a story are grouped here when they share a headline figure and some headline words, or most
-    of their headline words.
+    Clustering is the KB's job (:mod:`kb.stories`, run after every processing batch): an article
+    it left without a story is reported on its own, even when it shares a standard figure
+    (the Rp42 juta death benefit) with another.
     """
-    parent = list(range(len(articles)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    words = [_title_words(a.title) for a in articles]
-    for i in range(len(articles)):
-        for j in range(i + 1, len(articles)):
-            a, b = articles[i].story_id, articles[j].story_id
-            if a is not None or b is not None:
-                if a == b:
-                    parent[root(j)] = root(i)
-                continue
-            if articles[i].outlet == articles[j].outlet and articles[i].outlet:
-                continue  # one outlet does not cover the same story twice in a day
-            overlap = _jaccard(words[i], words[j])
-            shared = articles[i].figure_values & articles[j].figure_values
-            if overlap >= SAME_STORY_TITLE or (shared and overlap >= SAME_STORY_WITH_FIGURE):
-                parent[root(j)] = root(i)
-    groups: dict[int, list[DigestArticle]] = {}
-    for i, a in enumerate(articles):
-        groups.setdefault(root(i), []).append(a)
+    groups: dict[object, list[DigestArticle]] = {}
+    for a in articles:
+        groups.setdefault(a.story_id if a.story_id is not None else ("article", a.id), []).append(a)
     stories = [Story(members[0].title, members) for members in groups.values()]
     stories.sort(key=lambda s: (-len(s.articles), s.title))
     return stories
