@@ -19,7 +19,9 @@ from .components.common import facts as doc_facts
 from .components.common import state
 from .nlp import build_pipeline
 
-EXTRACTOR_VERSION = "0.2.0"  # 0.2: gold-corpus fixes (names, units, datelines, dates)
+# 0.2: gold-corpus fixes (names, units, datelines, dates); 0.2.1: blind batch g51-g60 (fraksi,
+# police ranks, village/kecamatan units, ranges, "Sumbar", bank agents)
+EXTRACTOR_VERSION = "0.2.1"
 
 FIELDS = ("officials", "worker_counts", "amounts", "percentages", "events", "regions", "quotes")
 

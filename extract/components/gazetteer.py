@@ -92,6 +92,7 @@ class RegionMatcher:
         self.place_cues = set(data["place_cues"])
         self.subarea_prefixes = set(data.get("subarea_prefixes", []))
         self.compass = set(data.get("compass_words", []))
+        self.home = str(data.get("home_province", ""))
 
     def _prefix(self, doc: Doc, start_char: int) -> tuple[str, str, int] | None:
         """(prefix, kind, prefix start offset) of a kind cue right before a region alias."""
@@ -144,6 +145,7 @@ class RegionMatcher:
         }
         juris = self._jurisdiction_tokens(doc, area_tokens)
         org_ends = {s.end for s in org_spans}
+        home_context = self._home_context(raw)
         kept: list[Span] = []
         seen: dict[str, dict[str, Any]] = {}
         for span in filter_spans(raw):
@@ -151,7 +153,7 @@ class RegionMatcher:
             prefix = self._prefix(doc, span.start_char)
             cue = prefix[1] if prefix else None
             cands = self.by_alias[alias]
-            reg = self._choose(cands, cue)
+            reg = self._choose(cands, cue, home_context)
             if reg is None:
                 continue
             prev = doc[span.start - 1] if span.start > 0 else None
@@ -209,7 +211,23 @@ class RegionMatcher:
         state(doc)["region_entries"] = {r["code"] + r["kind"]: r for r in self.regions}
         return doc
 
-    def _choose(self, cands: list[int], cue: str | None) -> dict[str, Any] | None:
+    def _is_home(self, reg: dict[str, Any]) -> bool:
+        return bool(self.home) and reg["code"].startswith(self.home + ".")
+
+    def _home_context(self, raw: list[Span]) -> bool:
+        """Whether the article names a home-province kabupaten/kota by an alias that is neither
+        ambiguous nor shared with another region ("Mabar", "Sumtim", "Sumba Timur")."""
+        for sp in raw:
+            cands = [self.regions[i] for i in self.by_alias[sp.label_]]
+            if len(cands) == 1 and not cands[0].get("ambiguous"):
+                r = cands[0]
+                if r["kind"] in {"kabupaten", "kota"} and self._is_home(r):
+                    return True
+        return False
+
+    def _choose(
+        self, cands: list[int], cue: str | None, home_context: bool = False
+    ) -> dict[str, Any] | None:
         regs = [self.regions[i] for i in cands]
         if len(regs) == 1:
             return regs[0]
@@ -217,6 +235,9 @@ class RegionMatcher:
             for r in regs:
                 if r["kind"] == cue:
                     return r
+        home = [r for r in regs if self._is_home(r)]
+        if home and len(home) < len(regs):  # "Sumbar": Sumba Barat or Sumatera Barat
+            regs = home if home_context else [r for r in regs if not self._is_home(r)]
         for r in regs:
             if r.get("bare_default"):
                 return r

@@ -115,6 +115,8 @@ class OfficialsExtractor:
         self.portfolio = set(data.get("portfolio_words", []))
         self.not_after = set(data.get("not_after", []))
         self.from_continuations = set(data.get("from_continuations", []))
+        self.subarea_units = set(data.get("subarea_units", []))
+        self.place_compass = set(data.get("place_compass_words", []))
         self.name_before_links = set(data.get("name_before_links", []))
         self.named_units = set(data.get("named_units", []))
         self.unit_words = self.title_words | self.portfolio | self.stopwords | self.named_units
@@ -137,16 +139,19 @@ class OfficialsExtractor:
 
     def _soft_name_word(self, doc: Doc, k: int, blocked: set[int]) -> bool:
         """A weekday/month word inside a name ("Dominikus Minggu Mere"): between two name
-        tokens and not followed by a date."""
+        tokens and not followed by a date; or ending a name before ", <Name>" ("Direktur
+        Kepatuhan Bank NTT Hilarius Minggu, Kepala …") — a weekday before "," is followed by a
+        date ("Minggu, 12 Oktober"), never by a capitalised word."""
         n = len(doc)
         if doc[k].text not in self.soft_stopwords or k in blocked or not 0 < k < n - 1:
             return False
+        if not self._is_name_token(doc[k - 1], blocked):
+            return False
         nxt = doc[k + 1]
-        return (
-            self._is_name_token(doc[k - 1], blocked)
-            and self._is_name_token(nxt, blocked)
-            and not (k + 2 < n and doc[k + 2].text == "(")
-        )
+        if nxt.text == "," and k + 2 < n:
+            after = doc[k + 2]
+            return self._is_cap(after) and after.text not in self.soft_stopwords
+        return self._is_name_token(nxt, blocked) and not (k + 2 < n and doc[k + 2].text == "(")
 
     @staticmethod
     def _is_initial(t: Token) -> bool:
@@ -300,6 +305,11 @@ class OfficialsExtractor:
             if t.text == "(" and i + 2 < n and doc[i + 2].text == ")" and doc[i + 1].is_upper:
                 i = last = i + 3  # an acronym: "(Banuspa)", "(BPJAMSOSTEK)"
                 continue
+            split = self._subarea_split(doc, i, heads) if expecting else None
+            if split is not None:
+                i = last = split  # "Camat Rote Barat Daya Frans Lenggu"
+                consumed, expecting = True, False
+                continue
             if self._is_cap(t) or (expecting and t.text in self.named_units):
                 run_end, named, rank = i, False, False
                 while run_end < n and run_end not in heads:
@@ -329,6 +339,33 @@ class OfficialsExtractor:
                     continue
             break
         return last, org, region, consumed
+
+    def _subarea_split(self, doc: Doc, i: int, heads: set[int]) -> int | None:
+        """After "Desa"/"Camat"/… at ``i - 1``: the end of the place name in a comma-less run
+        "<Place> [compass words] <Name of two words or more>", or None."""
+        if i < 1 or doc[i - 1].text not in self.subarea_units:
+            return None
+        n = len(doc)
+        if i in heads or not self._is_cap(doc[i]) or doc[i].text in self.title_words:
+            return None
+        place_end = i + 1  # "Kupang Barat Laut": the place may be a name stopword
+        while place_end < n and doc[place_end].text in self.place_compass:
+            place_end += 1
+        k = place_end
+        while (
+            k < n
+            and k not in heads
+            and self._is_cap(doc[k])
+            and not self._is_honorific(doc[k])
+            and doc[k].text not in self.title_words
+            and doc[k].text not in self.stopwords
+        ):
+            k += 1
+        if k - place_end < 2:
+            return None  # a one-word name: the older rules decide
+        if k + 1 < n and doc[k].text == "," and self._is_cap(doc[k + 1]):
+            return None  # "Desa Wolotopo Kecamatan Ndona, Yosef …": the run is the unit
+        return place_end
 
     def _unit_continues(
         self, doc: Doc, i: int, heads: set[int], orgs: dict[int, Span], regs: dict[int, Span]
@@ -417,7 +454,7 @@ class OfficialsExtractor:
         heads = [
             h
             for h in filter_spans(raw_heads)
-            if h.text[0].isupper()
+            if (h.text[0].isupper() or self.heads[h.label_].get("lowercase"))
             and not is_skipped(doc, h.start_char, h.end_char)
             and not is_headline(doc, h.start_char)
             and not (h.start > 0 and doc[h.start - 1].text in self.not_after)

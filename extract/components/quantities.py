@@ -246,6 +246,12 @@ class WorkerCountExtractor:
             re.IGNORECASE,
         )
         self.blocked = {w.lower() for w in data["blocked_before"]}
+        self.not_people_after = {
+            noun.lower(): re.compile(rf"[ \u00a0]+(?:{_alt(words)})(?!\w)", re.IGNORECASE)
+            for noun, words in (data.get("not_people_after") or {}).items()
+        }
+        rng = _alt(data.get("range_words", []))
+        self.range_re = re.compile(rf"[ \u00a0]*(?:{rng})[ \u00a0]*$", re.IGNORECASE)
 
     def _blocked(self, text: str, q: Quantity) -> bool:
         before = text[max(0, q.start - 20) : q.start]
@@ -258,7 +264,8 @@ class WorkerCountExtractor:
         text = text_of(doc)
         money = doc.user_data.get("pantau_amount_ranges", [])
         pct = doc.user_data.get("pantau_percent_ranges", [])
-        for q in find_quantities(text):
+        quantities = list(find_quantities(text))
+        for idx, q in enumerate(quantities):
             if q.value <= 0 or abs(q.value - round(q.value)) > 1e-9:
                 continue
             if q.words and q.value < 2:
@@ -268,10 +275,16 @@ class WorkerCountExtractor:
             if is_skipped(doc, q.start, q.end) or self._blocked(text, q):
                 continue
             m = self.noun_after_re.match(text, q.end)
+            nxt = quantities[idx + 1] if idx + 1 < len(quantities) else None
+            if not m and nxt is not None and self.range_re.match(text[q.end : nxt.start]):
+                m = self.noun_after_re.match(text, nxt.end)  # "200 hingga 300 peserta"
             qual_src = text[max(0, q.start - QUALIFIER_WINDOW) : q.start]
             if m:
                 noun = m.group(1).lower()
                 end = m.end()
+                outlet = self.not_people_after.get(noun)
+                if outlet is not None and outlet.match(text, end):
+                    continue  # "1.500 agen Bank NTT": outlets
                 conf = CONF_COUNT_WORDS if q.words else CONF_COUNT
                 qm = self.qual_re.search(qual_src)
                 qualifier = self.qualifiers[qm.group(1).lower()] if qm else None

@@ -39,10 +39,22 @@ def _officials(text: str) -> list[tuple[str, str]]:
         ("Ketua Serikat Pekerja Seluruh Indonesia (SPSI) NTT, Stanis Tefa, hadir.", "Stanis Tefa"),
         ("Direktur RSUD Prof. Dr. W. Z. Johannes Kupang, dr. Mindo Sinaga, hadir.", "Mindo Sinaga"),
         ("Kartu diserahkan Wali Kota Kupang Serena Francis di Balai Kota Kupang.", "Serena Francis"),
+        ("Rapat dihadiri anggota Fraksi Hanura Petrus Lake di ruang sidang.", "Petrus Lake"),
+        ("Hadir pula Wakapolres Belu Kompol Agus Salim Kefi di lokasi.", "Agus Salim Kefi"),
+        ("Kasat Reskrim Polres Ende Iptu Martinus Sedu memeriksa saksi.", "Martinus Sedu"),
+        ("Kegiatan dibuka Bupati Ende Yosef Badeoda Minggu, 12 Oktober 2025.", "Yosef Badeoda"),
+        ("Kepala Dinas Peternakan Ngada Markus Bhoko meninjau kandang.", "Markus Bhoko"),
+        ("Hadir Camat Kupang Barat Laut Daniel Sinlaeloe dan warga.", "Daniel Sinlaeloe"),
+        ("Kepala Desa Oebelo Hendrik Takain, membuka musyawarah.", "Hendrik Takain"),
     ],
 )  # fmt: skip
 def test_official_names(text: str, name: str) -> None:
     assert [n for n, _ in _officials(text)] == [name]
+
+
+def test_weekday_surname_before_the_next_official() -> None:
+    text = "Naskah diteken Direktur Umum Bank NTT Yakobus Senin, Kepala Divisi Hukum Ani Bulu."
+    assert [n for n, _ in _officials(text)] == ["Yakobus Senin", "Ani Bulu"]
 
 
 @pytest.mark.parametrize(
@@ -77,6 +89,9 @@ def test_quote_of_a_beneficiary_is_hers_not_the_last_officials() -> None:
          ["Sikka", "Flores Timur", "Lembata"]),
         ("NTT Terkini\nHome / Kota Kupang\nPekerja di Belu terlindungi.", ["Belu"]),
         ("Pekerja di Alor terlindungi.\nBaca Juga\nBupati Malaka Resmikan Pasar Baru", ["Alor"]),
+        ("Pemkab Matim dan Sumbar menambah kuota.", ["Manggarai Timur", "Sumba Barat"]),
+        ("Banjir melanda Padang, Sumbar, pekan lalu.", ["Sumatera Barat"]),
+        ("Kepala Dinas Perikanan Lembata meninjau pantai.", ["Lembata"]),
     ],
 )  # fmt: skip
 def test_region_traps(text: str, regions: list[str]) -> None:
@@ -121,6 +136,8 @@ def test_year_inference_nearest_vs_past(text: str, nearest: str, past: str) -> N
         ("Dari jumlah itu, 9,6 juta merupakan pekerja bukan penerima upah.", [9_600_000]),
         ("Kalau celaka, satu keluarga bisa jatuh miskin.", []),
         ("Ada 1.412 klaim dan 27 badan usaha yang menunggak.", []),
+        ("Setiap kelas diisi antara 30 hingga 45 peserta.", [30, 45]),
+        ("Iuran bisa dibayar di 800 agen Bank NTT dan 12 agen Perisai.", [12]),
     ],
 )
 def test_worker_count_traps(text: str, values: list[int]) -> None:
