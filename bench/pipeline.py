@@ -129,17 +129,11 @@ def article_file(i: int, outlet: str, prefix: str, rng: random.Random, today: dt
 
 
 def build_site(root: Path, pages: int) -> Path:
-    from pantau.demosite import site_dir
+    from pantau.demosite import copy_site_frame
 
     rng = random.Random(SEED)
     today = dt.date.today()
-    root.mkdir(parents=True, exist_ok=True)
-    for name in ("outlets.yaml", "sources.yaml", "templates"):
-        src = site_dir() / name
-        if src.is_dir():
-            shutil.copytree(src, root / name, dirs_exist_ok=True)
-        else:
-            shutil.copy(src, root / name)
+    copy_site_frame(root)
     # every outlet gets a sitemap (the server answers /sitemap.xml for each), so all pages are
     # discovered: the demo feeds list 10 items and listings stop at MAX_LISTING_PAGES
     sources = (root / "sources.yaml").read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ on every run whatever the port — which is what makes a second demo run add not
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import threading
 from dataclasses import dataclass, field
 from email.utils import format_datetime
@@ -19,7 +20,7 @@ from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
@@ -202,33 +203,41 @@ class DemoSite:
         )
 
 
-class _Handler(BaseHTTPRequestHandler):
-    site: DemoSite
-    server_version = "PantauDemo/1"
+def request_target(handler: BaseHTTPRequestHandler) -> tuple[str, str]:
+    """(host, path?query) of a request: proxy-style (``GET http://host/path``) or direct."""
+    parts = urlsplit(handler.path)
+    if parts.scheme:
+        return parts.netloc, parts._replace(scheme="", netloc="").geturl()
+    return handler.headers.get("Host", ""), handler.path
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        parts = urlsplit(self.path)
-        if parts.scheme:  # proxy-style request: GET http://host/path HTTP/1.1
-            host, target = parts.netloc, parts._replace(scheme="", netloc="").geturl()
-        else:
-            host, target = self.headers.get("Host", ""), self.path
-        status, ctype, body = self.site.render(host, target)
-        data = body.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+
+def send_text(handler: BaseHTTPRequestHandler, status: int, ctype: str, body: str) -> None:
+    data = body.encode("utf-8")
+    handler.send_response(status)
+    handler.send_header("Content-Type", ctype)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    server_version = "PantauDemo/1"
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the crawler logs
         pass
 
 
-class DemoServer:
-    """The demo site on 127.0.0.1 (free port) in a background thread."""
+class _Handler(QuietHandler):
+    site: DemoSite
 
-    def __init__(self, site: DemoSite | None = None) -> None:
-        handler = type("Handler", (_Handler,), {"site": site or DemoSite()})
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        send_text(self, *self.site.render(*request_target(self)))
+
+
+class LocalServer:
+    """An HTTP server on 127.0.0.1 (free port) in a background thread; crawl it as a proxy."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -238,10 +247,29 @@ class DemoServer:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> DemoServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class DemoServer(LocalServer):
+    """The demo site on 127.0.0.1 (free port) in a background thread."""
+
+    def __init__(self, site: DemoSite | None = None) -> None:
+        super().__init__(type("Handler", (_Handler,), {"site": site or DemoSite()}))
+
+
+def copy_site_frame(root: Path) -> Path:
+    """Copy the demo site's outlets, sources and templates (not its articles) into ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("outlets.yaml", "sources.yaml", "templates"):
+        src = site_dir() / name
+        if src.is_dir():
+            shutil.copytree(src, root / name, dirs_exist_ok=True)
+        else:
+            shutil.copy(src, root / name)
+    return root

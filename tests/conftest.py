@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pantau.demosite import DemoServer, DemoSite, site_dir
+from pantau.demosite import DemoServer, DemoSite, copy_site_frame
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -57,13 +56,7 @@ Pengunjung datang dari berbagai kabupaten untuk membeli kain dan menonton tarian
 
 def write_fixture_site(root: Path, per_outlet: int = 4) -> Path:
     """A copy of the demo site's outlets/templates with small generated articles."""
-    root.mkdir(parents=True, exist_ok=True)
-    for name in ("outlets.yaml", "sources.yaml", "templates"):
-        src = site_dir() / name
-        if src.is_dir():
-            shutil.copytree(src, root / name, dirs_exist_ok=True)
-        else:
-            shutil.copy(src, root / name)
+    copy_site_frame(root)
     outlets = [
         ("flobamora-pos", "fp", "KEFAMENANU", "Timor Tengah Utara"),
         ("kabar-sasando", "ks", "KUPANG", "Kota Kupang"),

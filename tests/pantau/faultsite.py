@@ -11,14 +11,13 @@ Like :class:`pantau.demosite.DemoServer` it answers as an HTTP proxy on 127.0.0.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import urlsplit
+from http.server import BaseHTTPRequestHandler
 
-from pantau.demosite import DemoSite
+from pantau.demosite import DemoSite, LocalServer, QuietHandler, request_target, send_text
 
 HANG_LIMIT_S = 60.0  # a hung response gives up after this, so a failed test never blocks forever
 JUNK_PAGE = (
@@ -27,7 +26,7 @@ JUNK_PAGE = (
 )
 
 
-class FaultServer:
+class FaultServer(LocalServer):
     """The demo site with faults, on 127.0.0.1 (free port), in a background thread."""
 
     def __init__(self, site: DemoSite) -> None:
@@ -38,21 +37,11 @@ class FaultServer:
         self.lock = threading.Lock()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 server.handle(self)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def proxy(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(Handler)
 
     def fault(self, pattern: str, kind: str) -> None:
         self.rules.append((re.compile(pattern), kind))
@@ -67,11 +56,7 @@ class FaultServer:
         return next((kind for pattern, kind in self.rules if pattern.search(url)), None)
 
     def handle(self, h: BaseHTTPRequestHandler) -> None:
-        parts = urlsplit(h.path)
-        if parts.scheme:
-            host, target = parts.netloc, parts._replace(scheme="", netloc="").geturl()
-        else:
-            host, target = h.headers.get("Host", ""), h.path
+        host, target = request_target(h)
         kind = self._fault_for(f"http://{host}{target}")
         with self.lock:
             self.hits[kind or "ok"] += 1
@@ -86,21 +71,9 @@ class FaultServer:
             status, ctype, body = 200, "text/plain", "User-agent: *\nDisallow: /\n"
         else:
             status, ctype, body = self.site.render(host, target)
-        data = body.encode("utf-8")
-        try:
-            h.send_response(status)
-            h.send_header("Content-Type", ctype)
-            h.send_header("Content-Length", str(len(data)))
-            h.end_headers()
-            h.wfile.write(data)
-        except OSError:  # the crawler gave up on a hung request
-            pass
-
-    def __enter__(self) -> FaultServer:
-        self.thread.start()
-        return self
+        with contextlib.suppress(OSError):  # the crawler gave up on a hung request
+            send_text(h, status, ctype, body)
 
     def __exit__(self, *exc: object) -> None:
         self.release()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__exit__(*exc)
