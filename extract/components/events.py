@@ -212,21 +212,7 @@ class EventExtractor:
                 conf = CONF_EVENT_DATED if when else CONF_EVENT_PLACE if place else CONF_EVENT_BARE
                 if weak:
                     conf -= CONF_EVENT_WEAK_PENALTY
-                add_fact(
-                    doc,
-                    "events",
-                    make_item(
-                        doc,
-                        extractor="pantau_events",
-                        version=self.version,
-                        start=sp.start_char,
-                        end=sp.end_char,
-                        confidence=conf,
-                        type=sp.label_,
-                        date=when,
-                        place=place,
-                    ),
-                )
+                self._add(doc, sp.start_char, sp.end_char, conf, sp.label_, when, place)
         # dated sentences without a trigger: "..., Senin (15/9/2025).", "... pada 3 Agustus 2025"
         starts = sentence_starts(doc)
         ends = state(doc)["sent_ends"]
@@ -241,23 +227,20 @@ class EventExtractor:
                     continue  # "2 September" alone is too often a deadline or a citation
                 if self.not_event_re.search(text[max(s, s + ds - NOT_EVENT_WINDOW) : s + ds]):
                     continue
-                add_fact(
-                    doc,
-                    "events",
-                    make_item(
-                        doc,
-                        extractor="pantau_events",
-                        version=self.version,
-                        start=s + ds,
-                        end=s + de,
-                        confidence=CONF_EVENT_OTHER,
-                        type="other",
-                        date=d.isoformat(),
-                        place=self._place(doc, s, e),
-                    ),
-                )
+                place = self._place(doc, s, e)
+                self._add(doc, s + ds, s + de, CONF_EVENT_OTHER, "other", d.isoformat(), place)
                 break
         return doc
+
+    def _add(
+        self, doc: Doc, start: int, end: int, confidence: float, kind: str,
+        date: str | None, place: str | None,
+    ) -> None:  # fmt: skip
+        item = make_item(
+            doc, extractor="pantau_events", version=self.version, start=start, end=end,
+            confidence=confidence, type=kind, date=date, place=place,
+        )  # fmt: skip
+        add_fact(doc, "events", item)
 
 
 @Language.factory("pantau_events", default_config={"data_file": "events.yaml", "version": "0.1.0"})

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from kb.store import sqlite_url
+from kb.store import KB, sqlite_url
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -35,3 +35,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+def table_rows(kb: KB, *tables: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of ``tables``, by id: to check that a rerun changed nothing."""
+    with kb.engine.connect() as conn:
+        return {
+            t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY id"))]
+            for t in tables
+        }

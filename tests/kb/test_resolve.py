@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from kb.resolve import Overrides, OverridesError, role, short_name_of, spelling_variant, tokens
 from kb.store import KB, sqlite_url
+from tests.kb.conftest import table_rows
 from tests.kb.factory import add, official
 
 NTT, TTU = "Nusa Tenggara Timur", "Timor Tengah Utara"
@@ -222,13 +223,9 @@ def test_resolution_is_deterministic(kb: KB) -> None:
         add(kb, f"https://a.test/{i}", f"Berita {i}.", published="2025-07-07T10:00:00+08:00",
             officials=[first, second])
     kb.resolve()
-    with kb.engine.connect() as conn:
-        before = [tuple(r) for r in conn.execute(text("SELECT * FROM person_merge ORDER BY id"))]
-        people = [tuple(r) for r in conn.execute(text("SELECT * FROM person ORDER BY id"))]
+    before = table_rows(kb, "person_merge", "person")
     kb.resolve()
-    with kb.engine.connect() as conn:
-        assert [tuple(r) for r in conn.execute(text("SELECT * FROM person_merge ORDER BY id"))] == before
-        assert [tuple(r) for r in conn.execute(text("SELECT * FROM person ORDER BY id"))] == people
+    assert table_rows(kb, "person_merge", "person") == before
 
 
 @pytest.mark.parametrize(("short", "long", "fits"), [

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from kb.resolve import Overrides
 from kb.store import KB, sqlite_url
+from tests.kb.conftest import table_rows
 from tests.kb.factory import add, official
 
 NTT, TTU = "Nusa Tenggara Timur", "Timor Tengah Utara"
@@ -138,13 +139,9 @@ def test_overrides_and_stable_ids(kb: KB, tmp_path: Path) -> None:
 def test_clustering_twice_changes_nothing(kb: KB) -> None:
     launch_story(kb)
     kb.resolve()
-    with kb.engine.connect() as conn:
-        before = [tuple(r) for r in conn.execute(text("SELECT * FROM story ORDER BY id"))]
-        arts = [tuple(r) for r in conn.execute(text("SELECT * FROM article ORDER BY id"))]
+    before = table_rows(kb, "story", "article")
     kb.resolve()
-    with kb.engine.connect() as conn:
-        assert [tuple(r) for r in conn.execute(text("SELECT * FROM story ORDER BY id"))] == before
-        assert [tuple(r) for r in conn.execute(text("SELECT * FROM article ORDER BY id"))] == arts
+    assert table_rows(kb, "story", "article") == before
 
 
 # -- the demo site's story keys as the oracle ---------------------------------------------------
