@@ -6,8 +6,9 @@ Pipeline, in order:
 2. lxml parse (``huge_tree`` off, so hostile nesting is truncated rather than followed);
 3. metadata from the full tree: canonical URL, dates (meta > visible byline > dateline), bylines,
    outlet, section, tags, image, advertorial labels;
-4. page-type classification (URL shapes + link density / prose); non-articles are rejected with
-   ``CleanError("not_article:<type>")`` before any expensive work;
+4. page-type classification (URL and host shapes, link density, visible prose without inline
+   scripts, "FOTO:"/"VIDEO :" headline kickers and gallery controls); non-articles are rejected
+   with ``CleanError("not_article:<type>")`` before any expensive work;
 5. structural pruning of cross-link blocks, related lists and photo captions (recorded);
 6. trafilatura ``bare_extraction`` for the main text;
 7. paragraph-level furniture removal driven by ``extract/data/boilerplate.yaml`` (recorded),
@@ -95,6 +96,12 @@ LISTING_MIN_HEADLINE_LINKS_NO_PROSE = 3
 LISTING_MIN_ARTICLE_ELEMENTS = 5
 # - photo pages: at least this many images and less prose than ARTICLE_MIN_PROSE.
 GALLERY_MIN_IMAGES = 4
+# - gallery UI labels ("Klik gambar untuk perbesar", slide counter "1 / 5") are short blocks; a
+#   block longer than this is text that merely mentions a photo;
+GALLERY_MARKER_MAX_CHARS = 60
+# - a slide counter belongs to a gallery when it or one of this many ancestors has a gallery-ish
+#   class (a bare "5/11" elsewhere may be a date);
+GALLERY_COUNTER_ANCESTORS = 3
 # A published date later than fetched_at by more than this is a template/default date.
 FUTURE_TOLERANCE = timedelta(days=2)
 # The dateline and the "when" of the story sit in the first paragraphs (after a summary line
@@ -224,6 +231,10 @@ class _Rules:
     url_other: tuple[re.Pattern[str], ...]
     url_listing: tuple[re.Pattern[str], ...]
     non_article_og_types: frozenset[str]
+    title_kickers: tuple[tuple[str, re.Pattern[str]], ...]  # (page type, headline kicker)
+    gallery_markers: tuple[re.Pattern[str], ...]
+    gallery_counter: re.Pattern[str]
+    gallery_classes: tuple[str, ...]
 
 
 def _compile(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
@@ -258,6 +269,14 @@ def _rules() -> _Rules:
         url_other=_compile(pt["other"]),
         url_listing=_compile(pt["listing"]),
         non_article_og_types=frozenset(t.lower() for t in pt["non_article_og_types"]),
+        title_kickers=tuple(
+            (kind, re.compile(p, re.IGNORECASE))
+            for kind, pats in pt["title_kickers"].items()
+            for p in pats
+        ),
+        gallery_markers=_compile(pt["gallery_markers"]),
+        gallery_counter=re.compile(pt["gallery_counter"], re.IGNORECASE),
+        gallery_classes=tuple(c.lower() for c in pt["gallery_classes"]),
     )
 
 
@@ -287,6 +306,21 @@ def _iter_elements(root: Any) -> Iterator[Any]:
 
 def _link_text_len(el: Any) -> int:
     return sum(len(_text(a)) for a in el.iter("a"))
+
+
+# Text a reader sees: inline <script>/<style>/... code is not prose. Page-type features are measured
+# on the intact tree (before pruning), where ad scripts (googletag, jQuery) inside a <div> would
+# otherwise count as hundreds of characters of "prose" on galleries and home pages.
+_VISIBLE_TEXT = etree.XPath(
+    ".//text()[not(" + " or ".join(f"ancestor::{t}" for t in _DROP_TAGS) + ")]"
+)
+
+
+def _visible_text(el: Any) -> str:
+    try:
+        return _norm("".join(_VISIBLE_TEXT(el)))
+    except (ValueError, RecursionError, etree.XPathError):
+        return ""
 
 
 def _abs_url(base: str, href: str | None) -> str | None:
@@ -838,6 +872,35 @@ class _PageFeatures:
     marked_article: bool
     og_type: str | None
     paginated: bool
+    kicker: tuple[str, str] | None  # (page type, headline) when the headline names its medium
+    gallery_ui: str | None  # the gallery label or slide counter found, if any
+
+
+def _media_kicker(root: Any, meta: _Meta) -> tuple[str, str] | None:
+    """("gallery"|"other", headline) when the page's headline starts with a medium kicker
+    ("FOTO: …", "VIDEO : …")."""
+    rules = _rules()
+    heads = [_meta_first(meta, "og:title"), _meta_first(meta, "twitter:title")]
+    heads += [_text(el) for el in root.iter("title", "h1")]
+    for head in heads:
+        head = _norm(head)
+        for kind, pattern in rules.title_kickers:
+            if head and pattern.search(head):
+                return kind, head
+    return None
+
+
+def _gallery_ui(el: Any, text: str) -> str | None:
+    """The gallery label or in-gallery slide counter ``el`` (whose visible text is ``text``) is."""
+    rules = _rules()
+    if any(p.search(text) for p in rules.gallery_markers):
+        return text
+    m = rules.gallery_counter.search(text)
+    if m and 1 <= int(m.group("n")) <= int(m.group("of")) and int(m.group("of")) >= 2:
+        chain = [el, *list(el.iterancestors())[:GALLERY_COUNTER_ANCESTORS]]
+        if any(frag in _classid(a) for a in chain for frag in rules.gallery_classes):
+            return text
+    return None
 
 
 def _page_features(root: Any, meta: _Meta) -> _PageFeatures:
@@ -847,16 +910,28 @@ def _page_features(root: Any, meta: _Meta) -> _PageFeatures:
         if len(t) >= HEADLINE_LINK_MIN_CHARS and len(t.split()) >= HEADLINE_LINK_MIN_WORDS:
             hrefs.add(a.get("href") or t)
     prose_by_parent: dict[Any, int] = {}
+    gallery_ui: str | None = None
     for el in _iter_elements(root):
         if el.tag in _DROP_TAGS or el.tag in ("a", "head", "title"):
             continue
+        # labels are small blocks (few children); cheap length check before the visible text,
+        # with room for a small script inside the label block
+        if (
+            gallery_ui is None
+            and el.tag not in ("html", "body")
+            and len(el) <= 8
+            and len(_text(el)) <= 4 * GALLERY_MARKER_MAX_CHARS
+        ):
+            label = _visible_text(el)
+            if label and len(label) <= GALLERY_MARKER_MAX_CHARS:
+                gallery_ui = _gallery_ui(el, label)
         own = sum(
             len((c.tail or "").strip()) for c in el if isinstance(c.tag, str) and c.tag != "a"
         ) + len((el.text or "").strip())
         if el.tag in _LEAF_PROSE_TAGS and not any(
             isinstance(c.tag, str) and c.tag in _BLOCK_TAGS for c in el
         ):
-            n = len(_text(el)) - _link_text_len(el)
+            n = len(_visible_text(el)) - _link_text_len(el)
             if n >= PROSE_BLOCK_MIN_CHARS:
                 parent = el.getparent()
                 if parent is not None:
@@ -880,6 +955,8 @@ def _page_features(root: Any, meta: _Meta) -> _PageFeatures:
         paginated=any(
             (el.get("rel") or "").lower() in ("next", "prev") for el in root.iter("link")
         ),
+        kicker=_media_kicker(root, meta),
+        gallery_ui=gallery_ui,
     )
 
 
@@ -920,6 +997,14 @@ def _classify(root: Any, meta: _Meta, url: str, canonical: str) -> tuple[str, st
         min_prose = ARTICLE_MIN_PROSE
     if f.article_elements >= LISTING_MIN_ARTICLE_ELEMENTS and f.best_prose < 2 * ARTICLE_MIN_PROSE:
         return "listing", f"{f.article_elements} <article> teasers"
+    # Photo and video pages: galleries (KLY, merdeka.com) carry NewsArticle markup and related
+    # lists, so neither the lower bar for marked pages nor the headline-link cap applies once the
+    # page names its medium or shows gallery controls. Their prose is a lead and one caption.
+    if f.best_prose < ARTICLE_MIN_PROSE:
+        if f.kicker is not None:
+            return f.kicker[0], f"headline kicker {f.kicker[1][:40]!r}, prose {f.best_prose}"
+        if f.gallery_ui is not None and f.images >= GALLERY_MIN_IMAGES:
+            return "gallery", f"gallery markup {f.gallery_ui!r}, prose {f.best_prose}"
     if f.best_prose < min_prose:
         if f.images >= GALLERY_MIN_IMAGES and f.headline_links < LISTING_MIN_HEADLINE_LINKS:
             return "gallery", f"{f.images} images, prose {f.best_prose}"

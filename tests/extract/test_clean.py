@@ -443,6 +443,8 @@ def test_listing_rejected_by_content_alone() -> None:
         ("https://detik.test/readfoto/2016/02/23/153201/1/gardu", "not_article:gallery"),
         ("https://flobamorapos.test/foto/2025/07/07/galeri-petani", "not_article:gallery"),
         ("https://flobamorapos.test/video/2025/07/07/petani", "not_article:other"),
+        ("https://video.flobamorapos.test/peristiwa/petani.html", "not_article:other"),
+        ("https://foto.flobamorapos.test/2025/07/07/petani", "not_article:gallery"),
         ("https://flobamorapos.test/tag/bpjs", "not_article:listing"),
     ],
 )
@@ -450,6 +452,75 @@ def test_url_shapes(url: str, reason: str) -> None:
     with pytest.raises(CleanError) as exc:
         clean_html(_fixture("antara_like"), url, fetched_at=FETCHED)
     assert exc.value.reason == reason
+
+
+_AD_SCRIPT = (
+    "<div class='iklan-atas'><script>googletag.cmd.push(function() { var s = googletag"
+    ".defineSlot('/1234/Mobile/Home', [[320, 100], [320, 50]], 'div-anchor'); s.addService("
+    "googletag.pubads()); googletag.pubads().enableSingleRequest(); googletag.enableServices();"
+    " googletag.display('div-anchor'); }); window.dataLayer = window.dataLayer || []; window."
+    "dataLayer.push({event: 'home_view', kanal: 'beranda', versi: 'mobile', tema: 'theme15'});"
+    " document.addEventListener('scroll', function() { var el = document.getElementById("
+    "'div-anchor'); if (el) { el.style.position = 'fixed'; el.style.bottom = '0'; } });"
+    "</script></div>"
+)
+
+
+def test_inline_ad_script_is_not_prose() -> None:
+    # A mobile home page whose biggest "text" block is ad code must stay a listing.
+    html = _fixture("listing").decode("utf-8").replace("<h1>", _AD_SCRIPT * 2 + "<h1>", 1)
+    with pytest.raises(CleanError) as exc:
+        clean_html(html, "https://example.test/m/beranda", fetched_at=FETCHED)
+    assert exc.value.reason == "not_article:listing"
+
+
+def _gallery(**replace: str) -> str:
+    html = (FIXTURES / "gallery_like.html").read_text(encoding="utf-8")
+    for old, new in replace.items():
+        assert old in html
+        html = html.replace(old, new)
+    return html
+
+
+GALLERY_URL = "https://flobamorapos.test/news/read/5512/festival-tenun-ikat-kefamenanu"
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {},  # "FOTO:" kicker + gallery controls; NewsArticle markup and a related list
+        {"FOTO: ": ""},  # no kicker: the "click to enlarge" header
+        {"FOTO: ": "", "Klik gambar untuk perbesar": ""},  # the slide counter alone
+        {"FOTO: ": "", "Klik gambar untuk perbesar": "VIEW GALLERY 5 PHOTOS"},
+    ],
+)
+def test_photo_gallery_rejected(variant: dict[str, str]) -> None:
+    with pytest.raises(CleanError) as exc:
+        clean_html(_gallery(**variant), GALLERY_URL, fetched_at=FETCHED)
+    assert exc.value.reason == "not_article:gallery"
+
+
+def test_video_page_rejected() -> None:
+    html = (FIXTURES / "video_like.html").read_text(encoding="utf-8")
+    url = "https://suaralontar.test/peristiwa/warga-gotong-royong-bangun-jembatan-bambu.html"
+    with pytest.raises(CleanError) as exc:
+        clean_html(html, url, fetched_at=FETCHED)
+    assert exc.value.reason == "not_article:other"
+    # no kicker, but the canonical URL is on the outlet's video host
+    html = html.replace("VIDEO : ", "").replace(
+        "https://suaralontar.test/peristiwa", "https://video.suaralontar.test/peristiwa"
+    )
+    with pytest.raises(CleanError) as exc:
+        clean_html(html, url, fetched_at=FETCHED)
+    assert exc.value.reason == "not_article:other"
+
+
+def test_media_kicker_on_a_full_article_keeps_it() -> None:
+    # A real story whose headline happens to start with "FOTO:" has article-length prose.
+    html = _fixture("tribun_like").decode("utf-8").replace("Pemkab TTU Daftarkan", "FOTO: Pemkab")
+    article = clean_html(html, URLS["tribun_like"], fetched_at=FETCHED)
+    assert article.page_type == "article"
+    assert article.title.startswith("FOTO: Pemkab")
 
 
 @pytest.mark.parametrize(
