@@ -20,8 +20,9 @@ from .components.common import state
 from .nlp import build_pipeline
 
 # 0.2: gold-corpus fixes (names, units, datelines, dates); 0.2.1: blind batch g51-g60 (fraksi,
-# police ranks, village/kecamatan units, ranges, "Sumbar", bank agents)
-EXTRACTOR_VERSION = "0.2.1"
+# police ranks, village/kecamatan units, ranges, "Sumbar", bank agents); 0.3: national regions
+# (wilayah: 514 kabupaten/kota, Kemendagri codes), datelines count, office names do not
+EXTRACTOR_VERSION = "0.3.0"
 
 FIELDS = ("officials", "worker_counts", "amounts", "percentages", "events", "regions", "quotes")
 

@@ -9,7 +9,7 @@ version is left alone; a changed body or a new extractor version replaces the ar
 (and keeps the previous content hash in ``article.previous_sha256``).
 
 Opening a KB brings its schema to the latest Alembic revision (:mod:`kb.migrations`) and seeds
-the reference regions (``kb/regions.yaml``). After a batch of ingests, :meth:`KB.resolve`
+the reference regions (:mod:`wilayah`). After a batch of ingests, :meth:`KB.resolve`
 re-derives positions, resolves persons (:mod:`kb.resolve`) and clusters stories
 (:mod:`kb.stories`), each in one transaction.
 """
@@ -23,12 +23,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import event, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine, delete, select
 
 import kb.health  # noqa: F401  (registers the source_health table in SQLModel.metadata)
+import wilayah
 from kb.migrations import ensure_schema
 from kb.models import (
     FACT_TABLES,
@@ -52,8 +52,7 @@ from kb.models import (
     WorkerCount,
 )
 
-REGIONS_FILE = Path(__file__).with_name("regions.yaml")
-LOCAL_TZ = dt.timezone(dt.timedelta(hours=8))  # WITA, NTT's time: for dates written without a zone
+LOCAL_TZ = wilayah.DEFAULT_ZONE  # for dates written without a zone
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # `pantau publish` may read while `process` writes
 
@@ -131,23 +130,24 @@ class KB:
     def close(self) -> None:
         self.engine.dispose()
 
-    def seed_regions(self, path: Path = REGIONS_FILE) -> int:
-        """Add missing reference regions and fill their empty columns; return rows touched."""
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    def seed_regions(self) -> int:
+        """Make the ``region`` table hold the 38 provinces and 514 kabupaten/kota of
+        :mod:`wilayah` (Kemendagri codes, seat coordinates); return rows added or corrected.
+        Reference data wins: a row whose name, kind, parent or seat differs is corrected (KBs
+        seeded before 0.3 held BPS-ordered codes for NTT under Kemendagri's name)."""
         touched = 0
         with Session(self.engine) as s:
-            for item in data.get("regions") or []:
-                row = s.get(Region, str(item["code"]))
-                changed = row is None
-                if row is None:
-                    row = Region(code=str(item["code"]), name=item["name"])
-                for key in ("kind", "parent", "latitude", "longitude"):
-                    if getattr(row, key) is None and item.get(key) is not None:
-                        setattr(row, key, item[key])
-                        changed = True
-                if changed:
-                    s.add(row)
-                    touched += 1
+            rows = {r.code: r for r in s.exec(select(Region)).all()}
+            for reg in wilayah.regions():
+                want = {"name": reg.name, "kind": reg.kind, "parent": reg.parent,
+                        "latitude": reg.lat, "longitude": reg.lon}  # fmt: skip
+                row = rows.get(reg.code) or Region(code=reg.code, name=reg.name)
+                if reg.code in rows and all(getattr(row, k) == v for k, v in want.items()):
+                    continue
+                for key, value in want.items():
+                    setattr(row, key, value)
+                s.add(row)
+                touched += 1
             s.commit()
         return touched
 

@@ -14,6 +14,8 @@ are not places.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from spacy.language import Language
@@ -21,12 +23,15 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from .common import add_fact, is_skipped, load_data, make_item, state, text_of
+import wilayah
+
+from .common import add_fact, in_ranges, is_skipped, load_data, make_item, state, text_of
 
 # Confidence of a region mention by how it was recognised.
 CONF_REGION_CLEAR = 0.95  # full name or unambiguous abbreviation
 CONF_REGION_AMBIGUOUS = 0.7  # an alias that is also a surname/common word, accepted by context
 CONF_REGION_BARE_DEFAULT = 0.8  # "Kupang" with no prefix: taken as Kota Kupang
+CONF_REGION_DATELINE = 0.6  # where the story was filed, not always where it happened
 
 # How many tokens after "wilayah" a jurisdiction list may run ("wilayah Bali, Nusa Tenggara,
 # dan Papua (Banuspa)" is 9 tokens).
@@ -34,6 +39,19 @@ JURISDICTION_MAX_TOKENS = 16
 # Words that open an office's jurisdiction ("Kantor Wilayah …", "Kanwil …", "Deputi Direktur
 # Wilayah …", "Kantor Regional …").
 JURISDICTION_WORDS = {"wilayah", "kanwil", "regional"}
+# Longest kecamatan name in tokens looked up after a cue ("Kecamatan Pulau Banyak Barat").
+KECAMATAN_MAX_TOKENS = 4
+# How far before an office word ("Cabang") an organisation may end for the region after it to
+# name the office ("BPJS Ketenagakerjaan Kantor Cabang Lhokseumawe": 1 token).
+OFFICE_ORG_WINDOW = 2
+# Words between an organisation with offices and the place naming the office ("BPJS
+# Ketenagakerjaan Kantor Wilayah Provinsi X", "BPJS Ketenagakerjaan di X").
+OFFICE_LINK_WORDS = {"Kantor", "Wilayah", "Provinsi", "Kabupaten", "Kota", "Prov.", "Kab.", "di",
+                     "Area", "Unit", "Kanwil", "Daerah"}  # fmt: skip
+# Label of a dash-joined list of regions naming an office's area ("Sumbar-Riau-Kepri").
+AREA_LIST = "area-list"
+# An all-capitals word this short after a place name is an acronym ("Sleman DIY"), not a name.
+ACRONYM_MAX_CHARS = 5
 
 
 def _is_cap(text: str) -> bool:
@@ -68,20 +86,25 @@ class OrgMatcher:
 
 
 class RegionMatcher:
-    """Region aliases → spans + ``regions`` facts."""
+    """Region aliases (from :mod:`wilayah`) → spans + ``regions`` facts."""
 
     def __init__(self, nlp: Language, data_file: str, version: str, report_towns: bool) -> None:
         data = load_data(data_file)
         self.version = version
         self.report_towns = report_towns
-        self.regions: list[dict[str, Any]] = data["regions"]
+        self.regions: list[dict[str, Any]] = region_entries()
         self.by_alias: dict[str, list[int]] = {}
         for i, reg in enumerate(self.regions):
             for alias in reg["aliases"]:
                 self.by_alias.setdefault(alias, []).append(i)
+        # One-word aliases match as written ("Bone", not "bone"); longer ones in any case after
+        # a capital ("Sulawesi tenggara", "Kota bogor").
         self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
-        for alias in self.by_alias:
-            self.matcher.add(alias, [nlp.make_doc(alias)])
+        self.lower_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for alias, doc in zip(self.by_alias, nlp.tokenizer.pipe(self.by_alias), strict=True):
+            self.matcher.add(alias, [doc])
+            if len(doc) > 1:
+                self.lower_matcher.add(alias, [nlp.make_doc(alias.lower())])
         # prefix text -> kind, longest first so "Wakil Bupati" beats "Bupati"
         self.prefixes = sorted(
             ((p, kind) for kind, ps in data["prefixes"].items() for p in ps),
@@ -92,7 +115,11 @@ class RegionMatcher:
         self.place_cues = set(data["place_cues"])
         self.subarea_prefixes = set(data.get("subarea_prefixes", []))
         self.compass = set(data.get("compass_words", []))
-        self.home = str(data.get("home_province", ""))
+        self.kecamatan_cues = set(data.get("kecamatan_cues", []))
+        self.office_words = set(data.get("office_words", []))
+        self.kecamatan: dict[tuple[str, ...], str] = {}
+        for code, name in wilayah.kecamatan():
+            self.kecamatan.setdefault(tuple(name.split()), code)
 
     def _prefix(self, doc: Doc, start_char: int) -> tuple[str, str, int] | None:
         """(prefix, kind, prefix start offset) of a kind cue right before a region alias."""
@@ -119,8 +146,8 @@ class RegionMatcher:
             limit = min(len(doc), tok.i + 1 + JURISDICTION_MAX_TOKENS)
             while j < limit:
                 t = doc[j]
-                if t.text in {",", "dan", "serta"} or _is_cap(t.text):
-                    if t.text in {",", "dan", "serta"}:
+                if t.text in {",", "dan", "serta", "-"} or _is_cap(t.text):
+                    if t.text in {",", "dan", "serta", "-"}:
                         items += 1
                     idxs.append(j)
                     j += 1
@@ -130,6 +157,90 @@ class RegionMatcher:
                 out.update(idxs)
         return out
 
+    def _kecamatan_spans(self, doc: Doc) -> list[Span]:
+        """"Kecamatan Ngaglik", "Distrik Manokwari Selatan", "Camat Depok": the kecamatan's
+        name as a span (label ``kecamatan``), longest known name after the cue."""
+        out = []
+        for tok in doc:
+            if tok.text not in self.kecamatan_cues:
+                continue
+            for size in range(KECAMATAN_MAX_TOKENS, 0, -1):
+                words = tuple(t.text for t in doc[tok.i + 1 : tok.i + 1 + size])
+                if len(words) == size and words in self.kecamatan:
+                    code, end = self.kecamatan[words], tok.i + 1 + size
+                    while end < len(doc) and doc[end].text in self.compass:
+                        end += 1  # "Kupang Barat Laut": a compass word the data lacks
+                    out.append(Span(doc, tok.i + 1, end, label="kecamatan", kb_id=code))
+                    break
+        return out
+
+    def _hyphen_lists(self, doc: Doc, raw: list[Span]) -> list[Span]:
+        """"Sumbar-Riau-Kepri", "DIY – Jawa Tengah": regions joined by dashes name a regional
+        office's area (label: the first area alias), not places of the story."""
+        by_start = {sp.start: sp for sp in raw}
+        out = []
+        i = 0
+        while i < len(doc):
+            first = by_start.get(i)
+            j, parts = (first.end, 1) if first is not None else (i, 0)
+            while (
+                parts
+                and j + 1 < len(doc)
+                and doc[j].text in {"-", "–", "—"}
+                and (j + 1) in by_start
+            ):
+                j, parts = by_start[j + 1].end, parts + 1
+            if parts >= 2:
+                out.append(Span(doc, i, j, label=AREA_LIST))
+                i = j
+                continue
+            i += 1
+        return out
+
+    def _dateline_spans(self, doc: Doc, datelines: list[tuple[int, int]]) -> list[Span]:
+        """Place names written in capitals in a dateline ("BANJARMASIN, OUTLET.COM –"): the
+        span is labelled with the alias it spells ("Banjarmasin")."""
+        out = []
+        for s, e in datelines:
+            span = doc.char_span(s, e, alignment_mode="expand")
+            if span is None:
+                continue
+            for i in range(span.start, span.end):
+                for size in (3, 2, 1):
+                    toks = doc[i : min(i + size, span.end)]
+                    if len(toks) < size or not all(t.text.isupper() for t in toks):
+                        continue
+                    alias = " ".join(t.text.capitalize() for t in toks)
+                    if alias in self.by_alias:
+                        out.append(Span(doc, toks.start, toks.end, label=alias))
+                        break
+        return out
+
+    def _office_tokens(self, doc: Doc, org_ends: set[int], office_ends: set[int]) -> set[int]:
+        """Token indices where a region names an office, not a place: right after an office
+        word that follows an organisation ("BPJS Ketenagakerjaan Cabang Lhokseumawe", "Kanwil
+        BPJS Ketenagakerjaan Sumbagsel", "Kepala Cabang Sulawesi Barat"), or right after an
+        organisation with offices ("BPJS Ketenagakerjaan Baubau", "BPJS Ketenagakerjaan
+        Wilayah Sumatera Utara dan Aceh", "BPJS Ketenagakerjaan di Provinsi X")."""
+        out: set[int] = set()
+        for end in office_ends:
+            k = end
+            while k < len(doc) and (
+                doc[k].text in self.office_words or doc[k].text in OFFICE_LINK_WORDS
+            ):
+                k += 1
+            out.add(k)
+        for tok in doc:
+            if tok.text not in self.office_words:
+                continue
+            near_org = any(tok.i - OFFICE_ORG_WINDOW <= e <= tok.i for e in org_ends)
+            head = tok.i > 0 and doc[tok.i - 1].text in {"Kepala", "Kantor", "Pimpinan"}
+            if tok.text == "Kanwil" or near_org or head:
+                out.add(tok.i + 1)
+                if tok.text == "Kanwil":  # "Kanwil BPJS Ketenagakerjaan Sumbagsel"
+                    out.update(e for e in org_ends if tok.i < e <= tok.i + OFFICE_ORG_WINDOW)
+        return out
+
     def __call__(self, doc: Doc) -> Doc:
         org_spans = doc.spans.get("pantau_orgs", [])
         orgs = state(doc).get("orgs", {})
@@ -137,33 +248,56 @@ class RegionMatcher:
             (s.start, s.end) for s in org_spans if orgs.get(s.kb_id_, {}).get("contains_region")
         ]
         raw = [Span(doc, s, e, label=doc.vocab.strings[m]) for m, s, e in self.matcher(doc)]
+        raw += [
+            Span(doc, s, e, label=doc.vocab.strings[m])
+            for m, s, e in self.lower_matcher(doc)
+            if doc[s].text[:1].isupper()
+        ]
+        raw += self._hyphen_lists(doc, raw)
         area_tokens = {
             k
             for sp in raw
-            if any(self.regions[i]["kind"] == "area" for i in self.by_alias[sp.label_])
+            if sp.label_ == AREA_LIST
+            or any(self.regions[i]["kind"] == "area" for i in self.by_alias[sp.label_])
             for k in range(sp.start, sp.end)
         }
         juris = self._jurisdiction_tokens(doc, area_tokens)
         org_ends = {s.end for s in org_spans}
-        home_context = self._home_context(raw)
+        office_ends = {s.end for s in org_spans if orgs.get(s.kb_id_, {}).get("offices")}
+        office = self._office_tokens(doc, org_ends, office_ends)
+        datelines = state(doc).get("dateline_ranges", [])
+        found = raw + self._kecamatan_spans(doc) + self._dateline_spans(doc, datelines)
+        spans = filter_spans(found)
+        cues = {sp.start: self._prefix(doc, sp.start_char) for sp in spans}
+        context = self._context(spans, cues)
+        starts = {sp.start for sp in spans}
+        ends = {sp.end for sp in spans}
         kept: list[Span] = []
         seen: dict[str, dict[str, Any]] = {}
-        for span in filter_spans(raw):
+        for span in spans:
+            if span.label_ == "kecamatan":
+                kept.append(span)
+                continue
+            if span.label_ == AREA_LIST:
+                kept.append(Span(doc, span.start, span.end, label="area", kb_id=AREA_LIST))
+                continue
             alias = span.label_
-            prefix = self._prefix(doc, span.start_char)
+            prefix = cues[span.start]
             cue = prefix[1] if prefix else None
-            cands = self.by_alias[alias]
-            reg = self._choose(cands, cue, home_context)
+            if cue is None and in_ranges(datelines, span.start_char):
+                cue = "kota"  # a dateline names the town the story was filed from
+            reg = self._choose(alias, cue, context)
             if reg is None:
                 continue
             prev = doc[span.start - 1] if span.start > 0 else None
-            ambiguous = reg.get("ambiguous") and len(span) == 1  # "Rote" yes, "Rote Ndao" no
-            if ambiguous and prefix is None and prev is not None and span.start not in org_ends:
-                if _is_cap(prev.text) and prev.text not in self.place_cues:
-                    continue
-                if prev.text == "-" and not text_of(doc)[: span.start_char].endswith("se-"):
-                    continue
             nxt = doc[span.end] if span.end < len(doc) else None
+            single = len(span) == 1 and reg["kind"] != "provinsi"
+            if (
+                single
+                and prefix is None
+                and not self._single_word_ok(doc, span, org_ends, starts, ends)
+            ):
+                continue
             if reg["kind"] != "provinsi" and (
                 (prev is not None and prev.text in self.subarea_prefixes)
                 or (nxt is not None and nxt.text in self.compass)
@@ -178,18 +312,26 @@ class RegionMatcher:
                 start = prefix[2]
             out = Span(doc, span.start, span.end, label=reg["kind"], kb_id=reg["code"])
             kept.append(out)
+            joined = span.end + 1 < len(doc) and doc[span.end].text in {"dan", ",", "-", "–"}
+            if span.start in office and joined:
+                office.add(span.end + 1)  # "Wilayah Sumatera Utara dan Aceh"
             if reg["kind"] == "area" or (reg["kind"] == "town" and not self.report_towns):
                 continue
-            if is_skipped(doc, span.start_char, span.end_char):
+            dateline = in_ranges(datelines, span.start_char, span.end_char)
+            if span.start in office or (
+                not dateline and is_skipped(doc, span.start_char, span.end_char)
+            ):
                 continue
             if any(s <= span.start < e for s, e in region_in_org) or span.start in juris:
                 continue
             if reg["name"] in seen:
                 seen[reg["name"]]["mentions"].append([start, span.end_char])
                 continue
-            if ambiguous and prefix is None:
+            if dateline:
+                conf = CONF_REGION_DATELINE
+            elif single and prefix is None:
                 conf = CONF_REGION_AMBIGUOUS
-            elif reg.get("bare") and prefix is None:
+            elif len(self.by_alias[alias]) > 1 and prefix is None:
                 conf = CONF_REGION_BARE_DEFAULT
             else:
                 conf = CONF_REGION_CLEAR
@@ -211,37 +353,110 @@ class RegionMatcher:
         state(doc)["region_entries"] = {r["code"] + r["kind"]: r for r in self.regions}
         return doc
 
-    def _is_home(self, reg: dict[str, Any]) -> bool:
-        return bool(self.home) and reg["code"].startswith(self.home + ".")
+    def _single_word_ok(
+        self,
+        doc: Doc,
+        span: Span,
+        org_ends: set[int],
+        region_starts: set[int],
+        region_ends: set[int],
+    ) -> bool:
+        """A one-word kabupaten/kota/town alias with no kind cue is a place only when it is not
+        glued into a run of capitalised words: "Eflin Rote", "PT Semen Gresik", "Bima Arya"
+        are a person or a company; "di Sleman", "warga Bantul", "Dinas Sosial Sleman" are
+        places."""
+        prev = doc[span.start - 1] if span.start > 0 else None
+        after_unit = prev is not None and (
+            span.start in org_ends
+            or span.start in region_ends
+            or (prev.text.isupper() and len(prev.text) >= 2)  # "Polres Sleman", "PPN Tual"
+        )
+        if prev is not None and not after_unit:
+            if _is_cap(prev.text) and prev.text not in self.place_cues:
+                return False
+            if prev.text == "-" and not text_of(doc)[: span.start_char].endswith("se-"):
+                return False
+        if prev is not None and (prev.text in self.place_cues or after_unit):
+            return True  # "Dinas Perikanan Lembata Agustinus Lega": a title's place
+        nxt = doc[span.end] if span.end < len(doc) else None
+        # "Bima Arya …": a place name opening a run of capitalised words is a person's name
+        return not (
+            nxt is not None
+            and span[-1].whitespace_ == " "
+            and _is_cap(nxt.text)
+            and nxt.i not in region_starts
+            and nxt.text not in self.compass
+            and nxt.text not in self.place_cues
+            and not (nxt.text.isupper() and len(nxt.text) <= ACRONYM_MAX_CHARS)
+        )
 
-    def _home_context(self, raw: list[Span]) -> bool:
-        """Whether the article names a home-province kabupaten/kota by an alias that is neither
-        ambiguous nor shared with another region ("Mabar", "Sumtim", "Sumba Timur")."""
-        for sp in raw:
-            cands = [self.regions[i] for i in self.by_alias[sp.label_]]
-            if len(cands) == 1 and not cands[0].get("ambiguous"):
-                r = cands[0]
-                if r["kind"] in {"kabupaten", "kota"} and self._is_home(r):
-                    return True
-        return False
+    def _context(
+        self, spans: list[Span], cues: dict[int, tuple[str, str, int] | None]
+    ) -> Context:
+        """What the article says unambiguously: the provinces its places lie in, and for a name
+        shared by a kabupaten and a kota, the kind a cue gave it elsewhere ("Pemkab Bogor …
+        di Bogor")."""
+        provinces: set[str] = set()
+        kinds: dict[str, str] = {}
+        for sp in spans:
+            if sp.label_ in {"kecamatan", AREA_LIST}:
+                continue
+            regs = [self.regions[i] for i in self.by_alias[sp.label_]]
+            cue = cues[sp.start]
+            if cue:
+                cued = [r for r in regs if r["kind"] == cue[1]]
+                if len(cued) == 1:
+                    regs = cued
+                    kinds.setdefault(sp.label_, cue[1])
+            if len(regs) == 1 and regs[0]["kind"] != "area":
+                provinces.add(regs[0]["code"][:2])
+        return Context(provinces, kinds)
 
     def _choose(
-        self, cands: list[int], cue: str | None, home_context: bool = False
+        self, alias: str, cue: str | None, context: Context | None = None
     ) -> dict[str, Any] | None:
-        regs = [self.regions[i] for i in cands]
+        regs = [self.regions[i] for i in self.by_alias[alias]]
         if len(regs) == 1:
             return regs[0]
         if cue:
-            for r in regs:
-                if r["kind"] == cue:
-                    return r
-        home = [r for r in regs if self._is_home(r)]
-        if home and len(home) < len(regs):  # "Sumbar": Sumba Barat or Sumatera Barat
-            regs = home if home_context else [r for r in regs if not self._is_home(r)]
-        for r in regs:
-            if r.get("bare_default"):
-                return r
-        return regs[0] if regs else None
+            cued = [r for r in regs if r["kind"] == cue]
+            regs = cued or regs
+        if context is not None and len(regs) > 1:
+            near = [r for r in regs if r["code"][:2] in context.provinces]
+            if near and len(near) < len(regs):  # "Sumbar": Sumba Barat in an NTT story
+                regs = near
+            kind = context.kinds.get(alias)
+            same = [r for r in regs if r["kind"] == kind]
+            if not cue and kind and same:
+                regs = same
+        return min(regs, key=lambda r: KIND_ORDER.get(r["kind"], 9))
+
+
+@dataclass
+class Context:
+    provinces: set[str]
+    kinds: dict[str, str]  # alias -> kind a cue gave it elsewhere in the article
+
+
+# A bare name shared by several regions, with no cue and no context: the province ("Jambi"),
+# then the city ("Bogor" as written in datelines and "di Bogor"), then the regency.
+KIND_ORDER = {"provinsi": 0, "kota": 1, "kabupaten": 2, "town": 3, "area": 4}
+
+
+@lru_cache(maxsize=1)
+def region_entries() -> list[dict[str, Any]]:
+    """Every region the gazetteer matches, as dicts: provinces and kabupaten/kota with their
+    aliases, seats (``kind: town``, not reported) and multi-province areas (``kind: area``)."""
+    out: list[dict[str, Any]] = []
+    aliases = wilayah.aliases()
+    for r in wilayah.regions():
+        out.append({"name": r.name, "code": r.code, "kind": r.kind, "aliases": aliases[r.code]})
+    for seat, code in wilayah.seats().items():
+        out.append({"name": seat, "code": code, "kind": "town", "aliases": (seat,)})
+    for i, area in enumerate(wilayah.areas()):
+        forms = (area.name, *area.aliases) if area.name not in area.aliases else area.aliases
+        out.append({"name": area.name, "code": f"area-{i}", "kind": "area", "aliases": forms})
+    return out
 
 
 @Language.factory("pantau_orgs", default_config={"data_file": "orgs.yaml"})
@@ -251,7 +466,7 @@ def make_orgs(nlp: Language, name: str, data_file: str) -> OrgMatcher:
 
 @Language.factory(
     "pantau_regions",
-    default_config={"data_file": "regions.yaml", "version": "0.1.0", "report_towns": False},
+    default_config={"data_file": "region_rules.yaml", "version": "0.1.0", "report_towns": False},
 )
 def make_regions(
     nlp: Language, name: str, data_file: str, version: str, report_towns: bool

@@ -88,6 +88,7 @@ class Layout:
         starts: list[int] = []
         skip: list[tuple[int, int]] = []
         heads: list[tuple[int, int]] = []
+        datelines: list[tuple[int, int]] = []
         in_list = False  # under a list header: headline-like lines are links
         for s, e in self.lines(text):
             line = text[s:e]
@@ -106,6 +107,7 @@ class Layout:
                     m = rx.match(line)
                     if m:
                         skip.append((s, s + m.end()))
+                        datelines.append((s, s + m.end()))
                         break
             starts.extend(self.split(text, s, e))
         if not starts:
@@ -113,6 +115,7 @@ class Layout:
         ends = [*starts[1:], len(text)]
         st["sent_starts"], st["sent_ends"] = starts, ends
         st["skip_ranges"], st["headline_ranges"] = skip, heads
+        st["dateline_ranges"] = datelines
         if len(doc):
             # SENT_START: 1 = starts a sentence, -1 = does not. from_array is O(n); setting
             # token.is_sent_start one by one re-checks the whole doc each time.

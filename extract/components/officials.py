@@ -488,7 +488,7 @@ class OfficialsExtractor:
                 # word before ", <Full Name>" names the unit, not the person.
                 k = name[1]
                 nxt = self._read_name(doc, k + 1, blocked) if k + 1 < len(doc) else None
-                if doc[k].text == "," and nxt and nxt[1] - nxt[0] >= 2:
+                if k < len(doc) and doc[k].text == "," and nxt and nxt[1] - nxt[0] >= 2:
                     end, name = name[1], nxt
             if name and not (claimed & set(range(*name))):
                 conf = CONF_TITLE_THEN_NAME

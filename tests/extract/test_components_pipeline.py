@@ -72,8 +72,8 @@ def test_gazetteer_spans() -> None:
     assert ("BPJAMSOSTEK", "BPJS Ketenagakerjaan") in orgs
     assert ("Pemkab", "Pemerintah Kabupaten") in orgs
     regions = {(s.text, s.kb_id_, s.label_) for s in doc.spans["pantau_regions"]}
-    assert ("Sikka", "53.09", "kabupaten") in regions
-    assert ("Maumere", "53.09", "town") in regions
+    assert ("Sikka", "53.07", "kabupaten") in regions
+    assert ("Maumere", "53.07", "town") in regions
     assert [r["name"] for r in doc._.pantau_facts["regions"]] == ["Sikka"]
 
 

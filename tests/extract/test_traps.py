@@ -81,7 +81,8 @@ def test_quote_of_a_beneficiary_is_hers_not_the_last_officials() -> None:
 @pytest.mark.parametrize(
     ("text", "regions"),
     [
-        ("Kupang (ANTARA) - Santunan diserahkan di Lewoleba, Kabupaten Lembata.", ["Lembata"]),
+        # a dateline's place counts (national annotation rules), a kabupaten seat does not
+        ("Kupang (ANTARA) - Santunan diserahkan di Lewoleba, Kabupaten Lembata.", ["Kota Kupang", "Lembata"]),
         ("Warga Kecamatan Kupang Tengah, Kabupaten Kupang, mendaftar.", ["Kabupaten Kupang"]),
         ("Plt Camat Kupang Tengah hadir di Kabupaten Kupang.", ["Kabupaten Kupang"]),
         ("Kepala Kanwil BPJS Ketenagakerjaan Bali Nusa Tenggara dan Papua, Cahyaning, hadir.", []),
@@ -90,7 +91,7 @@ def test_quote_of_a_beneficiary_is_hers_not_the_last_officials() -> None:
         ("NTT Terkini\nHome / Kota Kupang\nPekerja di Belu terlindungi.", ["Belu"]),
         ("Pekerja di Alor terlindungi.\nBaca Juga\nBupati Malaka Resmikan Pasar Baru", ["Alor"]),
         ("Pemkab Matim dan Sumbar menambah kuota.", ["Manggarai Timur", "Sumba Barat"]),
-        ("Banjir melanda Padang, Sumbar, pekan lalu.", ["Sumatera Barat"]),
+        ("Banjir melanda Padang, Sumbar, pekan lalu.", ["Kota Padang", "Sumatera Barat"]),
         ("Kepala Dinas Perikanan Lembata meninjau pantai.", ["Lembata"]),
     ],
 )  # fmt: skip

@@ -148,9 +148,12 @@ def test_first_revision_upgrades_without_loss(db_url: str) -> None:
         assert conn.execute(text("SELECT organization_id FROM position")).scalar() == orgs[0].id
         row = conn.execute(text("SELECT original, syndicated, story_id FROM article")).one()
         assert tuple(row) == (False, False, None)
-        # the reference regions filled the empty columns of the existing row, nothing else
+        # reference data wins: the old row held a BPS-ordered code under another name; 53.05 is
+        # Alor in Kemendagri's codes (wilayah), and Timor Tengah Utara is 53.03
         region = conn.execute(text("SELECT name, parent, latitude FROM region WHERE code = '53.05'")).one()
-        assert region[0] == "Timor Tengah Utara" and region[1] == "53" and region[2] < -9
+        assert region[0] == "Alor" and region[1] == "53" and region[2] < -8
+        ttu = conn.execute(text("SELECT name FROM region WHERE code = '53.03'")).scalar()
+        assert ttu == "Timor Tengah Utara"
     # the upgraded KB keeps working: resolution and a new ingest
     report = kb.resolve()
     assert report["persons"]["persons"] == 1 and report["persons"]["orphans_removed"] == 0
