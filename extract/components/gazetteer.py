@@ -157,14 +157,16 @@ class RegionMatcher:
                 out.update(idxs)
         return out
 
-    def _kecamatan_spans(self, doc: Doc) -> list[Span]:
+    def _kecamatan_spans(self, doc: Doc, office_ends: set[int]) -> list[Span]:
         """"Kecamatan Ngaglik", "Distrik Manokwari Selatan", "Camat Depok": the kecamatan's
-        name as a span (label ``kecamatan``), longest known name after the cue."""
+        name as a span (label ``kecamatan``), longest known name after the cue. Right after an
+        office ("BPJS Ketenagakerjaan Tanjung Morawa") a name of two words or more counts too."""
         out = []
         for tok in doc:
-            if tok.text not in self.kecamatan_cues:
+            cue = tok.text in self.kecamatan_cues
+            if not cue and tok.i + 1 not in office_ends:
                 continue
-            for size in range(KECAMATAN_MAX_TOKENS, 0, -1):
+            for size in range(KECAMATAN_MAX_TOKENS, 0 if cue else 1, -1):
                 words = tuple(t.text for t in doc[tok.i + 1 : tok.i + 1 + size])
                 if len(words) == size and words in self.kecamatan:
                     code, end = self.kecamatan[words], tok.i + 1 + size
@@ -266,7 +268,9 @@ class RegionMatcher:
         office_ends = {s.end for s in org_spans if orgs.get(s.kb_id_, {}).get("offices")}
         office = self._office_tokens(doc, org_ends, office_ends)
         datelines = state(doc).get("dateline_ranges", [])
-        found = raw + self._kecamatan_spans(doc) + self._dateline_spans(doc, datelines)
+        office_places = office_ends | {t.i + 1 for t in doc if t.text in self.office_words}
+        found = raw + self._kecamatan_spans(doc, office_places)
+        found += self._dateline_spans(doc, datelines)
         spans = filter_spans(found)
         cues = {sp.start: self._prefix(doc, sp.start_char) for sp in spans}
         context = self._context(spans, cues)

@@ -43,11 +43,19 @@ CONF_MULTI_MENTION_BONUS = 0.05  # the same person named again later
 CONF_MAX = 0.98
 # "D.", "G.L.", "W." — initials inside a name ("Kosmas D. Lana", "Herybertus G.L. Nabit").
 _INITIALS_RE = re.compile(r"(?:[A-Z]\.)+")
+_LONE_INITIAL_RE = re.compile(r"[A-Z]\.?")
+# An honorific glued to the name by its dot ("H.Bambang", "Dr.Ir.Yusuf"): dropped from the name.
+_GLUED_HONORIFIC_RE = re.compile(r"^(?:(?:H|Hj|Dr|Drs|Dra|Ir|Prof|dr)\.)+(?=[A-Z][a-z])")
+# Academic degree shapes not in the list ("SKM", "MKM", "M.Kes"): S/M/D + capitals.
+_DEGREE_RE = re.compile(r"[SMD]\.?[A-Z][A-Za-z]{0,4}")
 # Balinese birth-order particles that start a name as a one-letter word ("I Gede Eka Putra").
 NAME_START_PARTICLES = {"I", "Ni"}
 # Place words that may start a link of a title's place chain ("Lurah Oebobo, Kota Kupang, …").
 # Longest run of a unit's own words joined by "," or "dan" ("Kepemudaan dan Olahraga").
 UNIT_JOIN_MAX_TOKENS = 5
+# Longest run after an office that may name the office's place before ", <Name>" ("BPJS
+# Ketenagakerjaan Tanjung Morawa, Roby").
+OFFICE_PLACE_MAX_TOKENS = 3
 AREA_WORDS = {"Kecamatan", "Kelurahan", "Desa", "Kabupaten", "Kota", "Provinsi", "Kab.", "Kec."}
 
 
@@ -105,6 +113,7 @@ class OfficialsExtractor:
             self.heads[h["title"]] = h
             self.matcher.add(h["title"], [[{"LOWER": w} for w in pat] for pat in h["patterns"]])
         self.acting = set(data["acting_prefixes"])
+        self.acting_long = [tuple(f) for f in data.get("acting_long_forms", [])]
         self.title_words = set(data["title_words"])
         self.unit_expecting = set(data["unit_expecting"])
         self.introducers = set(data["name_introducers"])
@@ -129,8 +138,13 @@ class OfficialsExtractor:
 
     def _is_name_token(self, t: Token, blocked: set[int]) -> bool:
         txt = t.text
+        if t.i not in blocked and _GLUED_HONORIFIC_RE.match(txt):
+            txt = _GLUED_HONORIFIC_RE.sub("", txt)
+            return txt.isalpha() and txt not in self.stopwords  # "H.Bambang"
         if t.i in blocked or not self._is_cap(t) or len(txt) < 2:
             return False
+        if _DEGREE_RE.fullmatch(txt.replace(".", "")) and txt.isupper():
+            return False  # "SKM", "MKM"
         if txt in self.stopwords or txt.replace(".", "") in self.degrees:
             return False
         if txt.isupper() and len(txt) > 5:
@@ -157,6 +171,47 @@ class OfficialsExtractor:
     def _is_initial(t: Token) -> bool:
         return bool(_INITIALS_RE.fullmatch(t.text))
 
+    def _is_lone_initial(self, t: Token) -> bool:
+        """"M", "M.", "R", "P": one capital letter standing for a name ("M. Syukur", "R Heru
+        Setyawan", "Andi P Siregar"); "H." is Haji, an honorific."""
+        return bool(_LONE_INITIAL_RE.fullmatch(t.text)) and not self._is_honorific(t)
+
+    def _after_office(self, doc: Doc, end: int, orgs: dict[int, Span]) -> bool:
+        """Whether the title ending at ``end`` ends with an office: an organisation with
+        branch offices ("BPJS Ketenagakerjaan") or an office word ("Cabang")."""
+        if end < 1:
+            return False
+        sp = orgs.get(end - 1)
+        entry = state(doc).get("orgs", {}).get(sp.kb_id_, {}) if sp is not None else {}
+        return bool(entry.get("offices")) or doc[end - 1].text in {"Cabang", "Wilayah", "KCP"}
+
+    @staticmethod
+    def _apposition_ends(doc: Doc, k: int) -> bool:
+        """Whether a name ending at ``k`` closes an apposition (", Roby, forum …")."""
+        return k >= len(doc) or doc[k].text in {",", ".", ")", ";", ":"} or doc[k].is_lower
+
+    def _acting_start(self, doc: Doc, tstart: int) -> int:
+        """Where an acting title starts: "Plt Bupati", "Pj. Sekda", "Pelaksana Harian (Plh)
+        Bupati", "Penjabat Bupati"."""
+        if tstart >= 2 and doc[tstart - 1].text == "." and doc[tstart - 2].text in self.acting:
+            return tstart - 2
+        if tstart >= 1 and doc[tstart - 1].text.rstrip(".") in self.acting:
+            return tstart - 1
+        k = tstart
+        parens = k >= 3 and doc[k - 1].text == ")" and doc[k - 3].text == "("
+        if parens and doc[k - 2].text.rstrip(".") in self.acting:
+            k -= 3  # "(Plh)"
+        for form in self.acting_long:
+            m = len(form)
+            if k >= m and tuple(t.text.capitalize() for t in doc[k - m : k]) == form:
+                return k - m
+        return tstart
+
+    def _abbrev(self, t: Token) -> bool:
+        """An abbreviation in parentheses after a unit's long name: "(Kadisnaker)", "(DJPT)",
+        "(Sulama)" — one capitalised word that is not a person's name introducer."""
+        return t.is_upper or (self._is_cap(t) and t.text not in self.stopwords)
+
     def _is_honorific(self, t: Token) -> bool:
         return t.text.replace(".", "") in self.honorifics
 
@@ -181,6 +236,9 @@ class OfficialsExtractor:
             if not count and t.text in NAME_START_PARTICLES and nxt_is_name:
                 count += 1  # "I Gede Eka Putra Astawa"
                 k += 1
+                continue
+            if self._is_lone_initial(t) and nxt_is_name and k not in blocked:
+                k += 1  # "M. Syukur", "R Heru Setyawan", "Andi P Siregar"
                 continue
             if count and self._is_initial(t) and k not in blocked:
                 m = k
@@ -255,7 +313,15 @@ class OfficialsExtractor:
                 i = last = sp.end
                 consumed, expecting = True, False
                 continue
-            unit_name = expecting and t.text in self.named_units  # "Ketua Koperasi Kopi Colol"
+            # "Ketua Koperasi Kopi Colol": the cooperative's name follows; "Dinas Koperasi": not
+            unit_name = expecting and t.text in self.named_units and doc[i - 1].text not in {
+                "Dinas", "Badan", "Bidang", "Seksi", "Bagian", "Kantor"}  # fmt: skip
+            acronym = expecting and t.is_upper and t.is_alpha and len(t.text) >= 3
+            acronym = acronym and t.text not in self.named_units and t.text not in self.unit_words
+            if acronym and i + 1 < n and doc[i + 1].text not in {",", "("}:
+                i = last = i + 1  # "Kepala DPMPTSP Sulastri": an agency's acronym
+                consumed, expecting = True, False
+                continue
             if t.text in self.title_words or (t.text in self.portfolio and not unit_name):
                 i = last = i + 1
                 consumed = True
@@ -302,8 +368,11 @@ class OfficialsExtractor:
                         consumed, expecting = True, False
                         continue
                 break
-            if t.text == "(" and i + 2 < n and doc[i + 2].text == ")" and doc[i + 1].is_upper:
-                i = last = i + 3  # an acronym: "(Banuspa)", "(BPJAMSOSTEK)"
+            if t.text == "(" and i + 2 < n and doc[i + 2].text == ")" and self._abbrev(doc[i + 1]):
+                i = last = i + 3  # an abbreviation: "(Banuspa)", "(BPJAMSOSTEK)", "(Disnakerin)"
+                continue
+            if t.text == "(" and i + 4 < n and doc[i + 4].text == ")" and doc[i + 2].text == "-":
+                i = last = i + 5  # "(TP-PKK)"
                 continue
             split = self._subarea_split(doc, i, heads) if expecting else None
             if split is not None:
@@ -454,8 +523,7 @@ class OfficialsExtractor:
         heads = [
             h
             for h in filter_spans(raw_heads)
-            if (h.text[0].isupper() or self.heads[h.label_].get("lowercase"))
-            and not is_skipped(doc, h.start_char, h.end_char)
+            if not is_skipped(doc, h.start_char, h.end_char)
             and not is_headline(doc, h.start_char)
             and not (h.start > 0 and doc[h.start - 1].text in self.not_after)
         ]
@@ -468,11 +536,7 @@ class OfficialsExtractor:
         pending: list[tuple[Span, int, int, Span | None, Span | None]] = []
         for head in heads:
             spec = self.heads[head.label_]
-            tstart = head.start
-            if tstart >= 2 and doc[tstart - 1].text == "." and doc[tstart - 2].text in self.acting:
-                tstart -= 2
-            elif tstart >= 1 and doc[tstart - 1].text.rstrip(".") in self.acting:
-                tstart -= 1
+            tstart = self._acting_start(doc, head.start)
             end, org, region, consumed = self._extend_title(doc, head, orgs, regs, head_starts)
             if spec.get("needs_qualifier") and not consumed:
                 continue
@@ -483,12 +547,19 @@ class OfficialsExtractor:
                 j += 1
             j = self._skip_honorifics(doc, j)
             name = self._read_name(doc, j, blocked) if j < len(doc) else None
-            if name and name[1] - name[0] == 1:
+            lower = not head.text[0].isupper() and not spec.get("lowercase")
+            if lower and name and name[1] - name[0] < 2:
+                name = None  # "kata bupati, Drs Edi Budoyo" yes; "bupati Sleman" no
+            if name and name[1] - name[0] <= OFFICE_PLACE_MAX_TOKENS:
                 # "Kepala Kanwil BPJS Ketenagakerjaan Banuspa, Kuncoro Budi Winarno": a lone
-                # word before ", <Full Name>" names the unit, not the person.
+                # word before ", <Full Name>" names the unit, not the person; after an office
+                # ("BPJS Ketenagakerjaan Tanjung Morawa, Roby, …") a short run does too.
                 k = name[1]
                 nxt = self._read_name(doc, k + 1, blocked) if k + 1 < len(doc) else None
-                if k < len(doc) and doc[k].text == "," and nxt and nxt[1] - nxt[0] >= 2:
+                lone = name[1] - name[0] == 1 and nxt is not None and nxt[1] - nxt[0] >= 2
+                office = self._after_office(doc, end, orgs) and nxt is not None
+                office = office and self._apposition_ends(doc, nxt[1]) if nxt else False
+                if k < len(doc) and doc[k].text == "," and nxt and (lone or office):
                     end, name = name[1], nxt
             if name and not (claimed & set(range(*name))):
                 conf = CONF_TITLE_THEN_NAME
@@ -561,7 +632,7 @@ class OfficialsExtractor:
         org_key = org.kb_id_ if org is not None else spec.get("org")
         span = doc[name[0] : name[1]]
         return Mention(
-            name=span.text,
+            name=_GLUED_HONORIFIC_RE.sub("", span.text),
             start=span.start_char,
             end=span.end_char,
             title=title,
