@@ -19,16 +19,29 @@ from . import components  # noqa: F401  - registers the pantau_* factories
 # (factory name, config overrides). Order matters: layout first (sentences, furniture), the
 # gazetteers before the extractors that read their spans, money/percent before worker counts
 # (which must not reuse their numbers), officials before quotes (speaker resolution).
+#
+# Each fact records the version of the component that made it (``COMPONENT_VERSIONS``): bump a
+# component's version when its output can change, and ``extract.facts.EXTRACTOR_VERSION`` with
+# it (that one decides which stored pages are re-extracted).
+COMPONENT_VERSIONS: dict[str, str] = {
+    "pantau_regions": "0.3.0",  # national gazetteer (wilayah), datelines, office names
+    "pantau_rupiah": "0.2.1",
+    "pantau_percent": "0.2.1",
+    "pantau_worker_counts": "0.2.1",
+    "pantau_officials": "0.3.0",  # national nomenclature, initials, acting long forms
+    "pantau_quotes": "0.2.1",
+    "pantau_events": "0.2.1",
+}
 PIPELINE: list[tuple[str, dict[str, Any]]] = [
     ("pantau_layout", {}),
     ("pantau_orgs", {}),
-    ("pantau_regions", {}),
-    ("pantau_rupiah", {}),
-    ("pantau_percent", {}),
-    ("pantau_worker_counts", {}),
-    ("pantau_officials", {}),
-    ("pantau_quotes", {}),
-    ("pantau_events", {}),
+    ("pantau_regions", {"version": COMPONENT_VERSIONS["pantau_regions"]}),
+    ("pantau_rupiah", {"version": COMPONENT_VERSIONS["pantau_rupiah"]}),
+    ("pantau_percent", {"version": COMPONENT_VERSIONS["pantau_percent"]}),
+    ("pantau_worker_counts", {"version": COMPONENT_VERSIONS["pantau_worker_counts"]}),
+    ("pantau_officials", {"version": COMPONENT_VERSIONS["pantau_officials"]}),
+    ("pantau_quotes", {"version": COMPONENT_VERSIONS["pantau_quotes"]}),
+    ("pantau_events", {"version": COMPONENT_VERSIONS["pantau_events"]}),
 ]
 
 

@@ -104,3 +104,20 @@ def test_thread_safe() -> None:
         parallel = list(pool.map(extract_facts, texts))
     assert parallel == sequential
     assert [f["worker_counts"][0]["value"] for f in parallel] == [n * 1000 for n in range(1, 9)]
+
+
+def test_every_fact_carries_its_component_version() -> None:
+    from extract.facts import extract_facts
+    from extract.nlp import COMPONENT_VERSIONS
+
+    text = (
+        "Bupati Sleman, Harda Kiswaya, menyerahkan santunan Rp42 juta kepada 3 ahli waris di "
+        "Sleman, Senin (6/10/2025). Cakupan naik 12 persen. \"Kami lanjutkan,\" kata Harda."
+    )
+    facts = extract_facts(text)
+    seen = set()
+    for field in ("officials", "worker_counts", "amounts", "percentages", "events", "regions"):
+        for item in facts[field]:
+            assert item["version"] == COMPONENT_VERSIONS[item["extractor"]], item
+            seen.add(item["extractor"])
+    assert {"pantau_officials", "pantau_regions", "pantau_rupiah"} <= seen
