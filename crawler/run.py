@@ -4,10 +4,17 @@ Twisted's reactor cannot be restarted, so a process runs at most one crawl: the 
 per invocation, and tests run ``pantau crawl`` as a subprocess.
 
 Resuming: every crawl runs with a Scrapy ``JOBDIR`` (:func:`job_dir`: one folder per set of crawl
-arguments under ``HOME/jobs/``). A crawl that ends normally removes its job folder; one that was
-interrupted (Ctrl+C, a ``CLOSESPIDER_*`` cap, a crash) leaves it, and running the same command
-again resumes it: the queued requests and the dupefilter are restored, the spider is told it
-was ``resumed``. ``fresh=True`` discards an interrupted job instead.
+arguments under ``HOME/jobs/``), held through :class:`crawler.jobs.JobFolder`. A crawl that ends
+normally removes its job folder; one that Scrapy stopped (Ctrl+C once, SIGTERM, a
+``CLOSESPIDER_*`` cap) leaves it, and running the same command again resumes it: the queued
+requests and the dupefilter are restored, the spider is told it was ``resumed``. A folder left
+by a killed crawl (``kill -9``, a crash, a reboot) is not trusted: it is discarded and the
+crawl re-requests what the killed run left unfinished from the ledger (see
+:mod:`crawler.jobs` for why). ``fresh=True`` discards an interrupted job in any case. When a
+live crawl with the same arguments holds the folder, this crawl runs without one (a warning).
+
+Stats added to Scrapy's: ``pantau/resumed`` (the job folder's queue was resumed),
+``pantau/job/discarded`` (a killed crawl's job folder was discarded).
 """
 
 from __future__ import annotations
@@ -17,15 +24,16 @@ import json
 import logging
 import os
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import settings as default_settings
+from crawler.jobs import JobBusy, JobFolder, JobState
 from crawler.sources import SourcesConfig
 from crawler.spiders.news import NewsSpider
 
@@ -84,10 +92,6 @@ def job_dir(
     return Path(home) / "jobs" / f"crawl-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 
-def has_job(path: Path) -> bool:
-    return path.is_dir() and any(path.iterdir())
-
-
 def run_crawl(
     config: SourcesConfig,
     raw_store: str | Path,
@@ -101,26 +105,48 @@ def run_crawl(
 ) -> dict[str, Any]:
     """Crawl the configured sources into ``raw_store``; return Scrapy's stats for the run.
 
-    With ``jobdir``, an interrupted earlier crawl in that folder is resumed (unless ``fresh``)
-    and the folder is removed when this crawl finishes normally.
+    With ``jobdir``, a cleanly interrupted earlier crawl in that folder is resumed (unless
+    ``fresh``), a killed one's folder is discarded, and the folder is removed when this crawl
+    finishes normally.
     """
     extra: dict[str, Any] = {"LOG_INSTALL_ROOT_HANDLER": False}
-    resumed = False
+    job: JobFolder | None = None
+    state = JobState.NEW
     if jobdir is not None:
-        if fresh and jobdir.exists():
-            shutil.rmtree(jobdir)
-        resumed = has_job(jobdir)
-        jobdir.mkdir(parents=True, exist_ok=True)
-        extra["JOBDIR"] = str(jobdir)
-    settings = crawl_settings(raw_store, {**extra, **(overrides or {})})
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, config=config, only=only, since=since, until=until, resumed=resumed)
-    process.start()
-    log.debug("crawl finished")
-    assert crawler.stats is not None
-    stats = dict(crawler.stats.get_stats())
+        job = JobFolder(jobdir)
+        try:
+            state = job.open(fresh=fresh)
+        except JobBusy as exc:
+            log.warning("%s: this crawl runs without a job folder", exc)
+            job = None
+        else:
+            extra["JOBDIR"] = str(jobdir)
+    if state is JobState.DISCARDED:
+        log.warning(
+            "%s: the crawl that used this job folder did not close it (killed?), so its queue is"
+            " not intact; discarded it — the URLs that crawl left unfinished are requested again"
+            " from the ledger", jobdir,
+        )
+    resumed = state is JobState.RESUMED
+    finished = False
+    try:
+        settings = crawl_settings(raw_store, {**extra, **(overrides or {})})
+        process = CrawlerProcess(settings)
+        crawler = process.create_crawler(NewsSpider)
+        if job is not None:  # sent after Scrapy closed the scheduler (queue state + seen-set)
+            crawler.signals.connect(job.stopped, signal=signals.spider_closed)
+        process.crawl(crawler, config=config, only=only, since=since, until=until,
+                      resumed=resumed)
+        process.start()
+        log.debug("crawl finished")
+        assert crawler.stats is not None
+        stats = dict(crawler.stats.get_stats())
+        finished = stats.get("finish_reason") == JOB_FINISHED
+    finally:
+        if job is not None and finished:
+            job.remove()
+        elif job is not None:
+            job.close()
     stats["pantau/resumed"] = resumed
-    if jobdir is not None and stats.get("finish_reason") == JOB_FINISHED:
-        shutil.rmtree(jobdir, ignore_errors=True)
+    stats["pantau/job/discarded"] = state is JobState.DISCARDED
     return stats

@@ -15,9 +15,19 @@ Tables:
   back as ``If-None-Match`` / ``If-Modified-Since`` (conditional GET) by the next run.
 - ``alias``: URLs that are another URL's article (an AMP copy, a ``/provinsi-ntt/`` alias, a
   ``?p=`` short link, a redirect): known aliases of a stored page are not fetched again.
-- ``crawl_run``: one row per crawl, with Scrapy's stats (JSON) and the outcome.
+- ``crawl_run``: one row per crawl, with Scrapy's stats (JSON), the outcome, and ``owner``: the
+  host, pid and process start time of the crawl (JSON), so a later run can tell a live crawl
+  from a killed one.
 - ``ledger``: per crawl run, every discovered URL in exactly one state:
-  ``stored`` | ``skipped`` (reason) | ``failed`` (reason, retryable).
+  ``stored`` | ``skipped`` (reason) | ``failed`` (reason, retryable). The crawler writes rows as
+  it goes: a URL is recorded ``failed(unfinished, retryable)`` when it is first scheduled and
+  takes its final state when it is answered, so a crawl killed with ``kill -9`` leaves every URL
+  it had scheduled accounted for.
+
+Killed crawls: a ``crawl_run`` still ``running`` whose process is gone (:func:`process_alive`)
+is closed as ``killed`` by the next crawl (:meth:`RawStore.close_dead_runs`); its pages stored
+without their ``stored`` row get one, and its unanswered URLs are already
+``failed(unfinished, retryable)``, which :meth:`RawStore.retry_candidates` hands to that crawl.
 
 The store knows nothing of HTTP libraries: it takes plain values.
 """
@@ -26,6 +36,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 import sqlite3
 import zlib
 from collections.abc import Iterator
@@ -73,7 +85,8 @@ CREATE TABLE IF NOT EXISTS crawl_run (
     finished_at TEXT,
     sources TEXT NOT NULL DEFAULT '[]',
     status TEXT NOT NULL DEFAULT 'running',
-    stats TEXT NOT NULL DEFAULT '{}'
+    stats TEXT NOT NULL DEFAULT '{}',
+    owner TEXT
 );
 CREATE TABLE IF NOT EXISTS ledger (
     crawl_run_id INTEGER NOT NULL,
@@ -87,11 +100,60 @@ CREATE TABLE IF NOT EXISTS ledger (
 CREATE INDEX IF NOT EXISTS ledger_url ON ledger(url);
 """
 # Columns added after the first release: (table, column, definition) for ALTER TABLE.
-ADDED_COLUMNS = [("page", "parts", "TEXT NOT NULL DEFAULT '[]'")]
+ADDED_COLUMNS = [
+    ("page", "parts", "TEXT NOT NULL DEFAULT '[]'"),
+    ("crawl_run", "owner", "TEXT"),
+]
+KILLED = "killed"  # crawl_run.status of a run whose process died without closing it
+UNFINISHED = "unfinished"  # ledger reason of a URL scheduled but not answered (yet)
 
 
 def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _proc_stat(pid: int) -> tuple[str, str] | None:
+    """(state, start time in clock ticks since boot) of ``pid`` from ``/proc``; None when there
+    is no such process or no ``/proc``."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    fields = text[text.rfind(")") + 2:].split()  # after "pid (comm) ": field 3 onwards
+    return (fields[0], fields[19]) if len(fields) > 19 else None
+
+
+def process_identity(pid: int | None = None) -> dict[str, object]:
+    """Who runs a crawl: host, pid and the process's start time (a reused pid differs in it)."""
+    pid = os.getpid() if pid is None else pid
+    stat = _proc_stat(pid)
+    return {"host": socket.gethostname(), "pid": pid, "start": stat[1] if stat else None}
+
+
+def process_alive(owner: dict[str, object]) -> bool:
+    """Is the process ``owner`` (from :func:`process_identity`) still running?
+
+    A process on another host cannot be checked: it counts as alive. A row written before
+    owners were recorded (no pid) counts as gone. On Linux a zombie is gone, and a pid now held
+    by a process started at another time is not the owner."""
+    if owner.get("host") not in (None, socket.gethostname()):
+        return True
+    pid = owner.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    stat = _proc_stat(pid)
+    if stat is not None:
+        state, start = stat
+        return state not in ("Z", "X") and owner.get("start") in (None, start)
+    if Path("/proc/self/stat").exists():  # /proc works, and has no such pid
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 @dataclass
@@ -158,12 +220,48 @@ class RawStore:
 
     # -- crawl runs -------------------------------------------------------------------------
     def start_run(self, sources: list[str]) -> int:
+        """A new ``running`` crawl run owned by this process; returns its id."""
         with self.db:
             cur = self.db.execute(
-                "INSERT INTO crawl_run (started_at, sources) VALUES (?, ?)",
-                (utcnow(), json.dumps(sources)),
+                "INSERT INTO crawl_run (started_at, sources, owner) VALUES (?, ?, ?)",
+                (utcnow(), json.dumps(sources), json.dumps(process_identity())),
             )
         return int(cur.lastrowid or 0)
+
+    def close_dead_runs(self, exclude: int | None = None) -> list[int]:
+        """Close every ``running`` crawl run whose process is gone as ``killed``; return their ids.
+
+        A killed run's URLs were recorded as they were scheduled, so its unanswered ones are
+        already ``failed(unfinished, retryable)``; a page it stored without writing the ``stored``
+        row (killed between the two) gets that row here. Its stats are the ledger's counts.
+        """
+        rows = self.db.execute(
+            "SELECT id, owner FROM crawl_run WHERE status = 'running' AND id IS NOT ?", (exclude,)
+        ).fetchall()
+        dead = [run for run, owner in rows if not process_alive(json.loads(owner or "{}"))]
+        with self.db:
+            for run in dead:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO ledger"
+                    " (crawl_run_id, url, source, state, reason, retryable)"
+                    " SELECT ?, p.url, p.source, 'stored',"
+                    " CASE p.previous_sha256 WHEN '[]' THEN 'new' ELSE 'changed' END, 0"
+                    " FROM page p WHERE p.crawl_run_id = ? AND NOT EXISTS (SELECT 1 FROM ledger l"
+                    " WHERE l.crawl_run_id = ? AND l.url = p.url AND l.state = 'stored')",
+                    (run, run, run),
+                )
+                stats: dict[str, object] = {"finish_reason": KILLED}
+                for state, n in self.db.execute(
+                    "SELECT state, count(*) FROM ledger WHERE crawl_run_id = ? GROUP BY state",
+                    (run,),
+                ):
+                    stats[f"pantau/ledger/{state}"] = n
+                self.db.execute(
+                    "UPDATE crawl_run SET status = ?, finished_at = ?, stats = ?"
+                    " WHERE id = ? AND status = 'running'",
+                    (KILLED, utcnow(), json.dumps(stats, sort_keys=True), run),
+                )
+        return dead
 
     def finish_run(self, run_id: int, status: str, stats: dict[str, object]) -> None:
         with self.db:
@@ -218,7 +316,8 @@ class RawStore:
             )
 
     def retry_candidates(self) -> list[RetryCandidate]:
-        """URLs whose latest run left them failed and retryable, and not stored since."""
+        """URLs whose latest run left them failed and retryable, and not stored since — among
+        them the ``unfinished`` ones of interrupted and killed runs."""
         sql = """
             SELECT l.url, l.source, l.reason FROM ledger l
             JOIN (SELECT url, max(crawl_run_id) AS run FROM ledger GROUP BY url) last

@@ -17,8 +17,11 @@ a multi-page article (``?page=2`` … or ``?page=all`` links, the source's ``pag
 fetched whole and joined into one record.
 
 Every URL the run touches ends in exactly one ledger state: ``stored`` (new/changed/unchanged),
-``skipped`` (reason) or ``failed`` (reason, retryable); the ledger is written to the raw store
-with Scrapy's stats when the spider closes.
+``skipped`` (reason) or ``failed`` (reason, retryable). The ledger is written to the raw store as
+the run goes (:class:`Ledger`: a URL is ``failed(unfinished, retryable)`` from the moment it is
+scheduled until it is answered), so a run killed with ``kill -9`` leaves its URLs accounted; the
+next run closes the killed ``crawl_run`` as ``killed`` and requests its unfinished URLs again,
+unfiltered (see :mod:`crawler.jobs`). Scrapy's stats are saved when the spider closes.
 
 Spider arguments: ``config`` (:class:`~crawler.sources.SourcesConfig`), ``only`` (source names),
 ``since`` / ``until`` (dates: entries dated outside are skipped; ``{date}`` listings walk every
@@ -40,7 +43,8 @@ Stats: ``pantau/discovered``, ``pantau/articles/requested``, ``pantau/articles/a
 ``pantau/articles/canonical``, ``pantau/articles/duplicate``, ``pantau/articles/multipage``,
 ``pantau/discovery/not_modified``, ``pantau/sitemaps/invalid``, ``pantau/sitemaps/stale``,
 ``pantau/skipped/robots``, ``pantau/failed``, ``pantau/failed/retryable``,
-``pantau/ledger/{stored,skipped,failed}``, ``pantau/crawl_run``.
+``pantau/ledger/{stored,skipped,failed}``, ``pantau/crawl_run``, ``pantau/runs/killed`` (earlier
+runs found ``running`` with their process gone, closed as ``killed``).
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ from crawler.pages import declared_canonical, join_pages, own_text, page_links, 
 from crawler.pages import without_param as _without_param
 from crawler.sources import SITE_TZ, Source, SourcesConfig, site_today
 from crawler.urls import canonical_url, fetch_url
-from kb.raw import RawStore, RetryCandidate
+from kb.raw import UNFINISHED, RawStore, RetryCandidate
 
 RETRYABLE_STATUSES = {408, 425, 429, 500, 502, 503, 504, 522, 524}
 NOT_MODIFIED = 304
@@ -87,26 +91,43 @@ class Entry:
 
 
 class Ledger:
-    """Every URL the run touched, ending in exactly one state; flushed to the raw store."""
+    """Every URL the run touched, ending in exactly one state.
 
-    def __init__(self) -> None:
+    With a store, every change is written as it happens (one small transaction each): a URL is
+    recorded ``failed(unfinished, retryable)`` when it is first scheduled and takes its final
+    state when it is answered. A run killed with ``kill -9`` thus leaves its URLs accounted, and
+    the next run retries its unfinished ones (:meth:`kb.raw.RawStore.retry_candidates`).
+    :meth:`flush` writes the whole ledger once more when the spider closes.
+    """
+
+    def __init__(self, store: RawStore | None = None, run_id: int = 0) -> None:
         self.entries: dict[str, Entry] = {}
+        self.store, self.run_id = store, run_id
+
+    def _set(self, url: str, entry: Entry) -> None:
+        self.entries[url] = entry
+        if self.store is not None:
+            if entry.state == "pending":
+                entry = Entry(entry.source, "failed", UNFINISHED, True)
+            self.store.record(self.run_id, url, entry.state, entry.reason,
+                              source=entry.source, retryable=entry.retryable)
 
     def pending(self, url: str, source: str) -> None:
-        self.entries.setdefault(url, Entry(source, "pending"))
+        if url not in self.entries:
+            self._set(url, Entry(source, "pending"))
 
     def stored(self, url: str, source: str, outcome: str) -> None:
-        self.entries[url] = Entry(source, "stored", outcome)
+        self._set(url, Entry(source, "stored", outcome))
 
     def skipped(self, url: str, source: str, reason: str) -> None:
         current = self.entries.get(url)
         if current is None or current.state == "pending":
-            self.entries[url] = Entry(source, "skipped", reason)
+            self._set(url, Entry(source, "skipped", reason))
 
     def failed(self, url: str, source: str, reason: str, retryable: bool) -> None:
         current = self.entries.get(url)
         if current is None or current.state != "stored":
-            self.entries[url] = Entry(source, "failed", reason, retryable)
+            self._set(url, Entry(source, "failed", reason, retryable))
 
     def flush(
         self, store: RawStore, run_id: int, reached: set[str] | frozenset[str] = frozenset()
@@ -118,7 +139,7 @@ class Ledger:
         rows = []
         for url, e in self.entries.items():
             if e.state == "pending":
-                reason = "interrupted" if url in reached else "unfinished"
+                reason = "interrupted" if url in reached else UNFINISHED
                 e = Entry(e.source, "failed", reason, True)
             rows.append((url, e.source, e.state, e.reason, e.retryable))
             counts[e.state] = counts.get(e.state, 0) + 1
@@ -164,6 +185,7 @@ class NewsSpider(scrapy.Spider):
         self.aliases: dict[str, tuple[str, str]] = {}  # alias URL → (canonical URL, source)
         self.store: RawStore
         self.run_id = 0
+        self.killed_runs: list[int] = []
         self.compatible_ua = ""
         self.sitemap_max_age = timedelta(0)
 
@@ -173,6 +195,11 @@ class NewsSpider(scrapy.Spider):
         settings = crawler.settings
         spider.store = RawStore(settings["PANTAU_RAW_STORE"])
         spider.run_id = spider.store.start_run([s.name for s in spider.sources])
+        spider.ledger = Ledger(spider.store, spider.run_id)
+        spider.killed_runs = spider.store.close_dead_runs(exclude=spider.run_id)
+        if spider.killed_runs:
+            spider.logger.warning("closed crawl runs %s as killed (their process is gone)",
+                                  spider.killed_runs)
         product = str(settings.get("USER_AGENT", "Pantau")).split(" ", 1)[0]
         spider.compatible_ua = browser_compatible_ua(product, settings.get("PANTAU_CONTACT", ""))
         spider.sitemap_max_age = timedelta(days=settings.getint("PANTAU_SITEMAP_MAX_AGE_DAYS", 0))
@@ -424,13 +451,12 @@ class NewsSpider(scrapy.Spider):
             target = fetch_url(link.url) if canonical_url(link.url) == url else url
         except ValueError:
             target = url
-        # A resumed job's queue already holds what the interrupted run left: requests never
-        # started, and in-flight ones that Scrapy's retry middleware re-queued at shutdown. Let
-        # the job's persisted dupefilter drop our copy; were one lost after all, it stays
-        # pending in this run's ledger and is retried (unfiltered) by the next run.
-        unfinished_in_queue = (
-            self.resumed and retry is not None and retry.reason in ("unfinished", "interrupted")
-        )
+        # A resumed job's queue (intact: Scrapy closed it, see crawler.jobs) holds what the
+        # interrupted run had scheduled and not yet sent: let the job's dupefilter drop our copy
+        # of an `unfinished` URL. Anything else a retry names — `interrupted` (sent, never
+        # answered), a killed run's `unfinished` (its job folder was discarded), a failure — is
+        # requested unfiltered: no persisted seen-set may drop it.
+        unfinished_in_queue = self.resumed and retry is not None and retry.reason == UNFINISHED
         yield scrapy.Request(
             target,
             callback=self.parse_article,
@@ -620,6 +646,7 @@ class NewsSpider(scrapy.Spider):
         for state in ("stored", "skipped", "failed"):
             stats.set_value(f"pantau/ledger/{state}", counts.get(state, 0))
         stats.set_value("pantau/crawl_run", self.run_id)
+        stats.set_value("pantau/runs/killed", len(self.killed_runs))
         self.store.save_aliases([(u, c, s) for u, (c, s) in self.aliases.items()])
         if reason == "finished":  # every article a feed listed is accounted for
             self.store.save_validators([(u, e, m) for u, (e, m) in self.validators.items()])

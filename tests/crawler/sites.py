@@ -3,7 +3,9 @@ built in memory, plus builders for a Tribun-like outlet, a WordPress-like outlet
 server. The articles are our own short Indonesian texts.
 
 The server records every request (path and headers), answers conditional GETs for routes that
-have an ETag, and can misbehave on purpose: hang, drop the connection, truncate the body.
+have an ETag, and can misbehave on purpose: hang, drop the connection, truncate the body. A
+per-request ``delay`` (for paths under ``delay_prefix``) makes a crawl slow enough to be killed
+part-way (tests/crawler/test_kill_resume.py).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class _Handler(BaseHTTPRequestHandler):
             site.hits[self.path] += 1
             site.log.append((self.path, dict(self.headers.items())))
             route = site.routes.get(self.path)
+        if site.delay and self.path.startswith(site.delay_prefix):
+            site.stopping.wait(site.delay)
         if route is None:
             self._send(404, {"Content-Type": "text/html; charset=utf-8"}, b"<h1>404</h1>")
             return
@@ -97,9 +101,11 @@ class FixtureServerHTTP(ThreadingHTTPServer):
 
 
 class FixtureSite:
-    """Routes served on 127.0.0.1 (free port); use as a context manager."""
+    """Routes served on 127.0.0.1 (free port); use as a context manager. Each request for a path
+    under ``delay_prefix`` waits ``delay`` seconds before it is answered."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0, delay_prefix: str = "/") -> None:
+        self.delay, self.delay_prefix = delay, delay_prefix
         self.routes: dict[str, Route] = {}
         self.hits: Counter[str] = Counter()
         self.log: list[tuple[str, dict[str, str]]] = []
