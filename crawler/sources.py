@@ -31,12 +31,14 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, tzinfo
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+import wilayah
 
 SOURCE_KEYS = {
     "name", "title", "homepage", "region", "feeds", "sitemaps", "listings",
@@ -46,12 +48,12 @@ LISTING_KEYS = {"url", "pages", "days"}
 MAX_LISTING_PAGES = 50  # a typo like `pages: 5000` must not turn a daily crawl into a backfill
 MAX_LISTING_DAYS = 31  # `days` is the daily look-back of a {date} listing; backfills use --since
 LISTING_FIELDS = {"page", "date"}  # the placeholders a listing URL template may use
-SITE_TZ = timezone(timedelta(hours=8), "WITA")  # NTT's clock: "today" of a daily index
+SITE_TZ = wilayah.DEFAULT_ZONE  # the default outlet's clock: "today" of a daily index
 
 
-def site_today() -> date:
-    """Today in NTT (WITA, UTC+8): the day a daily index page is about."""
-    return datetime.now(SITE_TZ).date()
+def site_today(tz: tzinfo = SITE_TZ) -> date:
+    """Today in an outlet's zone (default WITA): the day a daily index page is about."""
+    return datetime.now(tz).date()
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 

@@ -20,6 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
+import wilayah
+from wilayah import WIB, WIT, WITA
+
 __all__ = [
     "DEFAULT_TZ",
     "WIB",
@@ -30,12 +33,9 @@ __all__ = [
     "parse_id_datetime",
 ]
 
-WIB = timezone(timedelta(hours=7), "WIB")  # Waktu Indonesia Barat (Java, Sumatra)
-WITA = timezone(timedelta(hours=8), "WITA")  # Waktu Indonesia Tengah (NTT, NTB, Bali, Sulawesi)
-WIT = timezone(timedelta(hours=9), "WIT")  # Waktu Indonesia Timur (Maluku, Papua)
-
-# Pantau monitors Nusa Tenggara Timur, which keeps WITA; a time with no zone is read as local.
-DEFAULT_TZ: tzinfo = WITA
+# The zones and which province keeps which are owned by :mod:`wilayah`; a time with no zone and no
+# outlet zone is read in the default province's zone (Pantau started in NTT: WITA).
+DEFAULT_TZ: tzinfo = wilayah.DEFAULT_ZONE
 
 # Two-digit years at or above this pivot are 19xx, below are 20xx ("15/5/25" -> 2025).
 TWO_DIGIT_YEAR_PIVOT = 70

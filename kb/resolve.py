@@ -56,13 +56,14 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
+import wilayah
 from kb.models import Article, Mention, Position
 
 SHORT_NAME_MIN_PREFIX = 4  # "Melki" ↔ "Melkiades"; a 3-letter prefix ("Yos") fits too many names
 SPELLING_MIN_SCORE = 90.0  # rapidfuzz ratio of whole names; "Burhanuddin"/"Burhauddin" ≈ 97
 SPELLING_TOKEN_MIN_SCORE = 80.0  # each token pair; "Iriawan"/"Irawan" ≈ 92, "Saputra"/"Elu" ≈ 20
 REGION_WORDS = {"provinsi", "prov", "kabupaten", "kab", "kota", "daerah", "ri"}
-LOCAL_TZ = dt.timezone(dt.timedelta(hours=8))  # WITA: an article's day is its day in NTT
+LOCAL_TZ = wilayah.DEFAULT_ZONE  # an article's day is its day in the default province's zone
 ABBREVIATION = re.compile(r"^[A-Z]{2,4}$")  # NTT, TTU, SBD … (region abbreviations in titles)
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import wilayah
 from pantau.config import Paths
 
 log = logging.getLogger("pantau.daily")
@@ -291,7 +292,7 @@ class DailyRun:
         self.new_urls: list[str] = []
         self.updated_urls: list[str] = []
         self.errors_after_stop: list[str] = []
-        self.day = dt.datetime.now().astimezone().date()
+        self.day = dt.datetime.now(wilayah.DEFAULT_ZONE).date()  # the outlets' day, not the host's
 
     # stages
     def load_config(self) -> Any:
@@ -408,7 +409,7 @@ class DailyRun:
                     outcomes[url] = outcome
         history = daily_new_pages(
             self.paths.raw,
-            tz=dt.datetime.now().astimezone().tzinfo,
+            tz=wilayah.DEFAULT_ZONE,
             since=self.day - dt.timedelta(days=30),
         )
         kb.sync_crawl_runs([run] if run else [])

@@ -26,13 +26,15 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+import wilayah
+
 LISTING_PAGE_SIZE = 6  # small, so every outlet's listing really paginates
 HARI = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 BULAN = [
     "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
     "Oktober", "November", "Desember",
 ]
-TZ_NAMES = {7: "WIB", 8: "WITA", 9: "WIT"}
+TZ_NAMES = wilayah.ZONE_BY_OFFSET
 
 
 def site_dir() -> Path:

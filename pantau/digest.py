@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, FileSystemLoader
 from sqlmodel import Session, select
 
+import wilayah
 from kb.health import SourceHealth
 from kb.models import Amount, Article, Mention, Outlet, Percentage, Quote, WorkerCount
 
@@ -317,4 +318,4 @@ def write_digest(digest: Digest, folder: Path) -> tuple[Path, Path]:
 
 
 def today(now: dt.datetime | None = None) -> str:
-    return (now or dt.datetime.now().astimezone()).date().isoformat()
+    return (now or dt.datetime.now(wilayah.DEFAULT_ZONE)).date().isoformat()

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
+
+import wilayah
 
 from .common import (
     add_fact,
@@ -33,8 +35,6 @@ from .common import (
     state,
     text_of,
 )
-
-WITA = timezone(timedelta(hours=8), "WITA")  # NTT local time, used when `published` is naive
 
 # Confidence by evidence.
 CONF_EVENT_DATED = 0.85
@@ -114,7 +114,8 @@ def find_dates(text: str, published: datetime | None) -> list[tuple[int, int, da
     if backend is not None:
         try:
             out = []
-            for p in backend(text, default_tz=WITA, relative_to=published, prefer_nearest=True):
+            zone = wilayah.DEFAULT_ZONE
+            for p in backend(text, default_tz=zone, relative_to=published, prefer_nearest=True):
                 if getattr(p, "year_inferred", False) and published is None:
                     continue
                 value = p.value.date() if isinstance(p.value, datetime) else p.value
