@@ -24,7 +24,10 @@ from pantau.evaluate import (
     read_seeds_format,
 )
 
-SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+SEEDS = SHARED / "seeds"
+NATIONAL_DEV = SHARED / "national-dev"
+GOLD_NATIONAL = GOLD_DIR.parent / "gold_national"
 BASELINE = json.loads(BASELINE_FILE.read_text(encoding="utf-8"))
 GOLD_KEYS = {"file", "published", "officials", "worker_counts", "amounts_idr", "percentages",
              "event_dates", "regions", "quotes"}  # fmt: skip
@@ -69,6 +72,17 @@ def test_seed_scores_hold_their_floors() -> None:
     if not SEEDS.is_dir() or not list(SEEDS.glob("*.facts.json")):
         pytest.skip(f"no seed articles at {SEEDS}")
     _check("seeds", list(read_seeds_format(SEEDS)))
+
+
+def test_national_dev_scores_hold_their_floors() -> None:
+    if not NATIONAL_DEV.is_dir() or not list(NATIONAL_DEV.glob("*.facts.json")):
+        pytest.skip(f"no national development set at {NATIONAL_DEV}")
+    _check("national-dev", list(read_seeds_format(NATIONAL_DEV)))
+
+
+def test_blind_national_round_holds_its_floors() -> None:
+    assert len(list(GOLD_NATIONAL.glob("*.facts.json"))) >= 20
+    _check("gold_national", list(read_seeds_format(GOLD_NATIONAL)))
 
 
 def test_baseline_covers_every_field() -> None:
