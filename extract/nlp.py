@@ -30,7 +30,7 @@ COMPONENT_VERSIONS: dict[str, str] = {
     "pantau_worker_counts": "0.2.1",
     "pantau_officials": "0.3.0",  # national nomenclature, initials, acting long forms
     "pantau_quotes": "0.2.1",
-    "pantau_events": "0.2.1",
+    "pantau_events": "0.3.0",  # publication stamps, long captions are not headlines
 }
 PIPELINE: list[tuple[str, dict[str, Any]]] = [
     ("pantau_layout", {}),

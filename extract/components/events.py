@@ -38,6 +38,9 @@ from .common import (
 
 # Confidence by evidence.
 CONF_EVENT_DATED = 0.85
+_TIME_RE = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+_STAMP_YEAR_RE = re.compile(r"(?:\d{4}|/\d{2})(?!\d)")  # "2025", "05/09/25"; a time follows
+CONF_EVENT_STAMP = 0.5  # a page's publication stamp: the date of the text, not of an event
 CONF_EVENT_PLACE = 0.7
 CONF_EVENT_BARE = 0.45
 CONF_EVENT_WEAK_PENALTY = 0.15  # weak triggers ("santunan", "kunjungan")
@@ -214,6 +217,7 @@ class EventExtractor:
                 if weak:
                     conf -= CONF_EVENT_WEAK_PENALTY
                 self._add(doc, sp.start_char, sp.end_char, conf, sp.label_, when, place)
+        self._publication_stamp(doc, published)
         # dated sentences without a trigger: "..., Senin (15/9/2025).", "... pada 3 Agustus 2025"
         starts = sentence_starts(doc)
         ends = state(doc)["sent_ends"]
@@ -232,6 +236,26 @@ class EventExtractor:
                 self._add(doc, s + ds, s + de, CONF_EVENT_OTHER, "other", d.isoformat(), place)
                 break
         return doc
+
+    def _publication_stamp(self, doc: Doc, published: datetime | None) -> None:
+        """The first publication stamp in page furniture or a headline line ("Jumat, 27 Januari
+        2023 08:39", "Kamis, 13 Februari 2025 Reporter: …", "… | Jumat, 05/09/2025 | 13:53": a
+        full date with its year and a weekday or a time) → a ``publication`` event: the
+        annotation rules count page timestamps as dates of the text."""
+        text = text_of(doc)
+        st = state(doc)
+        # furniture first: a dated headline names the event, the stamp line the publication
+        for s, e in sorted(st.get("skip_ranges", [])) + sorted(st.get("headline_ranges", [])):
+            line = text[s:e]
+            if line.lstrip().lower().startswith("baca"):
+                continue  # a cross-link's date is another article's
+            for ds, de, d, weekday in find_dates(line, published):
+                if not _STAMP_YEAR_RE.search(line[ds:de]):
+                    continue
+                if weekday or _TIME_RE.search(line[ds:de]):  # "Jumat, 27 Januari 2023 08:39"
+                    self._add(doc, s + ds, s + de, CONF_EVENT_STAMP, "publication", d.isoformat(),
+                              None)  # fmt: skip
+                    return
 
     def _add(
         self, doc: Doc, start: int, end: int, confidence: float, kind: str,

@@ -37,6 +37,7 @@ class Layout:
         self.datelines = [re.compile(p) for p in data.get("datelines", [])]
         self.headline_share = float(data["headline_min_capital_share"])
         self.headline_words = int(data["headline_min_words"])
+        self.headline_max_words = int(data.get("headline_max_words", 10**6))
 
     # -------------------------------------------------------------- lines
     @staticmethod
@@ -56,7 +57,7 @@ class Layout:
         if re.search(r"[.!?\"”:;,]\s*$", line):
             return False
         words = re.findall(r"[A-Za-z][\w'’-]*", line)
-        if len(words) < self.headline_words:
+        if not self.headline_words <= len(words) <= self.headline_max_words:
             return False
         caps = sum(1 for w in words if w[0].isupper())
         return caps / len(words) >= self.headline_share

@@ -112,7 +112,24 @@ def test_region_traps(text: str, regions: list[str]) -> None:
 )  # fmt: skip
 def test_event_date_traps(text: str, dates: list[str]) -> None:
     events = extract_facts(text, published=datetime(2025, 11, 29, 8, 0))["events"]
-    assert sorted({e["date"] for e in events if e["date"]}) == dates
+    assert sorted({e["date"] for e in events if e["date"] and e["type"] != "publication"}) == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "stamp"),
+    [
+        ("Selasa, 23 September 2025 16:42 WIB\nSantunan diserahkan Senin (22/9).", "2025-09-23"),
+        ("Kompas.com - 09/10/2025, 18:20 WIB\nPenghargaan diserahkan Rabu (8/10/2025).", "2025-10-09"),
+        ("Pemkab Sleman Serahkan Kartu Jumat, 05/09/2025 | 13:53\nKartu diserahkan kemarin.", "2025-09-05"),
+        ("Kamis, 13 Februari 2025 Reporter: Budi Santoso\nRapat digelar di aula.", "2025-02-13"),
+        ("Baca juga: Pemkot Serahkan Santunan, Senin (1/9/2025) 10:00\nRapat digelar.", None),
+    ],
+)  # fmt: skip
+def test_publication_stamp_is_a_publication_event(text: str, stamp: str | None) -> None:
+    """A page's timestamp left in the text is a date of the text (national annotation rules),
+    reported as its own event type, never as the date of the story's event."""
+    events = extract_facts(text, published=datetime(2025, 11, 29, 8, 0))["events"]
+    assert [e["date"] for e in events if e["type"] == "publication"] == ([stamp] if stamp else [])
 
 
 @pytest.mark.parametrize(
