@@ -163,7 +163,8 @@ COMPOUND_HEADS = ("Gunung", "Tanjung", "Pangkal", "Pematang", "Labuhan", "Bukit"
                   "Pasir", "Tulang", "Bone", "Labuan")  # fmt: skip
 
 
-def _variants(name: str) -> set[str]:
+def spelling_variants(name: str) -> set[str]:
+    """The name and its joined/split and hyphen spellings ("Gunungkidul", "Gunung Kidul")."""
     out = {name}
     words = name.split()
     if len(words) >= 2 and words[0] in COMPOUND_HEADS:
@@ -186,11 +187,11 @@ def aliases() -> dict[str, tuple[str, ...]]:
     data_names = {r["code"]: r.get("data_name") for r in _data()["regions"]}
     out: dict[str, tuple[str, ...]] = {}
     for r in regions():
-        forms = _variants(r.bare) | {r.official}
+        forms = spelling_variants(r.bare) | {r.official}
         if data_names.get(r.code):
-            forms |= _variants(data_names[r.code])
+            forms |= spelling_variants(data_names[r.code])
         if r.kind == "provinsi":
-            forms |= _variants(r.name)
+            forms |= spelling_variants(r.name)
             forms.add(r.name.replace("Sumatera", "Sumatra"))
         forms.update(str(a) for a in extra.get(r.name, []))
         out[r.code] = tuple(sorted(forms))

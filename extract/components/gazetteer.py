@@ -118,8 +118,13 @@ class RegionMatcher:
         self.kecamatan_cues = set(data.get("kecamatan_cues", []))
         self.office_words = set(data.get("office_words", []))
         self.kecamatan: dict[tuple[str, ...], str] = {}
+        self.joined_kecamatan: set[tuple[str, ...]] = set()  # "Tanjungmorawa"
         for code, name in wilayah.kecamatan():
-            self.kecamatan.setdefault(tuple(name.split()), code)
+            for form in wilayah.spelling_variants(name):
+                key = tuple(form.split())
+                self.kecamatan.setdefault(key, code)
+                if len(key) == 1 and len(name.split()) > 1:
+                    self.joined_kecamatan.add(key)
 
     def _prefix(self, doc: Doc, start_char: int) -> tuple[str, str, int] | None:
         """(prefix, kind, prefix start offset) of a kind cue right before a region alias."""
@@ -166,8 +171,10 @@ class RegionMatcher:
             cue = tok.text in self.kecamatan_cues
             if not cue and tok.i + 1 not in office_ends:
                 continue
-            for size in range(KECAMATAN_MAX_TOKENS, 0 if cue else 1, -1):
+            for size in range(KECAMATAN_MAX_TOKENS, 0, -1):
                 words = tuple(t.text for t in doc[tok.i + 1 : tok.i + 1 + size])
+                if not cue and size == 1 and words not in self.joined_kecamatan:
+                    continue  # a one-word name needs a cue; "Tanjungmorawa" is two words joined
                 if len(words) == size and words in self.kecamatan:
                     code, end = self.kecamatan[words], tok.i + 1 + size
                     while end < len(doc) and doc[end].text in self.compass:

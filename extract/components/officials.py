@@ -96,7 +96,13 @@ def same_person(short: str, full: str) -> bool:
         return short.lower() == "".join(w[0] for w in f)
 
     def hit(tok: str) -> bool:
-        return any(tok == w or (len(tok) >= MIN_PREFIX_CHARS and w.startswith(tok)) for w in f)
+        initial = len(tok.rstrip(".")) == 1  # "A Muhlis" for "Andi Muhlis"
+        return any(
+            tok == w
+            or (len(tok) >= MIN_PREFIX_CHARS and w.startswith(tok))
+            or (initial and w.startswith(tok.rstrip(".")) and len(w) > 1)
+            for w in f
+        )
 
     return all(hit(t) for t in s)
 
@@ -332,6 +338,7 @@ class OfficialsExtractor:
                 after_region = doc[i - 1].i in regs
                 if (
                     nxt.text in self.portfolio
+                    or (nxt.is_lower and nxt.text.capitalize() in self.portfolio)
                     or (t.text != "," and after_region and (i + 1) in regs)
                     or (
                         doc[i - 1].text in self.portfolio
@@ -352,6 +359,22 @@ class OfficialsExtractor:
                 and doc[i + 1].text in self.from_continuations
             ):
                 i += 1  # "Anggota DPRD NTT dari Fraksi Golkar, …"
+                continue
+            if (
+                t.lower_ == "di"
+                and consumed
+                and (i - 1) in orgs
+                and i + 1 < n
+                and (i + 1) in regs
+            ):
+                i += 1  # "… BPJS Ketenagakerjaan di DIY – Jawa Tengah, Asri Basir"
+                continue
+            if t.text in {"-", "–", "—"} and (i - 1) in regs and i + 1 < n and (i + 1) in regs:
+                i += 1  # "DIY – Jawa Tengah"
+                continue
+            lower_unit = t.is_lower and doc[i - 1].text in {"dan", ","} and consumed
+            if lower_unit and t.text.capitalize() in self.portfolio:
+                i = last = i + 1  # "Dinas Ketenagakerjaan dan transmigrasi"
                 continue
             if t.lower_ in {"untuk", "wilayah"}:
                 j = i + 1 if t.lower_ == "untuk" else i
