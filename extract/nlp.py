@@ -13,6 +13,7 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
+from spacy.util import compile_infix_regex
 
 from . import components  # noqa: F401  - registers the pantau_* factories
 
@@ -48,6 +49,10 @@ PIPELINE: list[tuple[str, dict[str, Any]]] = [
 def create_pipeline(pipeline: list[tuple[str, dict[str, Any]]] | None = None) -> Language:
     """A fresh pipeline (use :func:`build_pipeline` for the shared cached one)."""
     nlp = spacy.blank("id")
+    # Quotes glued to words when a space was lost ("Bone Bolango,”ungkap", "dia.”Kami"): split
+    # them off, or the place or name before them is one token with the next word.
+    infixes = [*nlp.Defaults.infixes, r"(?<=[\w.,!?])[”“\"](?=\w)", r"(?<=\w)[,.](?=[”“\"]\w)"]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     for name, config in pipeline or PIPELINE:
         nlp.add_pipe(name, config=config)
     return nlp

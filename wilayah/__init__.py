@@ -38,6 +38,7 @@ ZONE_BY_OFFSET: dict[int, str] = {7: "WIB", 8: "WITA", 9: "WIT"}
 DEFAULT_PROVINCE = "53"
 
 KINDS = ("provinsi", "kabupaten", "kota")
+COMPASS = ("Utara", "Selatan", "Timur", "Barat", "Tengah", "Tenggara", "Daya", "Laut")
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,16 @@ def aliases() -> dict[str, tuple[str, ...]]:
             forms.add(r.name.replace("Sumatera", "Sumatra"))
         forms.update(str(a) for a in extra.get(r.name, []))
         out[r.code] = tuple(sorted(forms))
+    # an abbreviation + a compass word names the regency split from it: "Bolmong Timur" is
+    # Bolaang Mongondow Timur
+    by_name = {r.name: r.code for r in regions()}
+    for r in regions():
+        for short in extra.get(r.name, []):
+            for compass in COMPASS:
+                code = by_name.get(f"{r.bare} {compass}")
+                form = f"{short} {compass}"
+                if code and " " not in str(short) and form not in out[code]:
+                    out[code] = (*out[code], form)
     return out
 
 

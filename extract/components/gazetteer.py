@@ -48,6 +48,8 @@ OFFICE_ORG_WINDOW = 2
 # Ketenagakerjaan Kantor Wilayah Provinsi X", "BPJS Ketenagakerjaan di X").
 OFFICE_LINK_WORDS = {"Kantor", "Wilayah", "Provinsi", "Kabupaten", "Kota", "Prov.", "Kab.", "di",
                      "Area", "Unit", "Kanwil", "Daerah"}  # fmt: skip
+# Longest parenthesised abbreviation between an organisation and its office word ("(BPJS-TK)").
+OFFICE_PAREN_MAX_TOKENS = 6
 # Label of a dash-joined list of regions naming an office's area ("Sumbar-Riau-Kepri").
 AREA_LIST = "area-list"
 # An all-capitals word this short after a place name is an acronym ("Sleman DIY"), not a name.
@@ -117,6 +119,7 @@ class RegionMatcher:
         self.compass = set(data.get("compass_words", []))
         self.kecamatan_cues = set(data.get("kecamatan_cues", []))
         self.office_words = set(data.get("office_words", []))
+        self.ethnic = set(data.get("ethnic_before", []))
         self.kecamatan: dict[tuple[str, ...], str] = {}
         self.joined_kecamatan: set[tuple[str, ...]] = set()  # "Tanjungmorawa"
         for code, name in wilayah.kecamatan():
@@ -234,13 +237,17 @@ class RegionMatcher:
         out: set[int] = set()
         for end in office_ends:
             k = end
+            if k + 2 < len(doc) and doc[k].text == "(":  # "… Ketenagakerjaan (BPJS-TK) Cabang X"
+                inside = range(k + 1, min(k + OFFICE_PAREN_MAX_TOKENS, len(doc)))
+                close = next((j for j in inside if doc[j].text == ")"), None)
+                k = close + 1 if close is not None else k
             while k < len(doc) and (
-                doc[k].text in self.office_words or doc[k].text in OFFICE_LINK_WORDS
+                doc[k].text.capitalize() in self.office_words or doc[k].text in OFFICE_LINK_WORDS
             ):
                 k += 1
             out.add(k)
         for tok in doc:
-            if tok.text not in self.office_words:
+            if tok.text.capitalize() not in self.office_words:
                 continue
             near_org = any(tok.i - OFFICE_ORG_WINDOW <= e <= tok.i for e in org_ends)
             head = tok.i > 0 and doc[tok.i - 1].text in {"Kepala", "Kantor", "Pimpinan"}
@@ -338,6 +345,8 @@ class RegionMatcher:
             if reg["name"] in seen:
                 seen[reg["name"]]["mentions"].append([start, span.end_char])
                 continue
+            if reg["kind"] == "provinsi" and prev is not None and prev.lower_ in self.ethnic:
+                continue  # "mama-mama Papua", "orang Aceh": the people, not the province
             if dateline:
                 conf = CONF_REGION_DATELINE
             elif single and prefix is None:
