@@ -98,6 +98,11 @@ class Source:
     def is_article(self, url: str) -> bool:
         return any(p.search(url) for p in self.article_patterns)
 
+    @property
+    def zone(self) -> tzinfo:
+        """The outlet's time zone, from its region (WIB/WITA/WIT by province)."""
+        return wilayah.zone_of(self.region)
+
 
 @dataclass(frozen=True)
 class SourcesConfig:
@@ -199,6 +204,11 @@ def _source(raw: Any, where: str) -> Source:
     if not isinstance(css, dict):
         raise SourcesError(f"{where}.css: expected a mapping")
     region = raw.get("region")
+    if region is not None and wilayah.get(str(region)) is None:
+        raise SourcesError(
+            f"{where}.region: {region!r} is not a Kemendagri province or kabupaten/kota code"
+            ' (e.g. "53", "53.71")'
+        )
     page_param = raw.get("page_param", "page")
     if page_param is not None and not (isinstance(page_param, str) and page_param.isidentifier()):
         raise SourcesError(f"{where}.page_param: expected a query parameter name or null")

@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,13 @@ import lxml.etree as etree
 import lxml.html
 import yaml
 
-from extract.dates import DEFAULT_TZ, ParsedDate, iter_id_datetimes, parse_id_datetime
+from extract.dates import (
+    DEFAULT_TZ,
+    ParsedDate,
+    iter_id_datetimes,
+    local_zone,
+    parse_id_datetime,
+)
 
 __all__ = [
     "DEFAULT_TZ",
@@ -1338,8 +1344,8 @@ def _advertorial(
 # --- main entry point -----------------------------------------------------------------------------
 
 
-def _as_published(parsed: ParsedDate) -> datetime:
-    return parsed.as_datetime(DEFAULT_TZ)
+def _as_published(parsed: ParsedDate, tz: tzinfo) -> datetime:
+    return parsed.as_datetime(tz)
 
 
 def clean_html(
@@ -1348,6 +1354,7 @@ def clean_html(
     *,
     fetched_at: datetime | None = None,
     content_type: str | None = None,
+    tz: tzinfo | None = None,
 ) -> CleanedArticle:
     """Clean one fetched page into an article record.
 
@@ -1355,6 +1362,8 @@ def clean_html(
     (``not_html``), undecodable (``undecodable``), unparseable, not an article
     (``not_article:listing`` / ``homepage`` / ``gallery`` / ``other``) or has no text (``no_text``).
     ``fetched_at`` (aware) supplies the year for year-less dates and rejects future dates.
+    ``tz`` is the outlet's zone (``wilayah.zone_of(region)``): a time written without a zone is
+    read in it (default :data:`extract.dates.DEFAULT_TZ`).
     """
     if fetched_at is not None and fetched_at.tzinfo is None:
         fetched_at = fetched_at.replace(tzinfo=DEFAULT_TZ)
@@ -1390,12 +1399,15 @@ def clean_html(
 
     root = _parse(text)
     try:
-        return _clean_tree(root, url, fetched_at)
+        with local_zone(tz):
+            return _clean_tree(root, url, fetched_at, tz or DEFAULT_TZ)
     except RecursionError:
         raise CleanError("unparseable", "nesting too deep") from None
 
 
-def _clean_tree(root: Any, url: str, fetched_at: datetime | None) -> CleanedArticle:
+def _clean_tree(
+    root: Any, url: str, fetched_at: datetime | None, tz: tzinfo = DEFAULT_TZ
+) -> CleanedArticle:
     meta = _collect_meta(root)
     canonical = _canonical_url(root, meta, url)
     host = _host(canonical or url)
@@ -1478,9 +1490,9 @@ def _clean_tree(root: Any, url: str, fetched_at: datetime | None) -> CleanedArti
         url=canonical or url,
         title=title,
         text=body,
-        published=_as_published(published) if published else None,
+        published=_as_published(published, tz) if published else None,
         published_source=published_source,
-        modified=_as_published(modified) if modified else None,
+        modified=_as_published(modified, tz) if modified else None,
         authors=byline.authors,
         editor=byline.editor,
         reporter=byline.reporter,

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
@@ -25,6 +27,7 @@ from wilayah import WIB, WIT, WITA
 
 __all__ = [
     "DEFAULT_TZ",
+    "local_zone",
     "WIB",
     "WIT",
     "WITA",
@@ -36,6 +39,19 @@ __all__ = [
 # The zones and which province keeps which are owned by :mod:`wilayah`; a time with no zone and no
 # outlet zone is read in the default province's zone (Pantau started in NTT: WITA).
 DEFAULT_TZ: tzinfo = wilayah.DEFAULT_ZONE
+# The zone of the outlet being read, for the duration of :func:`local_zone` (one page's cleaning):
+# the dates of an outlet in Java are WIB without every caller passing it down.
+_LOCAL_ZONE: ContextVar[tzinfo] = ContextVar("pantau_local_zone", default=DEFAULT_TZ)
+
+
+@contextmanager
+def local_zone(tz: tzinfo | None) -> Iterator[None]:
+    """Read times written without a zone in ``tz`` (an outlet's zone) inside the block."""
+    token = _LOCAL_ZONE.set(tz or DEFAULT_TZ)
+    try:
+        yield
+    finally:
+        _LOCAL_ZONE.reset(token)
 
 # Two-digit years at or above this pivot are 19xx, below are 20xx ("15/5/25" -> 2025).
 TWO_DIGIT_YEAR_PIVOT = 70
@@ -163,7 +179,7 @@ class ParsedDate:
         """The value as an aware datetime (a bare date becomes local midnight)."""
         if isinstance(self.value, datetime):
             return self.value
-        tz = default_tz or DEFAULT_TZ
+        tz = default_tz or _LOCAL_ZONE.get()
         return datetime(self.value.year, self.value.month, self.value.day, tzinfo=tz)
 
 
@@ -296,7 +312,7 @@ def iter_id_datetimes(
     """
     if not text:
         return
-    tz = default_tz or DEFAULT_TZ
+    tz = default_tz or _LOCAL_ZONE.get()
     found: list[ParsedDate] = []
     for pattern in _PATTERNS:
         for m in pattern.finditer(text):
@@ -349,13 +365,14 @@ def parse_id_datetime(
 ) -> ParsedDate | None:
     """Parse the first Indonesian date (and time, if any) in ``text``.
 
-    ``default_tz`` applies to times with no stated zone (default :data:`DEFAULT_TZ`, WITA).
+    ``default_tz`` applies to times with no stated zone (default: the :func:`local_zone`, else
+    :data:`DEFAULT_TZ`, WITA).
     ``relative_to`` supplies the year when the text has none ("Senin (15/9)"): the year that puts
     the date nearest before or at ``relative_to``. Returns None when no date is found.
     """
     if not text:
         return None
-    tz = default_tz or DEFAULT_TZ
+    tz = default_tz or _LOCAL_ZONE.get()
     for parsed in iter_id_datetimes(text, default_tz=tz, relative_to=relative_to):
         return parsed
     return _fallback(text, tz, relative_to) if fallback else None

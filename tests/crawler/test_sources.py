@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +92,21 @@ def test_shipped_sources_cover_the_ntt_outlets() -> None:
     assert any(x.dated for x in pos.listings)
     assert config.get("antara-kupang").is_article("https://kupang.antaranews.com/berita/123456/judul-berita")
     assert config.get("ekora-ntt").is_article("https://ekorantt.com/?p=1234")
+
+
+def test_region_is_a_kemendagri_code_and_gives_the_zone(tmp_path: Path) -> None:
+    import wilayah
+
+    base = tmp_path / "s.yaml"
+    for region, zone in [("53", "WITA"), ("35.15", "WIB"), ("94.01", "WIT")]:
+        base.write_text(
+            "sources:\n  - name: warta\n    homepage: https://warta.test/\n"
+            f'    region: "{region}"\n    feeds: [https://warta.test/feed]\n'
+            "    article_patterns: ['^https://warta\\.test/berita/']\n",
+            encoding="utf-8",
+        )
+        source = load_sources(base).sources[0]
+        assert source.zone is wilayah.ZONES[zone]
+    base.write_text(base.read_text(encoding="utf-8").replace('"94.01"', '"53.99"'), "utf-8")
+    with pytest.raises(SourcesError, match=r"region: '53.99' is not a Kemendagri"):
+        load_sources(base)

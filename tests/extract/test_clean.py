@@ -704,3 +704,26 @@ def test_fuzz_only_clean_errors(case: tuple[bytes, str | None]) -> None:
         return
     json.dumps(article.to_dict())
     assert article.page_type == "article"
+
+
+@pytest.mark.parametrize(
+    ("zone", "iso"),
+    [(None, "2025-10-06T09:30:00+08:00"),  # default: WITA
+     ("WIB", "2025-10-06T09:30:00+07:00"), ("WIT", "2025-10-06T09:30:00+09:00")],
+)  # fmt: skip
+def test_a_time_without_zone_is_read_in_the_outlets_zone(zone: str | None, iso: str) -> None:
+    import wilayah
+
+    page = (
+        "<html><head><title>Kartu untuk pekerja rentan</title>"
+        '<meta property="article:published_time" content="2025-10-06 09:30"></head><body>'
+        "<article><h1>Kartu untuk pekerja rentan</h1>"
+        + "<p>Pemerintah kabupaten menyerahkan kartu kepada pekerja rentan di balai desa.</p>"
+        "<p>Sebanyak 2.150 petani dan nelayan kini terlindungi jaminan kecelakaan kerja.</p>"
+        "<p>Iuran selama satu tahun ditanggung anggaran daerah, kata kepala dinas.</p>"
+        "<p>Program serupa akan diperluas ke kecamatan lain pada tahun depan.</p>"
+        "</article></body></html>"
+    )
+    tz = wilayah.zone_named(zone) if zone else None
+    article = clean_html(page, "https://warta.test/berita/1", tz=tz)
+    assert article.published is not None and article.published.isoformat() == iso
