@@ -4,7 +4,9 @@
 returns JSON-serialisable lists of officials, worker counts, rupiah amounts, percentages,
 events, regions and quotes, each item with character offsets into the text, the sentence, the
 extractor (component) name, its version and a confidence. Duplicates (the same count or amount
-repeated in headline and body) are merged into one item with ``mentions``.
+repeated in headline and body) are merged into one item with ``mentions``. Numbers left out
+because their value is implausible (:func:`extract.numbers.implausible`) are listed under
+``rejected``, each with its ``field``, ``value`` and ``reason``.
 
 No database, no HTTP: text in, dict out. Safe to call from threads and worker processes (the
 pipeline is built once per process and holds no per-document state).
@@ -21,10 +23,13 @@ from .nlp import build_pipeline
 
 # 0.2: gold-corpus fixes (names, units, datelines, dates); 0.2.1: blind batch g51-g60 (fraksi,
 # police ranks, village/kecamatan units, ranges, "Sumbar", bank agents); 0.3: national regions
-# (wilayah: 514 kabupaten/kota, Kemendagri codes), datelines count, office names do not
-EXTRACTOR_VERSION = "0.3.0"
+# (wilayah: 514 kabupaten/kota, Kemendagri codes), datelines count, office names do not;
+# 0.3.1: implausible numbers rejected, no fragments of "1e309" or codes, invisible characters
+# inside numbers
+EXTRACTOR_VERSION = "0.3.1"
 
 FIELDS = ("officials", "worker_counts", "amounts", "percentages", "events", "regions", "quotes")
+REJECTED = "rejected"  # numbers that were not facts, with the reason (not a fact field)
 
 WITA = timezone(timedelta(hours=8), "WITA")  # NTT local time: year-less dates are local dates
 
@@ -100,6 +105,7 @@ def extract_facts(
         from .stanza_adapter import enrich_text
 
         result = enrich_text(result, text)
-    for f in FIELDS:
+    result[REJECTED] = list(found.get(REJECTED, []))
+    for f in (*FIELDS, REJECTED):
         result[f].sort(key=lambda i: i["start"] if i["start"] is not None else len(text))
     return result

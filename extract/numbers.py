@@ -6,11 +6,23 @@ multiplier word ("100 ribu", "1,5 juta", "Rp10,08 miliar") and small ones are of
 ("dua ratus", "dua belas", "delapan"). This module turns all of those into numbers and finds them
 in running text with character offsets. Vocabulary lives in ``extract/data/numbers.yaml``.
 
+Numbers are read only where they stand alone: digits glued to letters ("1e309", "H5N1",
+"COVID19") are codes or scientific notation, not a figure and not a fragment of one ("309").
+Invisible characters that editors and copy-paste leave inside numbers (zero-width space,
+non-joiner and joiner, word joiner, BOM, soft hyphen: "14\u200b.880") are skipped when finding
+a number and removed when parsing it, so offsets still point into the original text.
+
+:func:`implausible` says why a parsed value cannot be a figure of its kind (more people than
+live in Indonesia, more rupiah than four times the yearly GDP, a percentage beyond any growth
+figure, anything that does not fit a signed 64-bit integer); the extractors record such a
+number as ``rejected`` with that reason instead of reporting it as a fact.
+
 Pure functions only: no spaCy, no I/O beyond reading the vocabulary file once.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,15 +47,29 @@ def vocabulary() -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- digits
 
+# Characters that render as nothing: zero-width space, non-joiner, joiner, word joiner, BOM
+# (zero-width no-break space) and the soft hyphen. CMS editors and copy-paste leave them inside
+# numbers ("14\u200b.880"), where they would split one figure into two.
+INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+INVISIBLE_RE = re.compile(f"[{INVISIBLE_CHARS}]")
+_I = f"[{INVISIBLE_CHARS}]*"  # inside a number, between any two of its characters
+_D = rf"(?:{_I}\d)"  # a further digit
 _SP = r"[ \u00a0]" + ("?" if MAX_GROUP_SPACE == 1 else f"{{0,{MAX_GROUP_SPACE}}}")
+_LETTER = r"[^\W\d_]"
 # A thousands-grouped number ("14.880", "147. 000.000", "1.500.000,50") or a plain/decimal one
 # ("100", "45,83", "1.5"). Not preceded or followed by digits, dots, commas-with-digits or "/"
-# so dates ("3/9/2025") and regulation numbers ("18/2025") never match.
-DIGITS_PATTERN = (
-    r"(?<![\d/])(?<![\d][.,])"
-    r"(?:\d{1,3}(?:\." + _SP + r"\d{3}(?!\d))+(?:,\d+)?|\d+(?:[.,]\d+)?)"
-    r"(?!\d)(?!/\d)"
+# so dates ("3/9/2025") and regulation numbers ("18/2025") never match, and never a fragment
+# of a longer number; not next to an exponent or to letters that run into digits ("1e309",
+# "1E+309", "5N1": scientific notation and codes, not figures).
+DIGITS_AFTER_PREFIX_PATTERN = (
+    rf"(?<![\d/])(?<![\d][.,])(?<![\d.,/][{INVISIBLE_CHARS}])(?<!\d[eE][+-])"
+    rf"(?:\d{_D}{{0,2}}(?:{_I}\.{_I}{_SP}{_I}\d{_D}{{2}}(?!{_D}))+(?:{_I},{_I}\d{_D}*)?"
+    rf"|\d{_D}*(?:{_I}[.,]{_I}\d{_D}*)?)"
+    rf"(?!{_D})(?!{_I}[.,]{_I}\d)(?!{_I}/\d)(?![eE][+-]?\d)(?!{_LETTER}+\d)"
 )
+# The same, not glued to a letter before it either ("COVID19", the "309" of "1e309"). Only a
+# currency prefix may touch a number ("Rp10"): its regex uses DIGITS_AFTER_PREFIX_PATTERN.
+DIGITS_PATTERN = rf"(?<!{_LETTER}){DIGITS_AFTER_PREFIX_PATTERN}"
 DIGITS_RE = re.compile(DIGITS_PATTERN)
 
 
@@ -53,7 +79,7 @@ def parse_id_number(text: str) -> float | None:
     >>> parse_id_number("14.880"), parse_id_number("10,08"), parse_id_number("147. 000.000,-")
     (14880.0, 10.08, 147000000.0)
     """
-    s = text.strip().replace("\u00a0", " ")
+    s = INVISIBLE_RE.sub("", text).strip().replace("\u00a0", " ")
     s = re.sub(r",-+$", "", s).rstrip(".")
     s = re.sub(r"\.\s+(?=\d{3}(?!\d))", ".", s)
     if not s or not re.fullmatch(r"[\d.,]+", s) or not s[0].isdigit():
@@ -232,6 +258,55 @@ def find_quantities(text: str) -> list[Quantity]:
         found.append(Quantity(value, m.start(), m.end(), phrase, approx, words=True))
     found.sort(key=lambda q: q.start)
     return found
+
+
+# --------------------------------------------------------------------------- plausibility
+
+# The KB stores amounts as signed 64-bit integers (BIGINT) and counts as INTEGER (32 bits on
+# PostgreSQL: MAX_PEOPLE is far below it); kb/store.py checks again before writing.
+INT64_MAX = 2**63 - 1
+# Indonesia has about 281 million people (BPS, mid-2024): a count of people above 300 million is
+# not a count of people in Indonesian news but a typo, two numbers run together or a hostile page.
+MAX_PEOPLE = 300_000_000
+# Indonesia's GDP is about Rp22.000 triliun (2024) and the national budget about Rp3.600 triliun;
+# no amount a news article quotes comes near Rp100.000 triliun (10^17), which also stays far
+# inside 64 bits.
+MAX_RUPIAH = 10**17
+# Shares are 0-100 %; growth figures ("naik 250 persen") reach a few thousand. Above 10.000 %
+# (a hundredfold) a "percentage" is a misread number.
+MAX_PERCENT = 10_000
+
+PLAUSIBLE_MAX: dict[str, tuple[int, str]] = {
+    "worker_counts": (MAX_PEOPLE, "more people than live in Indonesia"),
+    "amounts": (MAX_RUPIAH, "over four times Indonesia's yearly GDP"),
+    "percentages": (MAX_PERCENT, "beyond any growth figure"),
+}
+
+
+def _id_int(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def implausible(field: str, value: float) -> str | None:
+    """Why ``value`` cannot be a ``field`` figure (``worker_counts``, ``amounts``,
+    ``percentages``), or None when it can.
+
+    >>> implausible("worker_counts", 9_223_372_036_854_775_808)
+    'above 300.000.000: more people than live in Indonesia'
+    """
+    if not math.isfinite(value):
+        return "not a finite number"
+    limit, why = PLAUSIBLE_MAX[field]
+    if value > limit:
+        return f"above {_id_int(limit)}: {why}"
+    if abs(value) > INT64_MAX:  # every limit is far below; kept should a limit ever grow
+        return "does not fit a 64-bit integer"
+    return None
+
+
+def json_value(value: float) -> int | float | None:
+    """A parsed value for a ``rejected`` item: :func:`as_number`, None when not finite."""
+    return as_number(value) if math.isfinite(value) else None
 
 
 def as_number(value: float) -> int | float:

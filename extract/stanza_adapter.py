@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any
 
 from .components.common import load_data
-from .numbers import parse_id_number, parse_number_words
+from .numbers import implausible, parse_id_number, parse_number_words
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,9 @@ def _number_value(words: list[Any]) -> int | None:
             return None
         base = parse_id_number(words[0].text)
         value = base * multiplier if base is not None else None
-    return int(value) if value is not None and value > 0 else None
+    if value is None or value <= 0 or implausible("worker_counts", value):
+        return None  # implausible: the rule extractors record it as rejected
+    return int(value)
 
 
 def count_attachments(doc: Any) -> list[CountAttachment]:

@@ -8,6 +8,13 @@ Ingest is idempotent: a page already processed from the same raw body by the sam
 version is left alone; a changed body or a new extractor version replaces the article's facts
 (and keeps the previous content hash in ``article.previous_sha256``).
 
+Numbers are range-checked twice: the extractors leave implausible values out (listed under the
+facts' ``rejected``, which ingest notes in the page's ``processed_page.reason``), and ingest
+itself refuses an integer its column cannot hold (32 bits; 64 for amounts) or a non-finite
+float with a one-line
+:class:`FactValueError` — the article's transaction is rolled back, and the caller records the
+page as an error — instead of the driver's ``OverflowError``.
+
 Opening a KB brings its schema to the latest Alembic revision (:mod:`kb.migrations`) and seeds
 the reference regions (:mod:`wilayah`). After a batch of ingests, :meth:`KB.resolve`
 re-derives positions, resolves persons (:mod:`kb.resolve`) and clusters stories
@@ -19,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -55,6 +63,55 @@ from kb.models import (
 LOCAL_TZ = wilayah.DEFAULT_ZONE  # for dates written without a zone
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # `pantau publish` may read while `process` writes
+# Integer columns are INTEGER (32 bits on PostgreSQL, 64 on SQLite: the KB keeps to 32) except
+# amount.value, a BIGINT (64 bits on both).
+INTEGER_BITS, BIGINT_BITS = 32, 64
+MAX_REASON_CHARS = 300  # processed_page.reason stays one readable line
+NOTE_TEXT_CHARS = 40  # of each rejected number's text quoted in that note
+
+
+class FactValueError(ValueError):
+    """A fact value the KB cannot store: an integer outside 64 bits, a non-finite number."""
+
+
+def _short(value: Any) -> str:
+    try:
+        text = str(value)
+    except ValueError:  # an int beyond Python's digit limit for str()
+        return "(a number of thousands of digits)"
+    if len(text) <= NOTE_TEXT_CHARS:
+        return text
+    return f"{text[:NOTE_TEXT_CHARS]}… ({len(text)} characters)"
+
+
+def _int(value: Any, what: str, bits: int = INTEGER_BITS) -> int:
+    try:
+        number = int(value)
+    except (OverflowError, TypeError, ValueError):
+        raise FactValueError(f"{what} {_short(value)} is not an integer") from None
+    if not -(2 ** (bits - 1)) <= number < 2 ** (bits - 1):
+        raise FactValueError(f"{what} {_short(number)} does not fit a {bits}-bit integer")
+    return number
+
+
+def _finite(value: Any, what: str) -> float:
+    try:
+        number = float(value)
+    except (OverflowError, TypeError, ValueError):
+        raise FactValueError(f"{what} {_short(value)} is not a finite number") from None
+    if not math.isfinite(number):
+        raise FactValueError(f"{what} {_short(value)} is not a finite number")
+    return number
+
+
+def rejected_note(facts: Mapping[str, Any]) -> str | None:
+    """One line for ``processed_page.reason``: the numbers the extractors rejected, and why."""
+    items = facts.get("rejected") or []
+    if not items:
+        return None
+    parts = [f"{_short(i.get('text') or '')!r} ({i.get('reason')})" for i in items]
+    note = f"rejected {len(items)} implausible number(s): " + "; ".join(parts)
+    return " ".join(note.split())[:MAX_REASON_CHARS]
 
 
 def utcnow() -> str:
@@ -108,12 +165,12 @@ def _evidence(item: Mapping[str, Any], article_id: int) -> dict[str, Any]:
     return {
         "article_id": article_id,
         "text": item.get("text") or "",
-        "start": int(item.get("start") or 0),
-        "end": int(item.get("end") or 0),
+        "start": _int(item.get("start") or 0, "start"),
+        "end": _int(item.get("end") or 0, "end"),
         "sentence": item.get("sentence") or "",
         "extractor": item.get("extractor") or "",
         "version": item.get("version") or "",
-        "confidence": float(item.get("confidence") or 0.0),
+        "confidence": _finite(item.get("confidence") or 0.0, "confidence"),
     }
 
 
@@ -259,7 +316,7 @@ class KB:
                 "page_sha256": page_sha256,
                 "extractor_version": extractor_version,
                 "outcome": "article",
-                "reason": None,
+                "reason": rejected_note(facts),
             }
             if (
                 row is not None
@@ -404,7 +461,7 @@ class KB:
             s.add(
                 WorkerCount(
                     **_evidence(item, article_id),
-                    value=int(item["value"]),
+                    value=_int(item["value"], "worker_count value"),
                     noun=item.get("noun") or "",
                     qualifier=item.get("qualifier"),
                 )
@@ -413,14 +470,15 @@ class KB:
             s.add(
                 Amount(
                     **_evidence(item, article_id),
-                    value=int(item["value"]),
+                    value=_int(item["value"], "amount value", BIGINT_BITS),
                     currency=item.get("currency") or "IDR",
                     role=item.get("role"),
                     per=item.get("per"),
                 )
             )
         for item in facts.get("percentages") or []:
-            s.add(Percentage(**_evidence(item, article_id), value=float(item["value"])))
+            value = _finite(item["value"], "percentage value")
+            s.add(Percentage(**_evidence(item, article_id), value=value))
         for item in facts.get("events") or []:
             s.add(
                 Event(

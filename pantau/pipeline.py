@@ -2,7 +2,12 @@
 
 Cleaning and extraction are CPU-bound, so they run in a process pool (pebble) outside any
 reactor, with a hard timeout per page: a page that hangs a worker is killed and recorded as an
-``error`` with reason ``timeout``; it never stops the batch. Every raw page ends in exactly one
+``error`` with reason ``timeout``; it never stops the batch. Storing is guarded too: when
+ingesting one page's article and facts fails (a value the KB refuses, a constraint), that
+page's transaction is rolled back and the page is recorded as ``error`` with a one-line
+reason (``ingest: …``); the batch goes on. Only failures of the database itself (locked, disk
+full, connection lost: :data:`DATABASE_FAILURES`) stop the batch — they are no fault of the
+page, which is then tried again next run. Every raw page ends in exactly one
 ``processed_page`` outcome: article | rejected | off_topic | error.
 
 After the batch, the derived data is recomputed in the KB: positions, person resolution and
@@ -18,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from crawler.urls import canonical_url
 from kb.raw import RawPage, RawStore
 from kb.resolve import Overrides
@@ -25,6 +32,16 @@ from kb.store import KB
 
 PAGE_TIMEOUT_S = 60.0  # a page cleans + extracts in well under a second; 60 s means it hangs
 IN_FLIGHT_PER_WORKER = 4  # bounded queue: raw bodies are streamed, never all in memory
+MAX_REASON_CHARS = 300  # an error reason is one line of processed_page
+# Storing failures that are the database's, not the page's: they stop the batch (and the page
+# stays unprocessed, so the next run tries it again) instead of marking every page an error.
+DATABASE_FAILURES = (OperationalError, InterfaceError)
+
+
+def one_line(exc: BaseException, prefix: str = "") -> str:
+    """``prefix`` + the exception's type and first line, at most MAX_REASON_CHARS."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{prefix}{type(exc).__name__}: {first}"[:MAX_REASON_CHARS]
 
 
 def pipeline_version() -> str:
@@ -123,7 +140,7 @@ class Processor:
                 try:
                     result = process_one(page.url, page.body, _content_type(page))
                 except Exception as exc:  # a bug on one page must not stop the batch
-                    result = {"outcome": "error", "reason": f"{type(exc).__name__}: {exc}"}
+                    result = {"outcome": "error", "reason": one_line(exc)}
                 self._store(page, result)
         else:
             self._run_pool(source)
@@ -159,7 +176,7 @@ class Processor:
         except FutureTimeout:
             result = {"outcome": "error", "reason": "timeout"}
         except Exception as exc:  # worker crash or a bug on one page
-            result = {"outcome": "error", "reason": f"{type(exc).__name__}: {exc}"[:300]}
+            result = {"outcome": "error", "reason": one_line(exc)}
         self._store(page, result)
 
     def _record(self, page: RawPage, outcome: str, reason: str) -> None:
@@ -187,15 +204,21 @@ class Processor:
             return
         article = result["article"]
         article["url"] = article_url(page.url, article.get("url"))
-        status = self.kb.ingest(
-            page_url=page.url,
-            source=page.source,
-            page_sha256=page.body_sha256,
-            fetched_at=page.fetched_at,
-            article=article,
-            facts=result["facts"],
-            extractor_version=self.report.version,
-        )
+        try:
+            status = self.kb.ingest(
+                page_url=page.url,
+                source=page.source,
+                page_sha256=page.body_sha256,
+                fetched_at=page.fetched_at,
+                article=article,
+                facts=result["facts"],
+                extractor_version=self.report.version,
+            )
+        except DATABASE_FAILURES:
+            raise
+        except Exception as exc:  # this page's data: its transaction was rolled back
+            self._record(page, "error", one_line(exc, "ingest: "))
+            return
         if status == "new":
             self.report.new += 1
         elif status == "updated":

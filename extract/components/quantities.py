@@ -11,20 +11,29 @@ qualifiers, money roles, "per" units) comes from ``quantities.yaml``.
 - worker counts: a number directly followed by a noun that counts people ("14.880 pekerja
   rentan", "100 ribu anggota baru", "dua ratus petani"), or a noun then "sebanyak N".
   Years, ages, regulation numbers, money and percentages never qualify.
+
+A number whose value is implausible for its kind (:func:`extract.numbers.implausible`: more
+people than live in Indonesia, more than Rp100.000 triliun, more than 10.000 %) is not a fact:
+it goes to the ``rejected`` list with its kind (``field``), its text and offsets and the
+``reason``, so a reader can see what was left out and why.
 """
 
 from __future__ import annotations
 
+import math
 import re
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..numbers import (
+    DIGITS_AFTER_PREFIX_PATTERN,
     DIGITS_PATTERN,
     Quantity,
     as_number,
     find_quantities,
+    implausible,
+    json_value,
     multiplier_value,
     parse_id_number,
     parse_number_words,
@@ -61,6 +70,31 @@ def _alt(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
+def accepted(
+    doc: Doc, field: str, value: float, *, extractor: str, version: str, start: int, end: int
+) -> bool:
+    """Whether ``value`` is a plausible ``field`` figure; if not, it is recorded as rejected."""
+    reason = implausible(field, value)
+    if reason is None:
+        return True
+    add_fact(
+        doc,
+        "rejected",
+        make_item(
+            doc,
+            extractor=extractor,
+            version=version,
+            start=start,
+            end=end,
+            confidence=0.0,
+            field=field,
+            value=json_value(value),
+            reason=reason,
+        ),
+    )
+    return False
+
+
 # --------------------------------------------------------------------------- money
 
 
@@ -77,7 +111,8 @@ class RupiahExtractor:
         mult = rf"(?:{word_mult}|{money_mult})?"
         prefix = _alt(data["currency_prefixes"])
         self.prefix_re = re.compile(
-            rf"(?<![A-Za-z])(?:{prefix})[ \u00a0]?(?P<num>{DIGITS_PATTERN}){mult}(?P<dash>,-+)?"
+            rf"(?<![A-Za-z])(?:{prefix})[ \u00a0]?(?P<num>{DIGITS_AFTER_PREFIX_PATTERN}){mult}"
+            r"(?P<dash>,-+)?"
         )
         self.suffix_re = re.compile(
             rf"(?P<num>{DIGITS_PATTERN}){mult}[ \u00a0]+(?:{_alt(data['currency_suffixes'])})\b"
@@ -144,6 +179,9 @@ class RupiahExtractor:
             value = self._value(m)
             if value is None or value <= 0:
                 continue
+            if not accepted(doc, "amounts", value, extractor="pantau_rupiah",
+                            version=self.version, start=start, end=end):  # fmt: skip
+                continue
             item = make_item(
                 doc,
                 extractor="pantau_rupiah",
@@ -195,6 +233,9 @@ class PercentExtractor:
                     continue
                 taken.append((start, end))
                 if self._rhetorical(text, start, end, float(value)):
+                    continue
+                if not accepted(doc, "percentages", value, extractor="pantau_percent",
+                                version=self.version, start=start, end=end):  # fmt: skip
                     continue
                 add_fact(
                     doc,
@@ -266,7 +307,7 @@ class WorkerCountExtractor:
         pct = doc.user_data.get("pantau_percent_ranges", [])
         quantities = list(find_quantities(text))
         for idx, q in enumerate(quantities):
-            if q.value <= 0 or abs(q.value - round(q.value)) > 1e-9:
+            if q.value <= 0 or math.isfinite(q.value) and abs(q.value - round(q.value)) > 1e-9:
                 continue
             if q.words and q.value < 2:
                 continue  # "satu keluarga bisa jatuh miskin": a figure of speech, not a count
@@ -311,6 +352,9 @@ class WorkerCountExtractor:
                 qualifier = "sekitar"
             if is_headline(doc, q.start):
                 conf -= HEADLINE_PENALTY
+            if not accepted(doc, "worker_counts", q.value, extractor="pantau_worker_counts",
+                            version=self.version, start=q.start, end=end):  # fmt: skip
+                continue
             item = make_item(
                 doc,
                 extractor="pantau_worker_counts",

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extract.facts import EXTRACTOR_VERSION, FIELDS, extract_facts
+from extract.facts import EXTRACTOR_VERSION, FIELDS, REJECTED, extract_facts
 
 SEEDS = Path(__file__).parents[2].parent / "shared" / "seeds"
 REQUIRED = {"start", "end", "sentence", "extractor", "version", "confidence"}
@@ -265,7 +265,7 @@ def test_item_shape_and_json() -> None:
         "“Kami ingin semua pekerja terlindungi dengan baik,” ujar Yosef."
     )
     facts = extract_facts(text, published=PUBLISHED, title="Judul")
-    assert set(facts) == set(FIELDS)
+    assert set(facts) == {*FIELDS, REJECTED} and facts[REJECTED] == []
     json.dumps(facts)
     for field in FIELDS:
         assert facts[field], field

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from extract.facts import extract_facts
-from extract.numbers import as_number, find_quantities, parse_id_number, parse_number_words
+from extract.numbers import (
+    as_number,
+    find_quantities,
+    implausible,
+    parse_id_number,
+    parse_number_words,
+)
 
 
 @pytest.mark.parametrize(
@@ -158,3 +166,126 @@ def test_percent_is_not_a_count_or_amount() -> None:
 )
 def test_rhetorical_hundred_percent_is_not_a_figure(sentence: str, values: list[float]) -> None:
     assert [p["value"] for p in extract_facts(sentence)["percentages"]] == values
+
+
+# --------------------------------------------------------------------------- poison numbers
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14\u200b.880", 14880),  # zero-width space
+        ("14.\u200c880", 14880),  # zero-width non-joiner
+        ("1\u200d4.880", 14880),  # zero-width joiner
+        ("8.\u2060561", 8561),  # word joiner
+        ("\ufeff1.500.000", 1_500_000),  # BOM
+        ("14\u00ad.880", 14880),  # soft hyphen
+        ("45\u200b,83", 45.83),
+    ],
+)
+def test_parse_id_number_ignores_invisible_characters(text: str, expected: float) -> None:
+    assert parse_id_number(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("1e309 pekerja", []),  # scientific notation is not "309"
+        ("1E+309 orang", []),
+        ("naik 1e-5 persen", []),
+        ("sekitar 2,5e3 peserta", []),
+        ("virus H5N1 menyerang 20 peternak", [20]),  # codes are not numbers
+        ("pandemi COVID19 dan 300 warga", [300]),
+        ("formulir A4 untuk 12 desa", [12]),
+        ("Sebanyak 14\u200b.880 pekerja rentan", [14880]),  # one number, not 14 and 880
+        ("Sebanyak 14\u00ad.880 pekerja rentan", [14880]),
+        ("ada 100 ribu orang", [100_000]),  # multipliers still attach
+        ("iuran 10rb per bulan", [10_000]),
+    ],
+)
+def test_find_quantities_reads_no_fragments(text: str, values: list[float]) -> None:
+    qs = find_quantities(text)
+    assert [q.value for q in qs] == pytest.approx(values)
+    for q in qs:
+        assert text[q.start : q.end] == q.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("worker_counts", 9_223_372_036_854_775_808, "above 300.000.000: more people than live in Indonesia"),
+        ("worker_counts", 300_000_001, "above 300.000.000: more people than live in Indonesia"),
+        ("worker_counts", 281_600_000, None),  # Indonesia's population is still a count
+        ("amounts", 1e21, "above 100.000.000.000.000.000: over four times Indonesia's yearly GDP"),
+        ("amounts", 22_139_400_000_000_000, None),  # Rp22.139,4 triliun: the GDP
+        ("percentages", 999_999, "above 10.000: beyond any growth figure"),
+        ("percentages", 250, None),
+        ("percentages", float("inf"), "not a finite number"),
+        ("amounts", float("nan"), "not a finite number"),
+    ],
+)
+def test_implausible(field: str, value: float, reason: str | None) -> None:
+    assert implausible(field, value) == reason
+
+
+@pytest.mark.parametrize(
+    ("sentence", "field", "text", "reason"),
+    [
+        ("Anggaran Rp 999.999.999.999.999.999.999 untuk program ini.", "amounts",
+         "Rp 999.999.999.999.999.999.999", "over four times Indonesia's yearly GDP"),
+        ("Sebanyak 9.223.372.036.854.775.808 pekerja rentan terdaftar.", "worker_counts",
+         "9.223.372.036.854.775.808 pekerja rentan", "more people than live in Indonesia"),
+        ("Ada 400 juta pekerja rentan di kabupaten itu.", "worker_counts",
+         "400 juta pekerja rentan", "more people than live in Indonesia"),
+        ("Cakupan kepesertaan naik 999.999 persen tahun ini.", "percentages", "999.999 persen",
+         "beyond any growth figure"),
+        ("Bantuan Rp" + "9" * 400 + " untuk warga desa.", "amounts", "Rp" + "9" * 400,
+         "not a finite number"),
+        ("Ada " + "9" * 400 + " pekerja di desa itu.", "worker_counts", "9" * 400 + " pekerja",
+         "not a finite number"),
+    ],
+)
+def test_implausible_numbers_are_rejected_not_facts(
+    sentence: str, field: str, text: str, reason: str
+) -> None:
+    facts = extract_facts(sentence)
+    assert facts["worker_counts"] == facts["amounts"] == facts["percentages"] == []
+    [rejected] = facts["rejected"]
+    assert (rejected["field"], rejected["text"]) == (field, text)
+    assert rejected["reason"].endswith(reason)
+    assert sentence[rejected["start"] : rejected["end"]] == text
+    json.dumps(facts)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "field", "value"),
+    [
+        ("Sebanyak 14\u200b.880 pekerja rentan terdaftar di TTU.", "worker_counts", 14880),
+        ("Iuran Rp16\u00ad.800 per bulan ditanggung pemerintah.", "amounts", 16_800),
+        ("Cakupan naik menjadi 45\u200b,83 persen tahun ini.", "percentages", 45.83),
+        ("Ada 1e309 pekerja dan 1e309 persen di laporan palsu itu.", "worker_counts", None),
+        ("Ada 1e309 pekerja dan 1e309 persen di laporan palsu itu.", "percentages", None),
+    ],
+)
+def test_plain_text_with_poison_literals(sentence: str, field: str, value: float | None) -> None:
+    facts = extract_facts(sentence)
+    assert [f["value"] for f in facts[field]] == ([] if value is None else [pytest.approx(value)])
+    assert facts["rejected"] == []
+    for f in facts[field]:
+        assert sentence[f["start"] : f["end"]] == f["text"]
+
+
+def test_cleaned_html_text_has_no_invisible_characters() -> None:
+    """The HTML path: the cleaner's text (trafilatura) drops them, so stored offsets are plain."""
+    from extract.clean import clean_html
+
+    para = ("Pemerintah daerah bersama BPJS Ketenagakerjaan mendaftarkan 14&#8203;.880 pekerja"
+            " rentan dan 2\u00ad.500 petani di Kabupaten Timor Tengah Utara sebagai peserta jaminan"
+            " sosial ketenagakerjaan pada bulan ini.")
+    html = ("<html><head><title>Uji angka</title><meta property='og:type' content='article'>"
+            "<meta property='article:published_time' content='2025-08-01T09:00:00+08:00'></head>"
+            f"<body><article><h1>Uji angka tersembunyi</h1><p>{para}</p><p>{para}</p></article>"
+            "</body></html>")
+    article = clean_html(html.encode("utf-8"), "http://uji.test/2025/08/01/angka")
+    assert "14.880 pekerja rentan" in article.text and "2.500 petani" in article.text
+    assert not any(c in article.text for c in "\u00ad\u200b\u200c\u200d\u2060\ufeff")
+    counts = extract_facts(article.text)["worker_counts"]
+    assert [c["value"] for c in counts] == [14880, 2500]
