@@ -44,6 +44,8 @@ CONF_MAX = 0.98
 # "D.", "G.L.", "W." — initials inside a name ("Kosmas D. Lana", "Herybertus G.L. Nabit").
 _INITIALS_RE = re.compile(r"(?:[A-Z]\.)+")
 _LONE_INITIAL_RE = re.compile(r"[A-Z]\.?")
+# A military unit's number right after its commander's title ("Danrem 042/Garuda Putih").
+_UNIT_NUMBER_RE = re.compile(r"\d{2,4}")
 # An honorific glued to the name by its dot ("H.Bambang", "Dr.Ir.Yusuf"): dropped from the name.
 _GLUED_HONORIFIC_RE = re.compile(r"^(?:(?:H|Hj|Dr|Drs|Dra|Ir|Prof|dr)\.)+(?=[A-Z][a-z])")
 # Academic degree shapes not in the list ("SKM", "MKM", "M.Kes"): S/M/D + capitals.
@@ -181,6 +183,32 @@ class OfficialsExtractor:
         """"M", "M.", "R", "P": one capital letter standing for a name ("M. Syukur", "R Heru
         Setyawan", "Andi P Siregar"); "H." is Haji, an honorific."""
         return bool(_LONE_INITIAL_RE.fullmatch(t.text)) and not self._is_honorific(t)
+
+    def _coordinated(
+        self,
+        doc: Doc,
+        head: Span,
+        pending: list[tuple[Span, int, int, Span | None, Span | None]],
+        name: tuple[int, int],
+        blocked: set[int],
+        claimed: set[int],
+    ) -> tuple[Span, int, tuple[int, int]] | None:
+        """"<Head1> dan <Head2> <qualifier>, <Name1> dan <Name2>": the first head (still
+        pending, with no name of its own) and its start, and the second name; else None."""
+        if head.start < 2 or doc[head.start - 1].lower_ != "dan" or not pending:
+            return None
+        first, first_start = pending[-1][0], pending[-1][1]
+        if first.end != head.start - 1:
+            return None
+        k = name[1]
+        if k + 1 >= len(doc) or doc[k].lower_ != "dan":
+            return None
+        second = self._read_name(doc, self._skip_honorifics(doc, k + 1), blocked)
+        if second is None or claimed & set(range(*second)):
+            return None
+        claimed.update(range(*second))
+        pending.pop()
+        return first, first_start, second
 
     def _after_office(self, doc: Doc, end: int, orgs: dict[int, Span]) -> bool:
         """Whether the title ending at ``end`` ends with an office: an organisation with
@@ -391,6 +419,10 @@ class OfficialsExtractor:
                         consumed, expecting = True, False
                         continue
                 break
+            if _UNIT_NUMBER_RE.fullmatch(t.text) and not consumed and i == head.end:
+                i = last = i + 2 if i + 1 < n and doc[i + 1].text == "/" else i + 1
+                consumed, expecting = True, True  # "Danrem 042/Garuda Putih", "Dandim 0732/Sleman"
+                continue
             if t.text == "(" and i + 2 < n and doc[i + 2].text == ")" and self._abbrev(doc[i + 1]):
                 i = last = i + 3  # an abbreviation: "(Banuspa)", "(BPJAMSOSTEK)", "(Disnakerin)"
                 continue
@@ -593,6 +625,16 @@ class OfficialsExtractor:
             if name is None:
                 continue
             pending.pop()
+            pair = self._coordinated(doc, head, pending, name, blocked, claimed)
+            if pair is not None:  # "Bupati dan Wakil Bupati Sleman, A dan B"
+                first, first_start, second = pair
+                qualifier = doc[head.end : end].text
+                title = f"{doc[first_start : first.end].text} {qualifier}".strip(" ,")
+                m = self._mention(doc, self.heads[first.label_], first_start, end, name, org,
+                                  region, conf)  # fmt: skip
+                m.title = title
+                mentions.append(m)
+                name = second
             mentions.append(self._mention(doc, spec, tstart, end, name, org, region, conf))
         for head, tstart, end, org, region in pending:  # "<Name>, <Title>" appositions
             k = tstart - 1
