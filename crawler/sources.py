@@ -22,8 +22,12 @@ A YAML file with two top-level keys::
                                         # form still naming Pantau and its contact; or a string
         css: {body: .txt-article}       # optional hints; ``body`` joins multi-page articles
 
-Loading validates every key and raises :class:`SourcesError` naming the bad one, e.g.
-``sources.yaml: sources[2].feeds[0]: not an http(s) URL: 'ftp://x'``.
+Loading validates every key by type and raises :class:`SourcesError` naming the bad one, e.g.
+``sources.yaml: sources[2].feeds[0]: not an http(s) URL: 'ftp://x'``. Unknown keys, duplicate
+keys (YAML would silently keep the last), quoted booleans (``enabled: "false"``), a ``topic``
+that is not a mapping of keywords, and files that cannot be read or are not UTF-8 text are all
+refused. (A hand-written validator rather than pydantic: its messages name the key as written
+in the file, and it needs no schema layer beside the dataclasses.)
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from datetime import date, datetime, tzinfo
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -129,7 +134,48 @@ def default_sources_path() -> Path:
 def _url(value: Any, where: str) -> str:
     if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+", value):
         raise SourcesError(f"{where}: not an http(s) URL: {value!r}")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises on a bad port)
+        if not parts.hostname:
+            raise ValueError("no host")
+    except ValueError as exc:  # "http://[::1/rss": Invalid IPv6 URL
+        raise SourcesError(f"{where}: not a valid URL: {value!r} ({exc})") from exc
     return value
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses duplicate keys in a mapping."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """One line: "not valid YAML at line 6, column 5: duplicate key 'feeds'"."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return f"not valid YAML{where}: {problem}"
+
+
+def _load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506  (a SafeLoader)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,  # type: ignore[arg-type]
+)
 
 
 def _int_in(value: Any, low: int, high: int) -> bool:
@@ -215,6 +261,14 @@ def _source(raw: Any, where: str) -> Source:
     user_agent = raw.get("user_agent")
     if user_agent is not None and not (isinstance(user_agent, str) and user_agent.strip()):
         raise SourcesError(f"{where}.user_agent: expected a string, 'compatible' or null")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise SourcesError(f"{where}.enabled: expected true or false (unquoted): {enabled!r}")
+    title = raw.get("title")
+    if title is not None and not isinstance(title, str):
+        raise SourcesError(f"{where}.title: expected a string: {title!r}")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in css.items()):
+        raise SourcesError(f"{where}.css: expected a mapping of strings")
     return Source(
         name=name,
         title=str(raw.get("title") or name),
@@ -225,7 +279,7 @@ def _source(raw: Any, where: str) -> Source:
         listings=tuple(listings),
         article_patterns=tuple(patterns),
         css={str(k): str(v) for k, v in css.items()},
-        enabled=bool(raw.get("enabled", True)),
+        enabled=enabled,
         page_param=page_param,
         user_agent=user_agent,
     )
@@ -247,7 +301,9 @@ def parse_sources(data: Any, path: str = "<memory>") -> SourcesConfig:
             raise SourcesError(f"{path}: sources[{i}].name: duplicate name {s.name!r}")
         seen.add(s.name)
     topic = data.get("topic") or {}
-    keywords = topic.get("keywords") if isinstance(topic, dict) else None
+    if not isinstance(topic, dict) or set(topic) - {"keywords"}:
+        raise SourcesError(f"{path}: topic: expected a mapping with 'keywords' (a list of words)")
+    keywords = topic.get("keywords")
     if keywords is not None and (
         not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords)
     ):
@@ -259,11 +315,15 @@ def load_sources(path: str | Path | None = None) -> SourcesConfig:
     """Load and validate a sources file (the shipped one when ``path`` is None)."""
     p = Path(path) if path else default_sources_path()
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = _load_yaml(p.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise SourcesError(f"{p}: no such file") from exc
+    except UnicodeDecodeError as exc:
+        raise SourcesError(f"{p}: not a UTF-8 text file ({exc.reason})") from exc
+    except OSError as exc:
+        raise SourcesError(f"{p}: cannot read: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
-        raise SourcesError(f"{p}: not valid YAML: {exc}") from exc
+        raise SourcesError(f"{p}: {_yaml_problem(exc)}") from exc
     return parse_sources(data, str(p))
 
 
@@ -315,19 +375,19 @@ def add_source(path: Path, entry: dict[str, Any], template: Path | None = None) 
         if path.exists()
         else (template or default_sources_path()).read_text(encoding="utf-8")
     )
-    old = parse_sources(yaml.safe_load(text), str(path))
+    old = parse_sources(_load_yaml(text), str(path))
     items = re.findall(r"^([ \t]*)- name:", text, re.M)
     indent = items[-1] if items else "  "
     block = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=1000)
     block = "".join(indent + line for line in block.splitlines(keepends=True))
     new_text = text.rstrip("\n") + "\n" + block
     try:
-        data = yaml.safe_load(new_text)
+        data = _load_yaml(new_text)
         appended = isinstance(data, dict) and len(data.get("sources") or []) == len(old.sources) + 1
     except yaml.YAMLError:
         appended = False
     if not appended:  # `sources:` is not the file's last block: rewrite it (comments are lost)
-        data = yaml.safe_load(text)
+        data = _load_yaml(text)
         data["sources"].append(entry)
         new_text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
     config = parse_sources(data, str(path))

@@ -110,3 +110,38 @@ def test_region_is_a_kemendagri_code_and_gives_the_zone(tmp_path: Path) -> None:
     base.write_text(base.read_text(encoding="utf-8").replace('"94.01"', '"53.99"'), "utf-8")
     with pytest.raises(SourcesError, match=r"region: '53.99' is not a Kemendagri"):
         load_sources(base)
+
+
+GOOD_SOURCE = (
+    "  - name: warta\n    homepage: https://warta.test/\n    feeds: [https://warta.test/feed]\n"
+    "    article_patterns: ['^https://warta\\.test/berita/']\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("sources:\n" + GOOD_SOURCE + '    enabled: "false"\n', r"sources\[0\]\.enabled: expected true or false"),
+        ("topic: [1]\nsources:\n" + GOOD_SOURCE, r"topic: expected a mapping"),
+        ("topic:\n  keywords: [1]\nsources:\n" + GOOD_SOURCE, r"topic\.keywords: expected a list of non-empty strings"),
+        ("sources:\n" + GOOD_SOURCE + "    title: 5\n", r"title: expected a string"),
+        ("sources:\n" + GOOD_SOURCE + "    feeds: [https://warta.test/lain]\n", r"line 6, column 5: duplicate key 'feeds'"),
+        ("sources:\n" + GOOD_SOURCE.replace("https://warta.test/feed", '"http://[::1/rss"'), r"feeds\[0\]: not a valid URL"),
+        ("sources:\n  - name: [\n", r"not valid YAML at line \d+, column \d+: "),
+        ("sources:\n" + GOOD_SOURCE + "    name: lain\n", r"duplicate key 'name'"),
+    ],
+)  # fmt: skip
+def test_wrong_types_and_duplicate_keys_are_refused(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourcesError, match=message):
+        load_sources(path)
+
+
+def test_unreadable_or_binary_sources_file_is_one_line(tmp_path: Path) -> None:
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00sources")
+    with pytest.raises(SourcesError, match="not a UTF-8 text file"):
+        load_sources(binary)
+    with pytest.raises(SourcesError, match="cannot read"):
+        load_sources(tmp_path)  # a directory
