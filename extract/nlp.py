@@ -25,11 +25,11 @@ from . import components  # noqa: F401  - registers the pantau_* factories
 # component's version when its output can change, and ``extract.facts.EXTRACTOR_VERSION`` with
 # it (that one decides which stored pages are re-extracted).
 COMPONENT_VERSIONS: dict[str, str] = {
-    "pantau_regions": "0.3.0",  # national gazetteer (wilayah), datelines, office names
-    "pantau_rupiah": "0.2.1",
-    "pantau_percent": "0.2.1",
-    "pantau_worker_counts": "0.2.1",
-    "pantau_officials": "0.3.0",  # national nomenclature, initials, acting long forms
+    "pantau_regions": "0.3.1",  # national gazetteer (wilayah), datelines, office names
+    "pantau_rupiah": "0.3.1",  # implausible numbers rejected
+    "pantau_percent": "0.3.1",
+    "pantau_worker_counts": "0.3.1",
+    "pantau_officials": "0.3.1",  # national nomenclature, initials, coordinated officials
     "pantau_quotes": "0.2.1",
     "pantau_events": "0.3.0",  # publication stamps, long captions are not headlines
 }

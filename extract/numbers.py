@@ -63,7 +63,8 @@ _LETTER = r"[^\W\d_]"
 # "1E+309", "5N1": scientific notation and codes, not figures).
 DIGITS_AFTER_PREFIX_PATTERN = (
     rf"(?<![\d/])(?<![\d][.,])(?<![\d.,/][{INVISIBLE_CHARS}])(?<!\d[eE][+-])"
-    rf"(?:\d{_D}{{0,2}}(?:{_I}\.{_I}{_SP}{_I}\d{_D}{{2}}(?!{_D}))+(?:{_I},{_I}\d{_D}*)?"
+    rf"(?:\d{_D}{{0,2}}(?:{_I},{_I}\d{_D}{{2}})+(?:{_I}\.{_I}\d{_D}{{2}}(?!{_D}))+"  # "256,854.330"
+    rf"|\d{_D}{{0,2}}(?:{_I}\.{_I}{_SP}{_I}\d{_D}{{2}}(?!{_D}))+(?:{_I},{_I}\d{_D}*)?"
     rf"|\d{_D}*(?:{_I}[.,]{_I}\d{_D}*)?)"
     rf"(?!{_D})(?!{_I}[.,]{_I}\d)(?!{_I}/\d)(?![eE][+-]?\d)(?!{_LETTER}+\d)"
 )
@@ -84,6 +85,8 @@ def parse_id_number(text: str) -> float | None:
     s = re.sub(r"\.\s+(?=\d{3}(?!\d))", ".", s)
     if not s or not re.fullmatch(r"[\d.,]+", s) or not s[0].isdigit():
         return None
+    if "," in s and "." in s and re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", s):
+        return float(re.sub(r"[.,]", "", s))  # "256,854.330": both separators group thousands
     if "," in s:
         whole, _, frac = s.rpartition(",")
         if "," in whole:

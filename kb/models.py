@@ -124,12 +124,22 @@ class Article(SQLModel, table=True):
 class Region(SQLModel, table=True):
     """Provinces and kabupaten/kota (Kemendagri codes)."""
 
-    code: str = Field(primary_key=True, description="Kemendagri code, e.g. 53.05")
-    name: str = Field(index=True, description="Official name, e.g. Timor Tengah Utara")
+    code: str = Field(primary_key=True, description="Region code in `scheme`, e.g. 53.03")
+    name: str = Field(
+        index=True,
+        description="Canonical name: Timor Tengah Utara, Kota Kupang, Kabupaten Bogor, Jawa Timur",
+    )
     kind: str | None = Field(default=None, description="provinsi | kabupaten | kota")
     parent: str | None = Field(default=None, description="Code of the province")
     latitude: float | None = Field(default=None, description="Latitude of the seat (degrees)")
     longitude: float | None = Field(default=None, description="Longitude of the seat (degrees)")
+    scheme: str | None = Field(
+        default=None, description="Code scheme: kemendagri (BPS codes differ; not used)"
+    )
+    seat: str | None = Field(default=None, description="Seat (ibu kota), e.g. Kefamenanu")
+    utc_offset: int | None = Field(
+        default=None, description="Hours ahead of UTC: 7 WIB, 8 WITA, 9 WIT (by province)"
+    )
 
 
 class Organization(SQLModel, table=True):

@@ -197,7 +197,8 @@ class KB:
             rows = {r.code: r for r in s.exec(select(Region)).all()}
             for reg in wilayah.regions():
                 want = {"name": reg.name, "kind": reg.kind, "parent": reg.parent,
-                        "latitude": reg.lat, "longitude": reg.lon}  # fmt: skip
+                        "latitude": reg.lat, "longitude": reg.lon, "scheme": wilayah.SCHEME,
+                        "seat": reg.seat, "utc_offset": reg.utc_offset}  # fmt: skip
                 row = rows.get(reg.code) or Region(code=reg.code, name=reg.name)
                 if reg.code in rows and all(getattr(row, k) == v for k, v in want.items()):
                     continue

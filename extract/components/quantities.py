@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -47,6 +48,7 @@ from .common import (
     load_data,
     make_item,
     sentence_bounds,
+    sentence_text,
     text_of,
 )
 
@@ -64,6 +66,10 @@ HEADLINE_PENALTY = 0.1  # headlines repeat body facts and are written loosely
 
 # How far before a count its qualifier may start ("lebih dari 100 ribu"), in characters.
 QUALIFIER_WINDOW = 30
+# How far before a count "1 desa"/"setiap desa" may stand to make it a quota per unit.
+QUOTA_WINDOW = 20
+# "3,486": one to three digits, a comma, exactly three digits.
+_COMMA_THOUSANDS_RE = re.compile(r"\d{1,3},\d{3}")
 
 
 def _alt(words: list[str]) -> str:
@@ -122,6 +128,8 @@ class RupiahExtractor:
             re.IGNORECASE,
         )
         self.roles: dict[str, str] = data["roles"]
+        hypothetical = load_data(data_file)["worker_counts"].get("hypothetical_markers", [])
+        self.hypothetical_re = re.compile(rf"(?<!\w)(?:{_alt(hypothetical)})(?!\w)", re.I)
         self.role_re = re.compile(rf"(?<!\w)({_alt(list(self.roles))})(?!\w)", re.IGNORECASE)
         self.role_window = int(data["role_window"])
         per_words = _alt(list(data["per"]))
@@ -179,6 +187,8 @@ class RupiahExtractor:
             value = self._value(m)
             if value is None or value <= 0:
                 continue
+            if self.hypothetical_re.search(sentence_text(doc, start, end)):
+                continue  # "Katakanlah … premi Rp10": a made-up example
             if not accepted(doc, "amounts", value, extractor="pantau_rupiah",
                             version=self.version, start=start, end=end):  # fmt: skip
                 continue
@@ -293,6 +303,22 @@ class WorkerCountExtractor:
         }
         rng = _alt(data.get("range_words", []))
         self.range_re = re.compile(rf"[ \u00a0]*(?:{rng})[ \u00a0]*$", re.IGNORECASE)
+        self.hypothetical_re = re.compile(
+            rf"(?<!\w)(?:{_alt(data.get('hypothetical_markers', []))})(?!\w)", re.IGNORECASE
+        )
+        self.quota_re = re.compile(
+            rf"(?<!\w)(?:{_alt(data.get('quota_before', []))})[ \u00a0]+"
+            rf"(?:{_alt(data.get('quota_units', []))})[ \u00a0]*$",
+            re.IGNORECASE,
+        )
+        # "210.000 atau 69 persen pekerja": the count's noun comes after its share
+        self.share_then_noun_re = re.compile(
+            rf"[ \u00a0]+atau[ \u00a0]+{DIGITS_PATTERN}[ \u00a0]*(?:persen|%)[ \u00a0]+"
+            rf"(?:dari[ \u00a0]+)?({alt})(?!\w)",
+            re.IGNORECASE,
+        )
+        # "… dengan tenaga kerja 4.382,": a grouped number right after its noun, closing a clause
+        self.noun_then_grouped_re = re.compile(rf"(?<!\w)({_alt(nouns)})[ \u00a0]+$", re.I)
 
     def _blocked(self, text: str, q: Quantity) -> bool:
         before = text[max(0, q.start - 20) : q.start]
@@ -307,15 +333,25 @@ class WorkerCountExtractor:
         pct = doc.user_data.get("pantau_percent_ranges", [])
         quantities = list(find_quantities(text))
         for idx, q in enumerate(quantities):
+            if _COMMA_THOUSANDS_RE.fullmatch(q.text) and self.noun_after_re.match(text, q.end):
+                # "3,486 TK": people are not counted in thousandths, the comma groups thousands
+                q = replace(q, value=float(q.text.replace(",", "")))
             if q.value <= 0 or math.isfinite(q.value) and abs(q.value - round(q.value)) > 1e-9:
                 continue
+            if self.hypothetical_re.search(sentence_text(doc, q.start, q.end)):
+                continue
+            if self.quota_re.search(text[max(0, q.start - QUOTA_WINDOW) : q.start]):
+                continue  # "1 desa 100 pekerja rentan": a quota
             if q.words and q.value < 2:
                 continue  # "satu keluarga bisa jatuh miskin": a figure of speech, not a count
             if any(s < q.end and q.start < e for s, e in money + pct):
                 continue
             if is_skipped(doc, q.start, q.end) or self._blocked(text, q):
                 continue
-            m = self.noun_after_re.match(text, q.end)
+            m = self.noun_after_re.match(text, q.end) or self.share_then_noun_re.match(text, q.end)
+            if not m and text.startswith("-an", q.end):  # "2.500-an orang": about 2.500
+                m = self.noun_after_re.match(text, q.end + 3)
+                q = replace(q, approx=True)
             nxt = quantities[idx + 1] if idx + 1 < len(quantities) else None
             if not m and nxt is not None and self.range_re.match(text[q.end : nxt.start]):
                 m = self.noun_after_re.match(text, nxt.end)  # "200 hingga 300 peserta"
@@ -335,6 +371,9 @@ class WorkerCountExtractor:
                     qualifier = self.qualifiers.get(nm.group(2).lower())
             else:
                 nm = self.noun_first_re.search(text[max(0, q.start - 60) : q.start])
+                grouped = "." in q.text and re.match(r"\s*(?:[,.;)]|$)", text[q.end : q.end + 2])
+                if not nm and grouped:
+                    nm = self.noun_then_grouped_re.search(text[max(0, q.start - 60) : q.start])
                 if not nm or q.words and q.value < 2:
                     continue
                 noun = nm.group(1).lower()
@@ -343,7 +382,8 @@ class WorkerCountExtractor:
                 if om:
                     end = q.end + om.end()
                 conf = CONF_COUNT_NOUN_FIRST
-                qualifier = self.qualifiers.get(nm.group(2).lower())
+                verb = nm.group(2) if nm.lastindex and nm.lastindex >= 2 else None
+                qualifier = self.qualifiers.get(verb.lower()) if verb else None
             if noun in self.generic:
                 conf = min(conf, CONF_COUNT_GENERIC)
             elif noun in self.weak:

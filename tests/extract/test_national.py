@@ -77,3 +77,30 @@ def test_national_officials(text: str, expected: list[tuple[str, str]]) -> None:
 )  # fmt: skip
 def test_national_regions(text: str, regions: list[str]) -> None:
     assert [r["name"] for r in extract_facts(text)["regions"]] == regions
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        ("Yang belum terlindungi sekitar 2.500-an orang.", [2500]),
+        ("Penerima untuk non-ASN 3,486 TK dan swasta 12.010 TK.", [3486, 12010]),
+        ("Di Minahasa Utara 147 perusahaan dengan tenaga kerja 4.382, lalu Bitung.", [4382]),
+        ("Data mencapai 210.000 atau 69 persen pekerja yang terdaftar.", [210000]),
+        ("Santunan untuk tiga aparatur gampong dan 156 kades dan lurah.", [3, 156]),
+        ("Pemkab menjalankan program 1 desa 100 pekerja rentan.", []),
+        ("Katakanlah dinas X mengajukan 50 orang, tinggal dikalikan.", []),
+    ],
+)  # fmt: skip
+def test_national_worker_counts(text: str, counts: list[int]) -> None:
+    assert [c["value"] for c in extract_facts(text)["worker_counts"]] == counts
+
+
+@pytest.mark.parametrize(
+    ("text", "amounts"),
+    [
+        ("Santunan sebesar Rp256,854.330,- diberikan bagi ahli waris.", [256_854_330]),
+        ("Katakanlah premi Rp10 per orang, tinggal dikalikan.", []),
+    ],
+)  # fmt: skip
+def test_national_amounts(text: str, amounts: list[int]) -> None:
+    assert [a["value"] for a in extract_facts(text)["amounts"]] == amounts
