@@ -50,6 +50,8 @@ OFFICE_LINK_WORDS = {"Kantor", "Wilayah", "Provinsi", "Kabupaten", "Kota", "Prov
                      "Area", "Unit", "Kanwil", "Daerah"}  # fmt: skip
 # Longest parenthesised abbreviation between an organisation and its office word ("(BPJS-TK)").
 OFFICE_PAREN_MAX_TOKENS = 6
+# How far back a venue word may stand before the town ending its name ("Hotel Aston Kupang").
+VENUE_MAX_TOKENS = 3
 # Label of a dash-joined list of regions naming an office's area ("Sumbar-Riau-Kepri").
 AREA_LIST = "area-list"
 # An all-capitals word this short after a place name is an acronym ("Sleman DIY"), not a name.
@@ -120,6 +122,7 @@ class RegionMatcher:
         self.kecamatan_cues = set(data.get("kecamatan_cues", []))
         self.office_words = set(data.get("office_words", []))
         self.ethnic = set(data.get("ethnic_before", []))
+        self.venue_heads = set(data.get("venue_heads", []))
         self.kecamatan: dict[tuple[str, ...], str] = {}
         self.joined_kecamatan: set[tuple[str, ...]] = set()  # "Tanjungmorawa"
         for code, name in wilayah.kecamatan():
@@ -391,7 +394,10 @@ class RegionMatcher:
             or span.start in region_ends
             or (prev.text.isupper() and len(prev.text) >= 2)  # "Polres Sleman", "PPN Tual"
         )
-        if prev is not None and not after_unit:
+        # "Hotel Aston Kupang", "Universitas Brawijaya Malang": the venue's town
+        before = doc[max(0, span.start - VENUE_MAX_TOKENS) : span.start]
+        venue = any(t.text in self.venue_heads for t in before)
+        if prev is not None and not after_unit and not venue:
             if _is_cap(prev.text) and prev.text not in self.place_cues:
                 return False
             if prev.text == "-" and not text_of(doc)[: span.start_char].endswith("se-"):

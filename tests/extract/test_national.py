@@ -65,6 +65,8 @@ def test_national_officials(text: str, expected: list[tuple[str, str]]) -> None:
         ("Perusahaan di Bolmong Timur dan Bolmong Selatan mendaftar.", ["Bolaang Mongondow Timur", "Bolaang Mongondow Selatan"]),
         # a place glued into a capitalised run is a name or a company
         ("Pabrik PT Semen Gresik menyerap tenaga kerja.", []),
+        # ... unless a venue word opens the run: the venue's town
+        ("Acara digelar di Hotel Aston Batu pekan lalu.", ["Kota Batu"]),
         # offices and office areas are not places of the story; a dateline is
         ("Sidoarjo (ANTARA) – Kepala BPJS Ketenagakerjaan Cabang Surabaya, Rudi Hartono, hadir.", ["Sidoarjo"]),
         ("Kanwil BPJS Ketenagakerjaan Sumbar-Riau-Kepri menggelar rapat.", []),
