@@ -177,15 +177,18 @@ class RegionMatcher:
             cue = tok.text in self.kecamatan_cues
             if not cue and tok.i + 1 not in office_ends:
                 continue
+            first = tok.i + 1
+            if cue and first < len(doc) and doc[first].text == "." and not tok.whitespace_:
+                first += 1  # "Kec. Ngaglik"
             for size in range(KECAMATAN_MAX_TOKENS, 0, -1):
-                words = tuple(t.text for t in doc[tok.i + 1 : tok.i + 1 + size])
+                words = tuple(t.text for t in doc[first : first + size])
                 if not cue and size == 1 and words not in self.joined_kecamatan:
                     continue  # a one-word name needs a cue; "Tanjungmorawa" is two words joined
                 if len(words) == size and words in self.kecamatan:
-                    code, end = self.kecamatan[words], tok.i + 1 + size
+                    code, end = self.kecamatan[words], first + size
                     while end < len(doc) and doc[end].text in self.compass:
                         end += 1  # "Kupang Barat Laut": a compass word the data lacks
-                    out.append(Span(doc, tok.i + 1, end, label="kecamatan", kb_id=code))
+                    out.append(Span(doc, first, end, label="kecamatan", kb_id=code))
                     break
         return out
 

@@ -58,6 +58,8 @@ UNIT_JOIN_MAX_TOKENS = 5
 # Longest run after an office that may name the office's place before ", <Name>" ("BPJS
 # Ketenagakerjaan Tanjung Morawa, Roby").
 OFFICE_PLACE_MAX_TOKENS = 3
+# Area words written abbreviated with a dot, which the tokenizer splits off ("Kab.", "Kec.").
+ABBREVIATED_AREAS = {"Kab", "Kec", "Kel", "Prov", "Ds", "Kota"}
 AREA_WORDS = {"Kecamatan", "Kelurahan", "Desa", "Kabupaten", "Kota", "Provinsi", "Kab.", "Kec."}
 
 
@@ -356,6 +358,13 @@ class OfficialsExtractor:
                 i = last = i + 1  # "Kepala DPMPTSP Sulastri": an agency's acronym
                 consumed, expecting = True, False
                 continue
+            if t.text == "." and doc[i - 1].text in ABBREVIATED_AREAS and not doc[i - 1].whitespace_:
+                i += 1  # "Setda Kab. Bogor": the abbreviation's dot
+                continue
+            if t.is_lower and consumed and t.text.capitalize() in self.title_words:
+                i = last = i + 1  # "BPJS Ketenagakerjaan cabang Garut"
+                expecting = t.text.capitalize() in self.unit_expecting
+                continue
             if t.text in self.title_words or (t.text in self.portfolio and not unit_name):
                 i = last = i + 1
                 consumed = True
@@ -419,7 +428,8 @@ class OfficialsExtractor:
                         consumed, expecting = True, False
                         continue
                 break
-            if _UNIT_NUMBER_RE.fullmatch(t.text) and not consumed and i == head.end:
+            first = (not consumed and i == head.end) or (i - 1) in orgs
+            if _UNIT_NUMBER_RE.fullmatch(t.text) and first:
                 i = last = i + 2 if i + 1 < n and doc[i + 1].text == "/" else i + 1
                 consumed, expecting = True, True  # "Danrem 042/Garuda Putih", "Dandim 0732/Sleman"
                 continue

@@ -42,6 +42,15 @@ from extract.facts import extract_facts
         ("Hadir Kepala BPJS Ketenagakerjaan Cabang Makassar, I Nyoman Hari Sujana, dan tamu.",
          [("I Nyoman Hari Sujana", "Kepala BPJS Ketenagakerjaan Cabang Makassar")]),
         ("Kepala Dinas Perikanan Buton Agus Salim meninjau dermaga.", [("Agus Salim", "Kepala Dinas Perikanan Buton")]),
+        # abbreviated and lowercase title words, numbered assistants, unit numbers
+        ("Ka BPJS Ketenagakerjaan Cabang Bekasi, Dodi Firmansyah, menyerahkan kartu.",
+         [("Dodi Firmansyah", "Ka BPJS Ketenagakerjaan Cabang Bekasi")]),
+        ("Asisten 2 Setda Kab. Bogor, Yusuf Hidayat, membuka acara.", [("Yusuf Hidayat", "Asisten 2 Setda Kab. Bogor")]),
+        ("Hadir Kabid Kepesertaan BPJS Ketenagakerjaan cabang Garut, Ahmad Fauzi.",
+         [("Ahmad Fauzi", "Kabid Kepesertaan BPJS Ketenagakerjaan cabang Garut")]),
+        ("Presiden Republik Indonesia Prabowo Subianto meresmikan program.", [("Prabowo Subianto", "Presiden Republik Indonesia")]),
+        ("Komandan Kodim 0809/Kediri Letkol Inf Bambang Irawan hadir.", [("Bambang Irawan", "Komandan Kodim 0809/Kediri")]),
+        ("Camat Kec. Ngaglik Budi Santoso hadir.", [("Budi Santoso", "Camat Kec. Ngaglik")]),
         # an initial refers back to the full name
         ("Kepala Dinas Ketenagakerjaan Kabupaten Bone, Andi Muhlis, hadir. Kadis Nakertrans, A Muhlis, menyatakan siap.",
          [("Andi Muhlis", "Kepala Dinas Ketenagakerjaan Kabupaten Bone")]),
