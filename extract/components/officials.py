@@ -358,7 +358,8 @@ class OfficialsExtractor:
                 i = last = i + 1  # "Kepala DPMPTSP Sulastri": an agency's acronym
                 consumed, expecting = True, False
                 continue
-            if t.text == "." and doc[i - 1].text in ABBREVIATED_AREAS and not doc[i - 1].whitespace_:
+            prev_abbrev = doc[i - 1].text in ABBREVIATED_AREAS and not doc[i - 1].whitespace_
+            if t.text == "." and prev_abbrev:
                 i += 1  # "Setda Kab. Bogor": the abbreviation's dot
                 continue
             if t.is_lower and consumed and t.text.capitalize() in self.title_words:
