@@ -1,29 +1,56 @@
 """Publish: build a read-only SQLite snapshot of the KB for Datasette.
 
-The served file is never the one being written: the KB is copied with ``VACUUM INTO`` to a
-temporary file beside the target, and only the copy is changed —
+The served file is never the one being written, and never changes once written. Each publish
+builds a new *version* in a folder of its own beside the target, and a pointer names the current
+one. For the target ``published/pantau.db``::
+
+    pantau.db              -> pantau.current/pantau.db             (fixed links, for readers)
+    pantau.metadata.json   -> pantau.current/pantau.metadata.json
+    pantau.current         -> pantau.versions/000042-20250918T053012Z   (the pointer)
+    pantau.versions/
+      000042-20250918T053012Z/pantau.db, pantau.metadata.json
+      000041-20250917T053008Z/…            (kept: the previous version)
+      .building-000043-…/                  (only while a publish runs)
+      .publish.lock                         (held by the publish that runs)
+
+A version is built in ``.building-NAME/``: the KB is copied with ``VACUUM INTO``, and only the
+copy is changed —
 
 - derived tables for browsing: ``coverage`` (one row per article with its outlet, regions,
   officials and event types as JSON arrays, for facets) and ``region_coverage`` (articles per
   kabupaten/kota with the seat's coordinates, for the map);
 - full-text search on articles and quotes, indexes for the facets and canned queries, ``ANALYZE``;
 
-then ``PRAGMA integrity_check`` must answer ``ok``, the file is made read-only and atomically moved
-into place. Beside it, ``NAME.metadata.json`` is written (also atomically): the static
-``metadata.yml`` merged with a description of every table and column of the snapshot, taken from
-the SQLModel schema (``Field(description=...)``, column comments, docstrings) so the published
-descriptions cannot drift from the models. Canned queries that do not compile against the
-snapshot are left out of it, with a warning.
+then ``PRAGMA integrity_check`` must answer ``ok``, the file is made read-only, and beside it
+``NAME.metadata.json`` is written: the static ``metadata.yml`` merged with a description of every
+table and column of the snapshot, taken from the SQLModel schema (``Field(description=...)``,
+column comments, docstrings) so the published descriptions cannot drift from the models. Canned
+queries that do not compile against the snapshot are left out of it, with a warning. The folder
+is renamed to its version name and the pointer is replaced atomically (``os.replace`` of a
+symlink), so the database and its metadata change together.
+
+A server holding a version (``pantau serve`` holds a shared ``flock`` on the version's file) keeps
+it: old versions are removed when they are neither current, nor among the ``keep`` newest, nor
+held. Every publish runs under an exclusive ``flock`` on ``.publish.lock``, so a publish that
+holds it knows every ``.building-*`` folder is left over from a killed publish and removes it
+(and the temporary files of the single-file layout of earlier Pantau versions, when the process
+named in them is gone).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import fcntl
 import json
+import logging
 import os
 import re
+import shutil
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,6 +74,12 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 NOT_PUBLISHED = ("alembic_version",)  # the KB's migration bookkeeping, not data
 SNAPSHOT_MODE = 0o444  # the served file is read-only on disk too
+KEEP_VERSIONS = 2  # the current version and the one before it (a server may still hold it)
+BUILDING = ".building-"  # a version being written; left over only by a killed publish
+VERSION_NAME = re.compile(r"(\d{6,})-\d{8}T\d{6}Z")
+LIMITS_PLUGIN = "pantau-limits"  # datasette/plugins/pantau_limits.py; publish adds a fact to it
+
+log = logging.getLogger(__name__)
 
 COVERAGE_SQL = """
 INSERT INTO coverage
@@ -105,7 +138,16 @@ DERIVED: dict[str, tuple[dict[str, type], str, str, tuple[str, ...]]] = {
 
 
 class PublishError(RuntimeError):
-    """The snapshot could not be built; the previously published file is untouched."""
+    """The snapshot could not be built; the previously published version is untouched."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """One published version: its snapshot file and the metadata written beside it."""
+
+    name: str  # "000042-20250918T053012Z"; "" for a single file of the earlier layout
+    db: Path
+    metadata: Path
 
 
 @dataclass
@@ -115,6 +157,32 @@ class Snapshot:
     size: int
     metadata: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    version: Version | None = None
+    removed: list[Path] = field(default_factory=list)  # old versions and leftovers removed
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the versions, the pointer and the lock of the snapshot ``target`` live."""
+
+    target: Path
+
+    @property
+    def versions(self) -> Path:
+        return self.target.with_name(f"{self.target.stem}.versions")
+
+    @property
+    def current(self) -> Path:
+        return self.target.with_name(f"{self.target.stem}.current")
+
+    @property
+    def lock(self) -> Path:
+        return self.versions / ".publish.lock"
+
+    def version(self, folder: Path) -> Version:
+        return Version(
+            folder.name, folder / self.target.name, folder / metadata_path(self.target).name
+        )
 
 
 def sqlite_path(url: str) -> Path:
@@ -135,37 +203,98 @@ def default_config_dir() -> Path:
     return Path(override) if override else Path(__file__).resolve().parents[1] / "datasette"
 
 
+def current_version(target: str | Path) -> Version | None:
+    """The version the pointer of ``target`` names (None: nothing published yet).
+
+    A ``target`` that is a plain file (published by an earlier Pantau) is its own version.
+    """
+    layout = Layout(Path(target))
+    try:
+        link = os.readlink(layout.current)
+    except OSError:
+        if layout.target.is_file() and not layout.target.is_symlink():
+            return Version("", layout.target, metadata_path(layout.target))
+        return None
+    return layout.version(layout.current.parent / link)
+
+
+def hold(version: Version) -> int:
+    """Mark ``version`` as served (a shared ``flock`` on its file): no publish removes it.
+
+    Returns the descriptor; closing it releases the hold.
+    """
+    fd = os.open(version.db, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
 def publish(
     kb_path: str | Path,
     target: str | Path,
     config_dir: Path | None | Literal["default"] = "default",
+    keep: int = KEEP_VERSIONS,
 ) -> Snapshot:
-    """Snapshot ``kb_path`` into ``target`` (atomic replace) and return what it holds.
+    """Snapshot ``kb_path`` as a new version of ``target``, make it current, return what it holds.
 
     ``config_dir`` is the Datasette configuration directory whose ``metadata.yml`` is merged
     (default: :func:`default_config_dir`); with ``None`` only the generated descriptions are
-    published.
+    published. ``keep`` versions are kept (the current one and the ones before it), plus any a
+    server still holds. Waits while another publish of the same target runs.
     """
     kb_path, target = Path(kb_path), Path(target)
     if config_dir == "default":
         config_dir = default_config_dir()
+    if keep < 1:
+        raise PublishError(f"keep must be at least 1, got {keep}")
     if not kb_path.exists():
         raise PublishError(f"{kb_path}: no knowledge base yet (run `pantau process` first)")
     static = _load_yaml(config_dir / METADATA_FILE) if config_dir else {}
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    meta_target = metadata_path(target)
-    meta_tmp = meta_target.with_name(f".{meta_target.name}.tmp-{os.getpid()}")
-    for stale in (tmp, meta_tmp):
-        stale.unlink(missing_ok=True)
-    warnings: list[str] = []
-    try:
-        src = sqlite3.connect(f"{kb_path.resolve().as_uri()}?mode=ro", uri=True)  # only read
+    layout = Layout(target)
+    with _publish_lock(layout, wait=True):
+        removed = _remove_leftovers(layout)
+        name = _next_version_name(layout)
+        building = layout.versions / f"{BUILDING}{name}"
+        building.mkdir()
         try:
-            src.execute("VACUUM INTO ?", (str(tmp),))
-        finally:
-            src.close()
-        db = sqlite_utils.Database(tmp)
+            version = layout.version(building)
+            tables, warnings = _build(kb_path, version, static, target.stem)
+            folder = layout.versions / name
+            os.rename(building, folder)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        _point(layout, folder)
+        removed += _collect(layout, keep)
+    version = layout.version(folder)
+    return Snapshot(
+        target, tables, version.db.stat().st_size, metadata_path(target), warnings, version, removed
+    )
+
+
+def clean(target: str | Path, keep: int = KEEP_VERSIONS) -> list[Path] | None:
+    """Remove what killed publishes left and the versions beyond ``keep``, without waiting.
+
+    Returns what was removed, or None (touching nothing) while a publish of ``target`` runs.
+    """
+    layout = Layout(Path(target))
+    with _publish_lock(layout, wait=False) as locked:
+        if not locked:
+            return None
+        return _remove_leftovers(layout) + _collect(layout, keep)
+
+
+def _build(
+    kb_path: Path, version: Version, static: dict[str, Any], db_name: str
+) -> tuple[dict[str, int], list[str]]:
+    """Write the snapshot and its metadata into ``version``'s (new, private) folder."""
+    warnings: list[str] = []
+    src = sqlite3.connect(f"{kb_path.resolve().as_uri()}?mode=ro", uri=True)  # only read
+    try:
+        src.execute("VACUUM INTO ?", (str(version.db),))
+    finally:
+        src.close()
+    db = sqlite_utils.Database(version.db)
+    try:
         for table in NOT_PUBLISHED:
             db.execute(f"DROP TABLE IF EXISTS [{table}]")
         warnings += build_derived(db)
@@ -180,19 +309,140 @@ def publish(
         check = db.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
             raise PublishError(f"integrity check failed: {check}")
-        metadata, dropped = build_metadata(db.conn, static, target.stem)
+        metadata, dropped = build_metadata(db.conn, static, db_name)
         warnings += dropped
+        limits = metadata.setdefault("plugins", {}).setdefault(LIMITS_PLUGIN, {})
+        limits["longest_value_bytes"] = longest_value(db.conn)
         tables = {name: db[name].count for name in visible_tables(db.conn)}
+    finally:
         db.close()
-        meta_tmp.write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
-        tmp.chmod(SNAPSHOT_MODE)
-        os.replace(tmp, target)
-        os.replace(meta_tmp, meta_target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        meta_tmp.unlink(missing_ok=True)
-        raise
-    return Snapshot(target, tables, target.stat().st_size, meta_target, warnings)
+    version.metadata.write_text(
+        json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    version.db.chmod(SNAPSHOT_MODE)
+    return tables, warnings
+
+
+@contextlib.contextmanager
+def _publish_lock(layout: Layout, wait: bool) -> Iterator[bool]:
+    """Hold the exclusive publish lock of ``layout`` (yields False when busy and not ``wait``)."""
+    layout.versions.mkdir(parents=True, exist_ok=True)
+    fd = os.open(layout.lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                yield False
+                return
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            log.warning("publish: waiting for another publish (pid %s) to finish", holder)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield True
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _remove_leftovers(layout: Layout) -> list[Path]:
+    """What killed publishes left (call with the publish lock held)."""
+    removed = []
+    for path in sorted(layout.versions.glob(f"{BUILDING}*")):
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    stems = (layout.target.name, metadata_path(layout.target).name, layout.current.name)
+    for path in sorted(layout.target.parent.glob(".*")):
+        new_link = any(path.name.startswith(f".{s}.new-") for s in stems)
+        # the temporary files of the single-file layout: .pantau.db.tmp-PID(-journal)
+        legacy = re.fullmatch(
+            rf"\.(?:{'|'.join(re.escape(s) for s in stems[:2])})\.tmp-(\d+)(?:-journal)?", path.name
+        )
+        if new_link or (legacy and not _pid_alive(int(legacy.group(1)))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _versions(layout: Layout) -> list[tuple[int, Path]]:
+    found = []
+    for path in layout.versions.iterdir():
+        m = VERSION_NAME.fullmatch(path.name)
+        if m and path.is_dir():
+            found.append((int(m.group(1)), path))
+    return sorted(found)
+
+
+def _next_version_name(layout: Layout) -> str:
+    last = max((seq for seq, _ in _versions(layout)), default=0)
+    current = current_version(layout.target)
+    if current is not None and (m := VERSION_NAME.fullmatch(current.name)):
+        last = max(last, int(m.group(1)))
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{last + 1:06d}-{stamp}"
+
+
+def _replace_symlink(path: Path, points_to: str) -> None:
+    if path.is_symlink() and os.readlink(path) == points_to:
+        return
+    new = path.with_name(f".{path.name}.new-{os.getpid()}")
+    new.unlink(missing_ok=True)
+    os.symlink(points_to, new)
+    os.replace(new, path)  # atomic: a reader sees the old link or the new one
+
+
+def _point(layout: Layout, folder: Path) -> None:
+    """Make ``folder`` the current version (one atomic rename), then the fixed links."""
+    _replace_symlink(layout.current, f"{layout.versions.name}/{folder.name}")
+    _replace_symlink(layout.target, f"{layout.current.name}/{layout.target.name}")
+    meta = metadata_path(layout.target)
+    _replace_symlink(meta, f"{layout.current.name}/{meta.name}")
+
+
+def _held(db: Path) -> bool:
+    """Whether a server holds this version (see :func:`hold`)."""
+    try:
+        fd = os.open(db, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def _collect(layout: Layout, keep: int) -> list[Path]:
+    """Remove old versions: all but the current one and the ``keep - 1`` before it.
+
+    A version newer than the current one was never served (its publish was killed before the
+    switch). A version a server holds is kept until it is released.
+    """
+    current = current_version(layout.target)
+    versions = _versions(layout)
+    cur = next((seq for seq, p in versions if current and p.name == current.name), None)
+    if cur is None:
+        return []
+    kept = set([seq for seq, _ in versions if seq <= cur][-keep:])
+    removed = []
+    for seq, path in versions:
+        if seq in kept or _held(layout.version(path).db):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
@@ -223,6 +473,26 @@ def build_derived(db: sqlite_utils.Database) -> list[str]:
         db.execute(sql.replace("{person_name}", CANONICAL_NAME if canonical else "p.name"))
         db.conn.commit()
     return warnings
+
+
+def longest_value(conn: sqlite3.Connection) -> int:
+    """Bytes in the longest text or blob stored in the snapshot (one scan of each table).
+
+    The SQL limits of Datasette (``datasette/plugins/pantau_limits.py``) never go below it, so
+    every stored value stays readable however tight the limit is set.
+    """
+    longest = 0
+    tables = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'"
+    ).fetchall()
+    for (table,) in tables:
+        cols = [r[1] for r in conn.execute(f"PRAGMA table_info([{table}])")]
+        if not cols:
+            continue
+        parts = ", ".join(f"max(length(CAST([{c}] AS BLOB)))" for c in cols)
+        row = conn.execute(f"SELECT {parts} FROM [{table}]").fetchone()
+        longest = max([longest, *(v for v in row if v is not None)])
+    return longest
 
 
 def visible_tables(conn: sqlite3.Connection) -> list[str]:

@@ -5,11 +5,9 @@ Data goes to stdout (JSON where asked), messages to stderr. User errors are Clic
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -19,6 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
+from kb.publish import KEEP_VERSIONS
 from pantau.config import Paths, datasette_dir
 from pantau.daily import MAX_FAILURE_RATIO
 
@@ -203,29 +202,43 @@ def do_process(
     return report.as_dict()
 
 
-def do_publish(paths: Paths, output: Path | None = None) -> dict[str, Any]:
+def do_publish(
+    paths: Paths, output: Path | None = None, keep: int = KEEP_VERSIONS
+) -> dict[str, Any]:
     from kb.publish import PublishError, publish, sqlite_path
 
     try:
-        snap = publish(sqlite_path(paths.db_url), output or paths.published, datasette_dir())
+        snap = publish(sqlite_path(paths.db_url), output or paths.published, datasette_dir(), keep)
     except PublishError as exc:
         raise click.ClickException(str(exc)) from exc
     for warning in snap.warnings:
         _say(f"publish: {warning}")
     return {
         "path": str(snap.path),
+        "version": snap.version.name if snap.version else None,
         "metadata": str(snap.metadata),
         "size": snap.size,
         "tables": snap.tables,
         "warnings": snap.warnings,
+        "removed": [str(p) for p in snap.removed],
     }
 
 
-def datasette_command(snapshot: Path, host: str, port: int) -> list[str]:
+def datasette_command(
+    snapshot: Path,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    *,
+    uds: Path | None = None,
+    allow_sql: bool = True,
+) -> list[str]:
     """`datasette serve` of the snapshot: immutable, time-limited, with the `datasette/` config.
 
     The metadata written by `pantau publish` beside the snapshot (static metadata.yml + every
-    column's description) is preferred; metadata.yml alone serves an older snapshot.
+    column's description) is preferred; metadata.yml alone serves an older snapshot. With
+    ``uds`` Datasette listens on that Unix socket instead of ``host``/``port`` (`pantau serve`
+    runs it so, behind its supervisor). ``allow_sql=False`` turns arbitrary SQL off for
+    everyone; tables, facets, search and the canned queries stay.
     """
     from kb.publish import metadata_path
 
@@ -245,18 +258,34 @@ def datasette_command(snapshot: Path, host: str, port: int) -> list[str]:
         # facet suggestions cost 2-5 s per search at 200k articles (bench/pipeline.py); the
         # useful facets are configured in metadata.yml
         "--setting", "suggest_facets", "off",
-        "--host", host, "--port", str(port),
     ]  # fmt: skip
+    if not allow_sql:
+        cmd += ["--setting", "default_allow_sql", "off"]
+    cmd += ["--uds", str(uds)] if uds else ["--host", host, "--port", str(port)]
     return cmd
 
 
-def do_serve(snapshot: Path, host: str, port: int) -> None:
-    if not snapshot.exists():
-        raise click.ClickException(f"{snapshot}: nothing published yet (run `pantau publish`)")
+def do_serve(target: Path, host: str, port: int, *, allow_sql: bool = True) -> None:
+    from kb.publish import current_version
+    from pantau.serve import ServeError, serve
+
+    if current_version(target) is None:
+        raise click.ClickException(f"{target}: nothing published yet (run `pantau publish`)")
     click.echo(f"http://{host}:{port}/")
-    _say("Serving the published snapshot read-only with Datasette; Ctrl+C stops.")
-    with contextlib.suppress(KeyboardInterrupt):
-        subprocess.run(datasette_command(snapshot, host, port), check=False)
+    _say(
+        "Serving the published snapshot read-only with Datasette; a new `pantau publish` is"
+        " served as soon as it is ready, without a restart. Ctrl+C stops."
+    )
+    if not allow_sql:
+        _say("Arbitrary SQL is off: tables, facets, search and the canned queries stay.")
+
+    def command(snapshot: Path, socket: Path) -> list[str]:
+        return datasette_command(snapshot, uds=socket, allow_sql=allow_sql)
+
+    try:
+        serve(target, host, port, command, say=_say)
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _emit(data: dict[str, Any]) -> None:
@@ -404,18 +433,32 @@ def extract(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Snapshot file [default: HOME/published/pantau.db]",
 )
-def publish(home: Path, db: str | None, output: Path | None) -> None:
-    """Build the read-only Datasette snapshot (atomic replace)."""
-    _emit(do_publish(Paths.from_options(home, db), output))
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    default=KEEP_VERSIONS,
+    show_default=True,
+    help="Snapshot versions to keep: the new one and the ones before it",
+)
+def publish(home: Path, db: str | None, output: Path | None, keep: int) -> None:
+    """Build a new read-only Datasette snapshot and make it current (atomic switch)."""
+    _emit(do_publish(Paths.from_options(home, db), output, keep))
 
 
 @cli.command()
 @home_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on")
 @click.option("--port", default=8001, show_default=True, help="Port to listen on")
-def serve(home: Path, db: str | None, host: str, port: int) -> None:
-    """Serve the published snapshot with Datasette (read-only, immutable)."""
-    do_serve(Paths.from_options(home, db).published, host, port)
+@click.option(
+    "--sql/--no-sql",
+    "allow_sql",
+    default=True,
+    show_default=True,
+    help="Let visitors run their own SQL (--no-sql: only tables, search and canned queries)",
+)
+def serve(home: Path, db: str | None, host: str, port: int, allow_sql: bool) -> None:
+    """Serve the published snapshot with Datasette; follows `pantau publish` without a restart."""
+    do_serve(Paths.from_options(home, db).published, host, port, allow_sql=allow_sql)
 
 
 @cli.command()

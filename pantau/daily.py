@@ -433,7 +433,8 @@ class DailyRun:
             log.warning("publish skipped: the KB is not SQLite (%s)", self.paths.db_url[:10])
             return {"skipped": "the KB is not SQLite"}
         snap = publish(sqlite_path(self.paths.db_url), self.paths.published)
-        out = {"path": str(snap.path), "size": snap.size, "tables": snap.tables}
+        version = snap.version.name if getattr(snap, "version", None) else None
+        out = {"path": str(snap.path), "version": version, "size": snap.size, "tables": snap.tables}
         for warning in getattr(snap, "warnings", []):
             log.warning("publish: %s", warning)
         log.info("publish: %s", out)

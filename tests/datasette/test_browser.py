@@ -12,23 +12,18 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.datasette.conftest import serving
 
 CHROMIUM = Path(os.environ.get("PANTAU_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
-SERVER_START_SECONDS = 30  # Datasette starts in ~1 s; a loaded CI machine may be slower
 PAGE_TIMEOUT_MS = 15_000
 
 
@@ -46,39 +41,12 @@ def _browser_or_skip() -> None:
         pytest.skip("playwright is not installed (pip install -e '.[dev]')")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(published_home: Path) -> Iterator[str]:
     """`pantau serve` on the published demo snapshot; yields its base URL."""
     _browser_or_skip()
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pantau.cli", "serve", "--home", str(published_home),
-         "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/-/versions.json", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    out, err = proc.communicate(timeout=5)
-                    pytest.fail(f"pantau serve did not start: {err.decode()[-2000:]}")
-                time.sleep(0.2)
+    with serving(published_home) as (base, _):
         yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # pantau and the datasette it started
-        proc.communicate(timeout=15)
 
 
 def test_search_open_article_see_facts_highlighted(served: str, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -136,6 +137,20 @@ def kb_files(kb: Path) -> dict[str, str]:
     return {p.name: sha(p) for p in (kb, kb.with_name(f"{kb.name}-wal")) if p.exists()}
 
 
+LAYOUT = ["pantau.current", "pantau.db", "pantau.metadata.json", "pantau.versions",
+          "pantau.versions/.publish.lock", "pantau.versions/V", "pantau.versions/V/pantau.db",
+          "pantau.versions/V/pantau.metadata.json"]  # fmt: skip
+
+
+def published_files(target: Path) -> list[str]:
+    """Every path under the published folder, with version names shown as V (deduplicated)."""
+    names = {
+        re.sub(r"\d{6}-\d{8}T\d{6}Z", "V", str(p.relative_to(target.parent)))
+        for p in target.parent.rglob("*")
+    }
+    return sorted(names)
+
+
 def test_publish_never_writes_the_served_file_or_the_kb(tmp_path: Path, demo_kb: Path) -> None:
     kb = tmp_path / "kb.db"
     shutil.copy(demo_kb, kb)
@@ -159,7 +174,8 @@ def test_publish_never_writes_the_served_file_or_the_kb(tmp_path: Path, demo_kb:
     con.close()
     assert not {"coverage", "region_coverage", "article_fts"} & names
     assert rows(target, "PRAGMA journal_mode")[0][0] == "delete"
-    assert sorted(p.name for p in target.parent.iterdir()) == ["pantau.db", "pantau.metadata.json"]
+    assert published_files(target) == LAYOUT
+    assert len(list((target.parent / "pantau.versions").glob("0*"))) == 2  # both versions kept
 
 
 def test_failed_publish_keeps_the_previous_snapshot(tmp_path: Path, demo_kb: Path) -> None:
@@ -171,7 +187,7 @@ def test_failed_publish_keeps_the_previous_snapshot(tmp_path: Path, demo_kb: Pat
     with pytest.raises(sqlite3.DatabaseError):
         publish(broken, target, datasette_dir())
     assert sha(target) == before and sha(metadata_path(target)) == meta_before
-    assert sorted(p.name for p in target.parent.iterdir()) == ["pantau.db", "pantau.metadata.json"]
+    assert published_files(target) == LAYOUT  # nothing left of the failed build
     config = tmp_path / "config"
     config.mkdir()
     (config / "metadata.yml").write_text("title: [tidak ditutup\n", encoding="utf-8")
@@ -202,3 +218,26 @@ def test_canned_query_that_does_not_compile_is_left_out(tmp_path: Path, demo_kb:
     written = json.loads(snap.metadata.read_text(encoding="utf-8"))  # type: ignore[union-attr]
     assert set(written["databases"]["lain"]["queries"]) == {"baik"}  # keyed by the file's name
     assert os.access(snap.path, os.R_OK)
+
+
+def test_old_versions_are_removed_unless_served(tmp_path: Path, demo_kb: Path) -> None:
+    from kb.publish import current_version, hold
+
+    target = tmp_path / "published" / "pantau.db"
+    publish(demo_kb, target, datasette_dir(), keep=1)
+    first = current_version(target)
+    assert first is not None
+    held = hold(first)  # as `pantau serve` does while it serves a version
+    try:
+        second = publish(demo_kb, target, datasette_dir(), keep=1)
+        third = publish(demo_kb, target, datasette_dir(), keep=1)
+        assert first.db.exists()  # held: kept beyond `keep`
+        assert second.version is not None and not second.version.db.exists()  # not held: gone
+        assert third.removed == [second.version.db.parent]
+    finally:
+        os.close(held)
+    fourth = publish(demo_kb, target, datasette_dir(), keep=1)
+    assert not first.db.parent.exists() and first.db.parent in fourth.removed
+    assert third.version is not None and not third.version.db.exists()
+    assert current_version(target) == fourth.version
+    assert rows(target, "PRAGMA integrity_check")[0][0] == "ok"
