@@ -121,6 +121,10 @@ class SourcesConfig:
                 return s
         raise SourcesError(f"{self.path}: no source named {name!r}")
 
+    def zones(self) -> dict[str, str]:
+        """Source name -> the zone name of its region ("WIB", "WITA", "WIT")."""
+        return {s.name: str(s.zone.tzname(None)) for s in self.sources}
+
     def topic_hits(self, text: str) -> list[str]:
         """The topic keywords found in ``text`` (case-insensitive)."""
         low = text.lower()

@@ -17,7 +17,7 @@ story clustering (:meth:`kb.store.KB.resolve`, with the overrides file when give
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,13 +57,18 @@ def _warm_up() -> None:
     build_pipeline()
 
 
-def process_one(url: str, body: bytes, content_type: str | None) -> dict[str, Any]:
-    """Clean and extract one page (runs in a worker). Never raises for a bad page."""
+def process_one(
+    url: str, body: bytes, content_type: str | None, zone: str | None = None
+) -> dict[str, Any]:
+    """Clean and extract one page (runs in a worker). Never raises for a bad page. ``zone``
+    ("WIB"/"WITA"/"WIT") is the outlet's: times the page writes without a zone are read in it."""
+    import wilayah
     from extract.clean import CleanError, clean_html
     from extract.facts import extract_facts
 
     try:
-        article = clean_html(body, url, content_type=content_type)
+        tz = wilayah.zone_named(zone) if zone else None
+        article = clean_html(body, url, content_type=content_type, tz=tz)
     except CleanError as exc:
         return {"outcome": "rejected", "reason": exc.reason}
     facts = extract_facts(article.text, published=article.published, title=article.title)
@@ -113,8 +118,12 @@ class Processor:
         reprocess: bool = False,
         overrides: Overrides | None = None,
         progress: Callable[[str, str], None] | None = None,
+        zones: Mapping[str, str] | None = None,
     ) -> None:
+        """``zones``: source name -> its zone name ("WIB"), from the sources file's regions;
+        a source not listed is read in the default zone (WITA)."""
         self.raw, self.kb = raw, kb
+        self.zones = dict(zones or {})
         self.overrides = overrides or Overrides()
         self.workers, self.timeout, self.reprocess = workers, timeout, reprocess
         self.progress = progress or (lambda url, outcome: None)
@@ -138,7 +147,9 @@ class Processor:
         if self.workers <= 0:
             for page in self._todo(source):
                 try:
-                    result = process_one(page.url, page.body, _content_type(page))
+                    result = process_one(
+                        page.url, page.body, _content_type(page), self.zones.get(page.source)
+                    )
                 except Exception as exc:  # a bug on one page must not stop the batch
                     result = {"outcome": "error", "reason": one_line(exc)}
                 self._store(page, result)
@@ -161,7 +172,7 @@ class Processor:
             for page in self._todo(source):
                 future = pool.schedule(
                     process_one,
-                    args=(page.url, page.body, _content_type(page)),
+                    args=(page.url, page.body, _content_type(page), self.zones.get(page.source)),
                     timeout=self.timeout,
                 )
                 pending.append((page, future))
