@@ -7,14 +7,14 @@ def test_process_one_reads_local_times_in_the_outlets_zone() -> None:
     from pantau.pipeline import process_one
 
     page = (
-        "<html><head><title>Kartu untuk pekerja rentan</title>"
-        '<meta property="article:published_time" content="2025-10-06 09:30"></head><body>'
-        "<article><h1>Kartu untuk pekerja rentan</h1>"
-        "<p>Pemerintah kabupaten menyerahkan kartu kepada pekerja rentan di balai desa.</p>"
-        "<p>Sebanyak 2.150 petani dan nelayan kini terlindungi jaminan kecelakaan kerja.</p>"
-        "<p>Iuran selama satu tahun ditanggung anggaran daerah, kata kepala dinas.</p>"
-        "</article></body></html>"
-    ).encode()
+        b"<html><head><title>Kartu untuk pekerja rentan</title>"
+        b'<meta property="article:published_time" content="2025-10-06 09:30"></head><body>'
+        b"<article><h1>Kartu untuk pekerja rentan</h1>"
+        b"<p>Pemerintah kabupaten menyerahkan kartu kepada pekerja rentan di balai desa.</p>"
+        b"<p>Sebanyak 2.150 petani dan nelayan kini terlindungi jaminan kecelakaan kerja.</p>"
+        b"<p>Iuran selama satu tahun ditanggung anggaran daerah, kata kepala dinas.</p>"
+        b"</article></body></html>"
+    )
     published = {
         zone: process_one("https://warta.test/berita/1", page, "text/html", zone)["article"][
             "published"
