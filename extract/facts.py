@@ -8,6 +8,11 @@ repeated in headline and body) are merged into one item with ``mentions``. Numbe
 because their value is implausible (:func:`extract.numbers.implausible`) are listed under
 ``rejected``, each with its ``field``, ``value`` and ``reason``.
 
+A text longer than the pipeline's ``max_length`` (spaCy's 1,000,000 characters) is processed
+whole, never truncated: it is split into chunks at paragraph boundaries (a paragraph longer than
+a chunk at its last line break, sentence end or space), each chunk is extracted on its own, and
+the facts are merged with their offsets shifted back into ``text`` (:func:`chunks`).
+
 No database, no HTTP: text in, dict out. Safe to call from threads and worker processes (the
 pipeline is built once per process and holds no per-document state).
 """
@@ -67,6 +72,55 @@ def _merge_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def chunks(text: str, limit: int) -> list[tuple[int, str]]:
+    """``text`` as ``(offset, part)`` pieces of at most ``limit`` characters that join back
+    into it, cut after a paragraph break (a blank line) where possible, else after a line break,
+    a sentence end or a space, and only as a last resort in the middle of a word."""
+    if len(text) <= limit:
+        return [(0, text)]
+    out: list[tuple[int, str]] = []
+    start = 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        cut = 0
+        for sep in ("\n\n", "\n", ". ", " "):
+            at = window.rfind(sep)
+            if at > 0:
+                cut = at + len(sep)
+                break
+        cut = cut or limit
+        out.append((start, text[start : start + cut]))
+        start += cut
+    out.append((start, text[start:]))
+    return out
+
+
+def _shifted(item: dict[str, Any], offset: int) -> dict[str, Any]:
+    """A fact of a chunk with its offsets (``start``, ``end``, ``mentions``) into the text."""
+    if not offset:
+        return item
+    for key in ("start", "end"):
+        if isinstance(item.get(key), int):
+            item[key] += offset
+    if isinstance(item.get("mentions"), list):
+        item["mentions"] = [[s + offset, e + offset] for s, e in item["mentions"]]
+    return item
+
+
+def _merge_regions(regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Regions named in several chunks: the first item, with every chunk's mentions."""
+    out: dict[Any, dict[str, Any]] = {}
+    for reg in sorted(regions, key=lambda r: r["start"] if r["start"] is not None else -1):
+        key = (reg.get("code"), reg.get("name"))
+        if key not in out:
+            out[key] = reg
+            continue
+        first = out[key]
+        first.setdefault("mentions", []).extend(reg.get("mentions") or [])
+        first["confidence"] = max(first.get("confidence", 0), reg.get("confidence", 0))
+    return list(out.values())
+
+
 def extract_facts(
     text: str,
     *,
@@ -85,17 +139,22 @@ def extract_facts(
     nlp = build_pipeline()
     if not isinstance(text, str):
         raise TypeError("text must be a str")
-    text = text[: nlp.max_length - 1]
     if published is not None and published.tzinfo is not None:
         published = published.astimezone(WITA)
-    doc = nlp.make_doc(text)
-    st = state(doc)
-    st["published"] = published
-    st["title"] = title
-    for _name, proc in nlp.pipeline:
-        doc = proc(doc)
-    found = doc_facts(doc)
+    found: dict[str, list[dict[str, Any]]] = {}
+    parts = chunks(text, nlp.max_length - 1)
+    for offset, part in parts:
+        doc = nlp.make_doc(part)
+        st = state(doc)
+        st["published"] = published
+        st["title"] = title
+        for _name, proc in nlp.pipeline:
+            doc = proc(doc)
+        for key, items in doc_facts(doc).items():
+            found.setdefault(key, []).extend(_shifted(item, offset) for item in items)
     result: dict[str, list[dict[str, Any]]] = {f: list(found.get(f, [])) for f in FIELDS}
+    if len(parts) > 1:  # a region named in several chunks: one item
+        result["regions"] = _merge_regions(result["regions"])
     result["worker_counts"] = _merge(result["worker_counts"], lambda i: (i["value"], i["noun"]))
     result["amounts"] = _merge(result["amounts"], lambda i: i["value"])
     result["percentages"] = _merge(result["percentages"], lambda i: i["value"])

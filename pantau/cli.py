@@ -1,15 +1,25 @@
 """The ``pantau`` command: a thin CLI over the crawler, the extractors and the knowledge base.
 
-Data goes to stdout (JSON where asked), messages to stderr. User errors are ClickExceptions.
+Data goes to stdout (JSON where asked), messages to stderr. User errors are ClickExceptions:
+one line, exit 1. A configuration or environment that cannot be used — a bad ``--db`` (not a
+URL, no driver, refused connection, a KB from a newer Pantau), a HOME where the lock cannot be
+created — is a :class:`pantau.config.ConfigError`, which the group turns into one line with
+exit 2 for every command (:class:`PantauGroup`); another writer holding the lock past
+``--lock-wait`` is exit 4. The codes are those of `pantau daily` (:data:`pantau.daily.EXIT_CODES`).
+
+Every command that writes the KB (`process`, `resolve`, `daily`, `demo`) holds the same lock,
+``HOME/daily.lock`` (:func:`pantau.daily.write_lock`), and opens the KB through
+:func:`pantau.config.open_kb`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from importlib.metadata import version as pkg_version
 from pathlib import Path
@@ -18,8 +28,15 @@ from typing import Any, TypeVar
 import click
 
 from kb.publish import KEEP_VERSIONS
-from pantau.config import Paths, datasette_dir
-from pantau.daily import MAX_FAILURE_RATIO
+from pantau.config import ConfigError, Paths, datasette_dir, open_kb, sqlite_file
+from pantau.daily import (
+    EXIT_CONFIG,
+    EXIT_RUNNING,
+    LOCK_WAIT,
+    MAX_FAILURE_RATIO,
+    AlreadyRunning,
+    write_lock,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -96,8 +113,54 @@ def overrides_option(fn: F) -> F:
     )(fn)
 
 
+def lock_wait_option(fn: F) -> F:
+    """--lock-wait, for the commands that write the KB and wait for another writer."""
+    return click.option(
+        "--lock-wait",
+        type=click.FloatRange(min=0),
+        default=LOCK_WAIT,
+        show_default=True,
+        help="Seconds to wait while another command writes the KB (HOME/daily.lock); then exit 4",
+    )(fn)
+
+
 def _say(message: str) -> None:
     click.echo(message, err=True)
+
+
+class EnvironmentUnusable(click.ClickException):
+    """A :class:`ConfigError`: exit 2, as `pantau daily`'s ``config_error``."""
+
+    exit_code = EXIT_CONFIG
+
+
+class LockHeld(click.ClickException):
+    """Another command writing the KB holds the lock: exit 4, as ``already_running``."""
+
+    exit_code = EXIT_RUNNING
+
+
+class PantauGroup(click.Group):
+    """The one place where configuration errors and a held lock become one-line exits."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise EnvironmentUnusable(str(exc)) from exc
+        except AlreadyRunning as exc:
+            raise LockHeld(str(exc)) from exc
+
+
+@contextlib.contextmanager
+def writing_kb(paths: Paths, wait: float = LOCK_WAIT) -> Iterator[Any]:
+    """Hold the writers' lock of HOME and the opened KB for one command that writes it."""
+    with write_lock(paths.home, wait=wait, say=_say):
+        kb = open_kb(paths.db_url)
+        try:
+            yield kb
+        finally:
+            kb.close()
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -107,7 +170,7 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
-@click.group()
+@click.group(cls=PantauGroup)
 @click.version_option(pkg_version("pantau"), prog_name="pantau")
 @click.option("-v", "--verbose", is_flag=True, help="Log progress (Scrapy included) to stderr")
 @click.pass_context
@@ -185,30 +248,29 @@ def do_process(
     timeout: float,
     reprocess: bool = False,
     overrides: Path | None = None,
+    lock_wait: float = LOCK_WAIT,
 ) -> dict[str, Any]:
     from kb.raw import RawStore
-    from kb.store import KB
     from pantau.pipeline import Processor
 
     if not paths.raw.exists():
         raise click.ClickException(f"{paths.raw}: no raw store yet (run `pantau crawl` first)")
     rules = _overrides(paths, overrides)
-    kb = KB(paths.db_url)
-    with RawStore(paths.raw) as raw:
+    with writing_kb(paths, lock_wait) as kb, RawStore(paths.raw) as raw:
         report = Processor(
             raw, kb, workers=workers, timeout=timeout, reprocess=reprocess, overrides=rules
         ).run()
-    kb.close()
     return report.as_dict()
 
 
 def do_publish(
     paths: Paths, output: Path | None = None, keep: int = KEEP_VERSIONS
 ) -> dict[str, Any]:
-    from kb.publish import PublishError, publish, sqlite_path
+    from kb.publish import PublishError, publish
 
+    kb_file = sqlite_file(paths.db_url)
     try:
-        snap = publish(sqlite_path(paths.db_url), output or paths.published, datasette_dir(), keep)
+        snap = publish(kb_file, output or paths.published, datasette_dir(), keep)
     except PublishError as exc:
         raise click.ClickException(str(exc)) from exc
     for warning in snap.warnings:
@@ -344,6 +406,7 @@ def crawl(
 @workers_options
 @click.option("--reprocess", is_flag=True, help="Re-extract every stored page, even if current")
 @overrides_option
+@lock_wait_option
 def process(
     home: Path,
     db: str | None,
@@ -351,6 +414,7 @@ def process(
     timeout: float,
     reprocess: bool,
     overrides: Path | None,
+    lock_wait: float,
 ) -> None:
     """Clean and extract facts from raw pages into the knowledge base."""
     report = do_process(
@@ -359,6 +423,7 @@ def process(
         timeout=timeout,
         reprocess=reprocess,
         overrides=overrides,
+        lock_wait=lock_wait,
     )
     _emit(report)
 
@@ -366,17 +431,13 @@ def process(
 @cli.command()
 @home_options
 @overrides_option
-def resolve(home: Path, db: str | None, overrides: Path | None) -> None:
+@lock_wait_option
+def resolve(home: Path, db: str | None, overrides: Path | None, lock_wait: float) -> None:
     """Re-run person resolution and story clustering (e.g. after editing the overrides)."""
-    from kb.store import KB
-
     paths = Paths.from_options(home, db)
     rules = _overrides(paths, overrides)
-    kb = KB(paths.db_url)
-    try:
+    with writing_kb(paths, lock_wait) as kb:
         _emit(kb.resolve(rules))
-    finally:
-        kb.close()
 
 
 @cli.command()
@@ -528,10 +589,12 @@ def daily(
     except ValueError as exc:
         raise click.UsageError(f"--set: {exc}") from exc  # exit 2, as a config error
     paths = Paths.from_options(home, db)
+    log_path = log_file or default_log_file(paths.home)
     try:
-        setup_logging(log_file or default_log_file(paths.home), quiet=quiet)
-    except OSError as exc:
-        raise click.UsageError(f"--log-file: {exc}") from exc  # exit 2, as a config error
+        setup_logging(log_path, quiet=quiet)
+    except OSError as exc:  # read-only or full HOME, a folder in the way: exit 2, config error
+        where = exc.filename or log_path
+        raise ConfigError(f"{where}: cannot write the log file: {exc.strerror}") from exc
     result = run_daily(
         DailyOptions(
             paths=paths, sources_file=sources_file, only=only, since=_day(since),
@@ -599,6 +662,7 @@ def evaluate_cmd(
 @click.option("--no-serve", is_flag=True, help="Stop after building the published snapshot")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Datasette address")
 @click.option("--port", default=8001, show_default=True, help="Datasette port")
+@lock_wait_option
 @click.pass_context
 def demo(
     ctx: click.Context,
@@ -609,6 +673,7 @@ def demo(
     no_serve: bool,
     host: str,
     port: int,
+    lock_wait: float,
 ) -> None:
     """Run the whole pipeline on the bundled demo site (offline), then serve it."""
     from crawler.sources import load_sources
@@ -616,6 +681,7 @@ def demo(
 
     paths = Paths.from_options(home, db)
     config = load_sources(site_dir() / "sources.yaml")
+    open_kb(paths.db_url).close()  # a bad --db fails now, not after the crawl
     with DemoServer() as server:
         _say(f"Demo site: 3 fictional outlets behind {server.proxy}")
         os.environ["http_proxy"] = server.proxy  # Scrapy's HttpProxyMiddleware routes through it
@@ -626,7 +692,7 @@ def demo(
         f"Crawled: {crawl_summary.get('pantau/pages/new', 0)} new pages,"
         f" {crawl_summary.get('pantau/articles/already_stored', 0)} already stored"
     )
-    report = do_process(paths, workers=workers, timeout=timeout)
+    report = do_process(paths, workers=workers, timeout=timeout, lock_wait=lock_wait)
     _say(
         f"Processed: {report['new']} new articles, {report['updated']} updated,"
         f" {report['unchanged']} unchanged, {report['off_topic']} off-topic,"

@@ -6,6 +6,12 @@ Everything lives under one home directory: ``--home`` / ``PANTAU_HOME`` (default
     raw.db                  raw store: fetched pages, crawl runs, ledger
     kb.db                   knowledge base (SQLite default; ``--db`` / ``PANTAU_DB`` for any URL)
     published/pantau.db     read-only snapshot that Datasette serves
+    daily.lock              held by the command writing the KB (:func:`pantau.daily.write_lock`)
+
+The CLI opens the KB only through :func:`open_kb`: a ``--db`` that cannot be used (not a URL,
+a missing driver, a refused connection, a KB written by a newer Pantau or one that cannot be
+recovered) raises :class:`ConfigError` with one line, which every command reports with exit
+code 2 (``config_error``), never a traceback.
 """
 
 from __future__ import annotations
@@ -13,10 +19,71 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kb.store import sqlite_url
 
 DEFAULT_HOME = "pantau-data"
+
+
+class ConfigError(ValueError):
+    """The configuration or the environment is unusable: a bad option, sources file or
+    ``--db``, an unwritable HOME. Reported as one line with exit code 2 (``config_error``)."""
+
+
+def shown_url(url: str) -> str:
+    """``url`` as it can be shown in a message: the password hidden, if it parses at all."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL: show it as given
+        return url
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)  # SQLAlchemy wraps the driver's error: show the driver's
+    text = str(orig if orig is not None else exc).strip()
+    line = text.splitlines()[0].strip() if text else ""
+    return line or type(exc).__name__
+
+
+def open_kb(url: str, **kwargs: Any) -> Any:
+    """Open (and migrate) the :class:`kb.store.KB` at ``url`` for the CLI.
+
+    Anything that keeps it from opening is a :class:`ConfigError` naming the URL (password
+    hidden) and the reason in one line: not a URL, an unknown dialect or a driver that is not
+    installed, a refused or rejected connection, an unwritable folder, a schema this Pantau
+    cannot use (:class:`kb.migrations.SchemaError`).
+    """
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+    from kb.migrations import SchemaError
+    from kb.store import KB
+
+    where = f"--db {shown_url(url)}"
+    try:
+        return KB(url, **kwargs)
+    except ArgumentError as exc:
+        raise ConfigError(f"{where}: not a database URL (e.g. sqlite:///PATH)") from exc
+    except NoSuchModuleError as exc:
+        raise ConfigError(f"{where}: unknown database: {_first_line(exc)}") from exc
+    except ImportError as exc:
+        raise ConfigError(f"{where}: database driver not installed: {exc.name or exc}") from exc
+    except DBAPIError as exc:
+        raise ConfigError(f"{where}: cannot connect: {_first_line(exc)}") from exc
+    except SchemaError as exc:
+        raise ConfigError(f"{where}: {_first_line(exc)}") from exc
+    except OSError as exc:
+        why = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+        raise ConfigError(f"{where}: {why}") from exc
+
+
+def sqlite_file(url: str, purpose: str = "publishing") -> Path:
+    """The file of a SQLite KB URL; any other URL is a :class:`ConfigError`."""
+    if not url.startswith("sqlite:///"):
+        raise ConfigError(f"--db {shown_url(url)}: {purpose} needs a SQLite KB (sqlite:///PATH)")
+    return Path(url.removeprefix("sqlite:///"))
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,11 @@
 
 Safe to run from cron or a systemd timer:
 
-- **one at a time**: an exclusive ``flock`` on ``HOME/daily.lock`` is held for the whole run; a
-  second run exits at once with :data:`EXIT_RUNNING`;
+- **one writer at a time**: an exclusive ``flock`` on ``HOME/daily.lock`` is held for the whole
+  run; a second run exits at once with :data:`EXIT_RUNNING`. Every command that writes the KB
+  takes the same lock (:func:`write_lock`: `process`, `resolve`, `demo` wait for it, up to
+  ``--lock-wait`` seconds); a HOME where the lock cannot be created (read-only, full, not a
+  folder) is :data:`EXIT_CONFIG` with the path and the reason;
 - **stops cleanly**: the first SIGTERM/SIGINT stops the crawl gracefully (Scrapy's shutdown: the
   ledger records unanswered URLs as ``failed(unfinished, retryable)``, which the next run
   fetches) or stops processing between pages (every stored article is committed; pages cut
@@ -28,14 +31,14 @@ import logging.handlers
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import wilayah
-from pantau.config import Paths
+from pantau.config import ConfigError, Paths, open_kb
 
 log = logging.getLogger("pantau.daily")
 
@@ -49,16 +52,18 @@ EXIT_ERROR = 6
 EXIT_CODES: dict[int, str] = {
     EXIT_OK: "ok",
     EXIT_PARTIAL: "partial",  # failures over the threshold; everything that worked is stored
-    EXIT_CONFIG: "config_error",  # bad sources file, unknown --source, bad option
+    EXIT_CONFIG: "config_error",  # bad sources file/option/--db, HOME unwritable, KB too new
     EXIT_NOTHING: "nothing_fetched",  # no URL answered, or every article fetch failed
-    EXIT_RUNNING: "already_running",  # another `pantau daily` holds HOME/daily.lock
+    EXIT_RUNNING: "already_running",  # another writer of the KB holds HOME/daily.lock
     EXIT_INTERRUPTED: "interrupted",  # SIGTERM/SIGINT: stopped cleanly, the next run resumes
     EXIT_ERROR: "error",  # an unexpected error (traceback in the log file)
 }
 MAX_FAILURE_RATIO = 0.2  # a normal day loses a few pages to timeouts; a fifth means trouble
 LOG_MAX_BYTES = 5 * 1024 * 1024  # ~a month of daily runs per file at the default log level
 LOG_BACKUPS = 5  # pantau.log.1 … pantau.log.5
-LOCK_NAME = "daily.lock"
+LOCK_NAME = "daily.lock"  # the name is historical: every command that writes the KB takes it
+LOCK_WAIT = 600.0  # seconds `process`/`resolve`/`demo` wait for the lock by default
+LOCK_POLL = 0.2
 LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 
 
@@ -70,31 +75,68 @@ class Interrupted(Exception):
     """A stop signal arrived; raised between pages to end processing cleanly."""
 
 
-class ConfigError(ValueError):
-    """The run's configuration is unusable (exit :data:`EXIT_CONFIG`)."""
-
 
 # -- lock -------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def daily_lock(home: Path) -> Iterator[Path]:
-    """Hold an exclusive, non-blocking ``flock`` on ``HOME/daily.lock`` (pid written inside).
-
-    The kernel releases the lock when the process dies, however it dies: no stale lock files.
-    """
-    home.mkdir(parents=True, exist_ok=True)
-    path = home / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+def _holder(fd: int) -> str:
     try:
+        return os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+    except OSError:
+        return "?"
+
+
+@contextlib.contextmanager
+def write_lock(
+    home: Path, *, wait: float = 0.0, say: Callable[[str], None] | None = None
+) -> Iterator[Path]:
+    """Hold the exclusive ``flock`` on ``HOME/daily.lock`` (pid written inside) that every
+    command writing the KB takes.
+
+    Held by another process: with ``wait`` 0 raise :class:`AlreadyRunning` at once (`daily`);
+    else say so through ``say`` and wait up to ``wait`` seconds, then :class:`AlreadyRunning`.
+    A lock file that cannot be created or written (read-only or full HOME, HOME not a folder)
+    is a :class:`ConfigError` naming the path and the reason. The kernel releases the lock when
+    the process dies, however it dies: no stale lock files. For a PostgreSQL KB the lock is
+    still this file: commands sharing one KB must share one HOME.
+    """
+    path = home / LOCK_NAME
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        where = exc.filename or path
+        raise ConfigError(f"{where}: cannot create the lock: {exc.strerror}") from exc
+    try:
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _holder(fd)
+                if time.monotonic() >= deadline:
+                    waited = f" after waiting {wait:g} s" if wait > 0 else ""
+                    raise AlreadyRunning(
+                        f"{path}: another run holds the lock (pid {holder}){waited}"
+                    ) from None
+                if not told and say is not None:
+                    say(f"{path}: another run holds the lock (pid {holder}); waiting up to"
+                        f" {wait:g} s")
+                    told = True
+                time.sleep(LOCK_POLL)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
-            raise AlreadyRunning(f"{path}: another run holds the lock (pid {holder})") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot write the lock: {exc.strerror}") from exc
         yield path
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def daily_lock(home: Path) -> contextlib.AbstractContextManager[Path]:
+    """The lock as `pantau daily` takes it: not waiting (a second run exits at once)."""
+    return write_lock(home)
 
 
 # -- signals ----------------------------------------------------------------------------------
@@ -132,6 +174,14 @@ def default_log_file(home: Path) -> Path:
     return home / "logs" / "pantau.log"
 
 
+class LogFileHandler(logging.handlers.RotatingFileHandler):
+    """The rotating log file; a record it cannot write (full disk) is dropped, not reported
+    with a traceback per record on stderr: the run's one-line status still says what failed."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        pass
+
+
 def setup_logging(log_file: Path, *, quiet: bool) -> logging.Handler:
     """Add a rotating file handler (INFO, Scrapy included) to the root logger.
 
@@ -139,7 +189,7 @@ def setup_logging(log_file: Path, *, quiet: bool) -> logging.Handler:
     a failed run prints on stderr.
     """
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
+    handler = LogFileHandler(
         log_file, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
     )
     handler.setLevel(logging.INFO)
@@ -478,11 +528,17 @@ class DailyRun:
 
     # the whole run
     def run(self) -> DailyResult:
-        from kb.raw import RawStore
-        from kb.store import KB
-
         config = self.load_config()
         overrides = self.load_overrides()
+        kb = open_kb(self.paths.db_url)  # a bad --db fails now, not after the crawl
+        try:
+            return self._run(kb, config, overrides)
+        finally:
+            kb.close()
+
+    def _run(self, kb: Any, config: Any, overrides: Any) -> DailyResult:
+        from kb.raw import RawStore
+
         if self.stop:
             return DailyResult(EXIT_INTERRUPTED, [f"{self.stop.name} before the crawl"])
         crawl = self.crawl(config)
@@ -506,28 +562,24 @@ class DailyRun:
                 [f"{self.stop.name} during the crawl; {unfinished} URLs left for the next run"],
                 self.report,
             )
-        kb = KB(self.paths.db_url)
-        try:
-            if self.paths.raw.exists():
-                self.report["process"] = self.process(kb, overrides)
-            if self.stop:
-                code, reasons = EXIT_INTERRUPTED, [f"{self.stop.name} during processing"]
-                self.report["digest"], markdown = self.digest(kb, [], code)
-                return DailyResult(code, reasons, self.report, markdown)
-            code, reasons = decide(
-                counts, self.report.get("process"), max_failure_ratio=self.o.max_failure_ratio
-            )
-            health = self.health(kb, config, int(run_id) if run_id else None)
-            self.report["health"] = [
-                {"outlet": h.outlet, "status": h.status, "flags": json.loads(h.flags),
-                 "detail": h.detail}
-                for h in health
-            ]
-            self.report["publish"] = self.publish()
-            self.report["digest"], markdown = self.digest(kb, health, code)
+        if self.paths.raw.exists():
+            self.report["process"] = self.process(kb, overrides)
+        if self.stop:
+            code, reasons = EXIT_INTERRUPTED, [f"{self.stop.name} during processing"]
+            self.report["digest"], markdown = self.digest(kb, [], code)
             return DailyResult(code, reasons, self.report, markdown)
-        finally:
-            kb.close()
+        code, reasons = decide(
+            counts, self.report.get("process"), max_failure_ratio=self.o.max_failure_ratio
+        )
+        health = self.health(kb, config, int(run_id) if run_id else None)
+        self.report["health"] = [
+            {"outlet": h.outlet, "status": h.status, "flags": json.loads(h.flags),
+             "detail": h.detail}
+            for h in health
+        ]
+        self.report["publish"] = self.publish()
+        self.report["digest"], markdown = self.digest(kb, health, code)
+        return DailyResult(code, reasons, self.report, markdown)
 
 
 def run_daily(options: DailyOptions) -> DailyResult:
@@ -550,6 +602,8 @@ def run_daily(options: DailyOptions) -> DailyResult:
                 result = DailyResult(EXIT_ERROR, [f"{type(exc).__name__}: {exc}"])
     except AlreadyRunning as exc:
         result = DailyResult(EXIT_RUNNING, [str(exc)])
+    except ConfigError as exc:  # the lock cannot be taken: HOME read-only, full, not a folder
+        result = DailyResult(EXIT_CONFIG, [str(exc)])
     finally:
         stop.restore()
     level = logging.INFO if result.code == EXIT_OK else logging.WARNING

@@ -240,11 +240,18 @@ async def _all(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]
     return [dict(r) for r in (await db.execute(sql, params)).rows]
 
 
+MAX_ID = 2**63 - 1  # SQLite's INTEGER: a larger id cannot be a row (and SQLite refuses it)
+
+
 def _id(request: Request) -> int:
+    """The page's id, or 404: not a number, or outside SQLite's 64-bit INTEGER range."""
     try:
-        return int(request.url_vars["id"])
+        value = int(request.url_vars["id"])
     except (KeyError, ValueError) as exc:
         raise NotFound("Not a valid id") from exc
+    if not 0 < value <= MAX_ID:
+        raise NotFound("Not a valid id")
+    return value
 
 
 async def article_page(datasette: Any, request: Request) -> Response:
