@@ -249,17 +249,23 @@ def do_process(
     reprocess: bool = False,
     overrides: Path | None = None,
     lock_wait: float = LOCK_WAIT,
+    config: Any = None,
 ) -> dict[str, Any]:
+    """Process the raw store; with a sources ``config``, outlets get their title and region and
+    each page's local times are read in its outlet's zone."""
     from kb.raw import RawStore
-    from pantau.pipeline import Processor
+    from pantau.pipeline import Processor, outlets_of
 
     if not paths.raw.exists():
         raise click.ClickException(f"{paths.raw}: no raw store yet (run `pantau crawl` first)")
     rules = _overrides(paths, overrides)
     with writing_kb(paths, lock_wait) as kb, RawStore(paths.raw) as raw:
+        if config is not None:
+            kb.upsert_outlets(outlets_of(config))
         report = Processor(
-            raw, kb, workers=workers, timeout=timeout, reprocess=reprocess, overrides=rules
-        ).run()
+            raw, kb, workers=workers, timeout=timeout, reprocess=reprocess, overrides=rules,
+            zones=config.zones() if config is not None else None,
+        ).run()  # fmt: skip
     return report.as_dict()
 
 
@@ -407,6 +413,14 @@ def crawl(
 @click.option("--reprocess", is_flag=True, help="Re-extract every stored page, even if current")
 @overrides_option
 @lock_wait_option
+@click.option(
+    "--sources",
+    "sources_file",
+    envvar="PANTAU_SOURCES",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Sources file: outlets' titles, regions and zones [env: PANTAU_SOURCES; default: the "
+    "shipped crawler/sources.yaml]",
+)
 def process(
     home: Path,
     db: str | None,
@@ -415,6 +429,7 @@ def process(
     reprocess: bool,
     overrides: Path | None,
     lock_wait: float,
+    sources_file: Path | None,
 ) -> None:
     """Clean and extract facts from raw pages into the knowledge base."""
     report = do_process(
@@ -424,6 +439,7 @@ def process(
         reprocess=reprocess,
         overrides=overrides,
         lock_wait=lock_wait,
+        config=_load_sources(sources_file),
     )
     _emit(report)
 
@@ -692,7 +708,9 @@ def demo(
         f"Crawled: {crawl_summary.get('pantau/pages/new', 0)} new pages,"
         f" {crawl_summary.get('pantau/articles/already_stored', 0)} already stored"
     )
-    report = do_process(paths, workers=workers, timeout=timeout, lock_wait=lock_wait)
+    report = do_process(
+        paths, workers=workers, timeout=timeout, lock_wait=lock_wait, config=config
+    )
     _say(
         f"Processed: {report['new']} new articles, {report['updated']} updated,"
         f" {report['unchanged']} unchanged, {report['off_topic']} off-topic,"

@@ -342,6 +342,7 @@ class DailyRun:
         self.new_urls: list[str] = []
         self.updated_urls: list[str] = []
         self.errors_after_stop: list[str] = []
+        self.config: Any = None  # the sources file, once loaded
         self.day = dt.datetime.now(wilayah.DEFAULT_ZONE).date()  # the outlets' day, not the host's
 
     # stages
@@ -352,6 +353,7 @@ class DailyRun:
             config = load_sources(self.o.sources_file)
         except SourcesError as exc:
             raise ConfigError(str(exc)) from exc
+        self.config = config
         unknown = sorted(set(self.o.only) - {s.name for s in config.sources})
         if unknown:
             raise ConfigError(f"unknown source: {unknown[0]}")
@@ -398,13 +400,16 @@ class DailyRun:
 
     def process(self, kb: Any, overrides: Any = None) -> dict[str, Any]:
         from kb.raw import RawStore
-        from pantau.pipeline import Processor
+        from pantau.pipeline import Processor, outlets_of
 
         started = time.monotonic()
+        config = self.config
+        if config is not None:
+            kb.upsert_outlets(outlets_of(config))
         with RawStore(self.paths.raw) as raw:
             processor = Processor(
                 raw, kb, workers=self.o.workers, timeout=self.o.timeout, overrides=overrides,
-                progress=self._progress,
+                progress=self._progress, zones=config.zones() if config is not None else None,
             )
             try:
                 report = processor.run().as_dict()

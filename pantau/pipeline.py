@@ -92,6 +92,14 @@ class ProcessReport:
         return dict(self.__dict__)
 
 
+def outlets_of(config: Any) -> list[dict[str, Any]]:
+    """The KB's outlet rows for a sources config (name, title, homepage, region code)."""
+    return [
+        {"name": s.name, "title": s.title, "homepage": s.homepage, "region_code": s.region}
+        for s in config.sources
+    ]
+
+
 def article_url(page_url: str, declared: str | None) -> str:
     """The article's identity: its declared canonical URL when on the same host, else the page's.
 
