@@ -11,9 +11,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import spacy
+from spacy.lang.id import Indonesian
 from spacy.language import Language
-from spacy.util import compile_infix_regex
 
 from . import components  # noqa: F401  - registers the pantau_* factories
 
@@ -46,13 +45,26 @@ PIPELINE: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+class _PantauIndonesianDefaults(Indonesian.Defaults):  # type: ignore[misc,valid-type]
+    # Quotes glued to words when a space was lost ("Bone Bolango,”ungkap", "dia.”Kami"): split
+    # them off, or the place or name before them is one token with the next word. Given to the
+    # tokenizer when it is built: setting infixes afterwards reloads its 16k exceptions again.
+    infixes = [
+        *Indonesian.Defaults.infixes,
+        r"(?<=[\w.,!?])[”“\"](?=\w)",
+        r"(?<=\w)[,.](?=[”“\"]\w)",
+    ]
+
+
+class PantauIndonesian(Indonesian):  # type: ignore[misc,valid-type]
+    """``spacy.blank("id")`` with Pantau's extra tokenizer infixes."""
+
+    Defaults = _PantauIndonesianDefaults
+
+
 def create_pipeline(pipeline: list[tuple[str, dict[str, Any]]] | None = None) -> Language:
     """A fresh pipeline (use :func:`build_pipeline` for the shared cached one)."""
-    nlp = spacy.blank("id")
-    # Quotes glued to words when a space was lost ("Bone Bolango,”ungkap", "dia.”Kami"): split
-    # them off, or the place or name before them is one token with the next word.
-    infixes = [*nlp.Defaults.infixes, r"(?<=[\w.,!?])[”“\"](?=\w)", r"(?<=\w)[,.](?=[”“\"]\w)"]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    nlp = PantauIndonesian()
     for name, config in pipeline or PIPELINE:
         nlp.add_pipe(name, config=config)
     return nlp
