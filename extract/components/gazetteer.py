@@ -97,6 +97,7 @@ class RegionMatcher:
         self.version = version
         self.report_towns = report_towns
         self.regions: list[dict[str, Any]] = region_entries()
+        self.entries = {r["code"] + r["kind"]: r for r in self.regions}  # for the officials
         self.by_alias: dict[str, list[int]] = {}
         for i, reg in enumerate(self.regions):
             for alias in reg["aliases"]:
@@ -255,7 +256,7 @@ class RegionMatcher:
         for tok in doc:
             if tok.text.capitalize() not in self.office_words:
                 continue
-            near_org = any(tok.i - OFFICE_ORG_WINDOW <= e <= tok.i for e in org_ends)
+            near_org = any(tok.i - w in org_ends for w in range(OFFICE_ORG_WINDOW + 1))
             head = tok.i > 0 and doc[tok.i - 1].text in {"Kepala", "Kantor", "Pimpinan"}
             if tok.text == "Kanwil" or near_org or head:
                 out.add(tok.i + 1)
@@ -376,7 +377,7 @@ class RegionMatcher:
             seen[reg["name"]] = item
             add_fact(doc, "regions", item)
         doc.spans["pantau_regions"] = kept
-        state(doc)["region_entries"] = {r["code"] + r["kind"]: r for r in self.regions}
+        state(doc)["region_entries"] = self.entries
         return doc
 
     def _single_word_ok(

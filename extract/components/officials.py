@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spacy.language import Language
-from spacy.matcher import Matcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
@@ -118,10 +118,11 @@ class OfficialsExtractor:
         data = load_data(data_file)
         self.version = version
         self.heads: dict[str, dict[str, Any]] = {}
-        self.matcher = Matcher(nlp.vocab)
+        # position heads are plain word sequences matched in lower case: a PhraseMatcher
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         for h in data["heads"]:
             self.heads[h["title"]] = h
-            self.matcher.add(h["title"], [[{"LOWER": w} for w in pat] for pat in h["patterns"]])
+            self.matcher.add(h["title"], [nlp.make_doc(" ".join(pat)) for pat in h["patterns"]])
         self.acting = set(data["acting_prefixes"])
         self.acting_long = [tuple(f) for f in data.get("acting_long_forms", [])]
         self.title_words = set(data["title_words"])
@@ -147,13 +148,15 @@ class OfficialsExtractor:
         return bool(txt) and txt[0].isupper() and txt.replace("'", "").replace("’", "").isalpha()
 
     def _is_name_token(self, t: Token, blocked: set[int]) -> bool:
+        if t.i in blocked:
+            return False
         txt = t.text
-        if t.i not in blocked and _GLUED_HONORIFIC_RE.match(txt):
+        if "." in txt and _GLUED_HONORIFIC_RE.match(txt):
             txt = _GLUED_HONORIFIC_RE.sub("", txt)
             return txt.isalpha() and txt not in self.stopwords  # "H.Bambang"
-        if t.i in blocked or not self._is_cap(t) or len(txt) < 2:
+        if len(txt) < 2 or not self._is_cap(t):
             return False
-        if _DEGREE_RE.fullmatch(txt.replace(".", "")) and txt.isupper():
+        if txt.isupper() and _DEGREE_RE.fullmatch(txt.replace(".", "")):
             return False  # "SKM", "MKM"
         if txt in self.stopwords or txt.replace(".", "") in self.degrees:
             return False
