@@ -12,7 +12,8 @@ Pipeline, in order:
 5. structural pruning of cross-link blocks, related lists and photo captions (recorded);
 6. trafilatura ``bare_extraction`` for the main text;
 7. paragraph-level furniture removal driven by ``extract/data/boilerplate.yaml`` (recorded),
-   dateline prefix and sign-off stripping.
+   dateline prefix and sign-off stripping; an initials sign-off on its own line ends the story
+   (what follows is calls to action and pagination); button labels after the text are dropped.
 
 This module never touches a database and never does HTTP: it is a pure function of its inputs.
 """
@@ -55,7 +56,7 @@ __all__ = [
     "parse_dateline",
 ]
 
-CLEANER_VERSION = "0.1.0"  # bump when cleaned text changes: stored articles get re-extracted
+CLEANER_VERSION = "0.2.0"  # bump when cleaned text changes: stored articles get re-extracted
 
 # --- tuning constants -----------------------------------------------------------------------------
 
@@ -1099,6 +1100,8 @@ def _prune(root: Any, base_url: str, records: list[dict[str, Any]]) -> None:
         rule = _match_rule(txt)
         if rule is None or rule.truncate:
             continue
+        if rule.kind == "signoff" and rules.signoff.fullmatch(txt):
+            continue  # left in the text: _filter_paragraphs ends the story there
         if any(
             isinstance(c.tag, str) and c.tag in _BLOCK_TAGS and _match_rule(_text(c)) is not None
             for c in el.iterdescendants()
@@ -1172,6 +1175,17 @@ def _filter_paragraphs(
     for i, para in enumerate(paragraphs):
         rule = _match_rule(para)
         if rule is not None:
+            if (
+                rule.kind == "signoff"
+                and len(out) >= LEAD_PARAGRAPHS
+                and _rules().signoff.fullmatch(para)
+            ):
+                # an initials sign-off on its own line ("(mdk/yan)") closes the story: what
+                # follows is the outlet's furniture (calls to action, pagination, teasers)
+                _record(records, "signoff", para, None)
+                for rest in paragraphs[i + 1 :]:
+                    _record(records, "related", rest, anchors.get(rest.lower()))
+                break
             if rule.truncate:
                 for rest in paragraphs[i:]:
                     _record(records, "related", rest, anchors.get(rest.lower()))
@@ -1194,6 +1208,10 @@ def _filter_paragraphs(
             _record(records, "other", para, None)
             continue
         out.append(para)
+    while out and len(out[-1]) < LEADING_CRUMB_MAX_CHARS and len(out[-1].split()) <= 3:
+        if re.search(r"[.!?\"”’)]$", out[-1]):
+            break
+        _record(records, "other", out.pop(), None)  # button labels after the text ("Daftarkan")
     return out
 
 

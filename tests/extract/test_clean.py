@@ -365,7 +365,39 @@ PARAGRAPH_FURNITURE = [
     ("Foto: Bupati TTU saat meninjau lokasi", "caption"),
     ("Laporan Reporter POS-KUPANG.COM, Dionisius Rebon", "byline"),
     ("Penulis: Dionisius Rebon | Editor: Eflin Rote", "byline"),
+    # pagination link, video promos, embed placeholders, syndication notes
+    ("Baca Selanjutnya: Harga Jagung di Atambua Turun", "baca_juga"),
+    ("Lihat juga Video 'Warga Kupang Antre Minyak Tanah'", "promo"),
+    ("Simak video pilihan berikut ini:", "promo"),
+    ("Saksikan juga video menarik di bawah ini", "promo"),
+    ("[Gambas:Video Kabar Timur]", "promo"),
+    (
+        "Artikel ini telah tayang di Flobamorapos.test dengan judul Bupati Resmikan Jembatan",
+        "promo",
+    ),
+    ("Artikel ini telah naik di Kabartimur.test dengan judul Petani Panen Jagung", "promo"),
+    # caption lines that end with their photo credit
+    ("Petani memanen padi di Desa Oelnasi. (Foto: Maria Seran/flobamorapos.test)", "caption"),
+    ("Petani memanen padi di Desa Oelnasi. Foto: Maria Seran", "caption"),
+    ("Warga menimba air di embung desa. (Yosef Lamanepa/kabartimurcom)", "caption"),
+    ("Warga menimba air di embung desa. (ANTARA FOTO/Kornelis Kaha)", "caption"),
 ]
+
+# Prose that looks like furniture at first sight stays in the text.
+NOT_FURNITURE = [
+    "Warga diminta melihat video sosialisasi yang diputar di kantor desa sebelum mendaftar.",
+    "Petugas menyiapkan foto: setiap peserta wajib membawa pas foto dan kartu keluarga.",
+    "Bantuan itu diserahkan Kepala Dinas Sosial kepada perwakilan warga (mdk/yan).",
+]
+
+
+@pytest.mark.parametrize("paragraph", NOT_FURNITURE)
+def test_prose_is_not_furniture(paragraph: str) -> None:
+    html = _fixture("pemprov_ntt").decode("utf-8")
+    marker = "<p>Menurut Silvester,"
+    html = html.replace(marker, f"<p>{paragraph}</p>\n{marker}", 1)
+    article = clean_html(html, URLS["pemprov_ntt"], fetched_at=FETCHED)
+    assert paragraph in article.text, article.boilerplate
 
 
 @pytest.mark.parametrize(("paragraph", "kind"), PARAGRAPH_FURNITURE)
@@ -378,6 +410,24 @@ def test_paragraph_furniture_in_text(paragraph: str, kind: str) -> None:
     assert paragraph not in article.text
     assert any(r["kind"] == kind for r in article.boilerplate), article.boilerplate
     assert "Menurut Silvester" in article.text
+
+
+def test_story_ends_at_initials_signoff() -> None:
+    """Promo lines and photo credits inside the text are removed; an initials sign-off on its own
+    line closes the story, so the call to action and button label after it are not text."""
+    article = clean_html(
+        _fixture("promo_end"),
+        "https://kabartimur.test/berita/d-123/nelayan-lembata",
+        fetched_at=FETCHED,
+    )
+    paragraphs = article.text.split("\n\n")
+    assert paragraphs[0].startswith("Sebanyak 40 kelompok nelayan")
+    assert paragraphs[-1].endswith("sebelum mesin diserahkan.")
+    for gone in ("Foto:", "Lihat juga", "Gambas", "telah tayang", "Punya cerita", "Kirim Cerita"):
+        assert gone not in article.text
+    kinds = [r["kind"] for r in article.boilerplate]
+    assert kinds.count("promo") == 3 and "caption" in kinds and "signoff" in kinds
+    assert any(r["kind"] == "related" and "Kirim Cerita" in r["text"] for r in article.boilerplate)
 
 
 def test_advertorial_label() -> None:
