@@ -9,7 +9,9 @@ Pipeline, in order:
 4. page-type classification (URL and host shapes, link density, visible prose without inline
    scripts, "FOTO:"/"VIDEO :" headline kickers and gallery controls); non-articles are rejected
    with ``CleanError("not_article:<type>")`` before any expensive work;
-5. structural pruning of cross-link blocks, related lists and photo captions (recorded);
+5. structural pruning of short hidden elements (summaries no reader sees), cross-link blocks,
+   related lists and photo captions (recorded); a lead written as loose text before the first
+   ``<p>`` gets a paragraph of its own;
 6. trafilatura ``bare_extraction`` for the main text;
 7. paragraph-level furniture removal driven by ``extract/data/boilerplate.yaml`` (recorded),
    dateline prefix and sign-off stripping; an initials sign-off on its own line ends the story
@@ -56,7 +58,7 @@ __all__ = [
     "parse_dateline",
 ]
 
-CLEANER_VERSION = "0.2.0"  # bump when cleaned text changes: stored articles get re-extracted
+CLEANER_VERSION = "0.3.0"  # bump when cleaned text changes: stored articles get re-extracted
 
 # --- tuning constants -----------------------------------------------------------------------------
 
@@ -116,6 +118,13 @@ FUTURE_TOLERANCE = timedelta(days=2)
 LEAD_PARAGRAPHS = 3
 # Short lines before the first body paragraph are breadcrumbs/kickers, not text.
 LEADING_CRUMB_MAX_CHARS = 25
+# A hidden element (hide class, ``hidden``, ``display:none``) up to this long and without <p>
+# inside is a summary or teaser no reader sees; longer hidden blocks with paragraphs are the other
+# pages of a paginated article shipped in one document, which are text.
+HIDDEN_MAX_CHARS = 600
+# Loose text before the first <p>/<br> of a container is a lead (and is given a <p> of its own)
+# from this length on; shorter runs are labels and kickers.
+LOOSE_LEAD_MIN_CHARS, LOOSE_LEAD_MIN_WORDS = 80, 10
 # Tags beyond this many are site-wide keyword soup.
 MAX_TAGS = 30
 # Share of Indonesian function words in the text that marks the language as Indonesian.
@@ -1047,6 +1056,48 @@ def _drop(el: Any) -> None:
         el.drop_tree()
 
 
+_HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hide|hidden|d-none|sr-only|visually-hidden)(?:$|\s)")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
+
+
+def _is_hidden(el: Any) -> bool:
+    """Hidden from readers by the page itself: ``hidden``, a hide class, ``display:none``."""
+    if el.tag in ("html", "body", "head"):
+        return False
+    return (
+        el.get("hidden") is not None
+        or bool(_HIDDEN_CLASS.search((el.get("class") or "").lower()))
+        or bool(_HIDDEN_STYLE.search((el.get("style") or "").lower()))
+    )
+
+
+def _wrap_loose_leads(root: Any) -> None:
+    """Wrap a lead written as loose text before the first ``<p>``/``<br>`` of its container in a
+    ``<p>`` of its own: trafilatura keeps the paragraphs after it but drops the loose run."""
+    body = root.find("body")
+    for el in list(_iter_elements(root if body is None else body)):
+        if el.tag in _DROP_TAGS or el.tag in ("a", "p", "head", "title", "html", "body"):
+            continue
+        kids = [c for c in el if isinstance(c.tag, str)]
+        stop = next((i for i, c in enumerate(kids) if c.tag in _BLOCK_TAGS or c.tag == "br"), None)
+        if stop is None or not any(c.tag in ("p", "br") for c in kids[stop:]):
+            continue
+        run = kids[:stop]
+        text = _norm((el.text or "") + "".join(_text(c) + " " + (c.tail or "") for c in run))
+        link_chars = sum(len(_text(a)) for c in run for a in c.iter("a"))
+        if (
+            len(text) < LOOSE_LEAD_MIN_CHARS
+            or len(text.split()) < LOOSE_LEAD_MIN_WORDS
+            or link_chars > 0.2 * len(text)
+        ):
+            continue
+        para = lxml.html.Element("p")
+        para.text, el.text = el.text, None
+        for c in run:
+            para.append(c)  # moves the child (and its tail) into the new paragraph
+        el.insert(0, para)
+
+
 def _prune(root: Any, base_url: str, records: list[dict[str, Any]]) -> None:
     rules = _rules()
     for el in list(root.iter(*_DROP_TAGS)):
@@ -1054,6 +1105,12 @@ def _prune(root: Any, base_url: str, records: list[dict[str, Any]]) -> None:
     for el in list(_iter_elements(root)):
         if _EMBED_CLASS.search(_classid(el)) and el.getparent() is not None:
             _drop(el)  # embedded tweets/posts quote other people, not the article
+        elif _is_hidden(el) and el.getparent() is not None:
+            txt = _text(el)
+            if len(txt) <= HIDDEN_MAX_CHARS and not any(True for _ in el.iterdescendants("p")):
+                _record(records, "hidden", txt, None)
+                _drop(el)  # a summary/teaser no reader sees, not the lead
+    _wrap_loose_leads(root)
     removed: set[Any] = set()
 
     def alive(el: Any) -> bool:

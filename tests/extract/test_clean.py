@@ -412,6 +412,45 @@ def test_paragraph_furniture_in_text(paragraph: str, kind: str) -> None:
     assert "Menurut Silvester" in article.text
 
 
+BODY_START = [
+    # fixture, url, first words of the text, words that must not be in it
+    (
+        "hidden_summary",  # summary/teaser elements hidden from readers before the lead
+        "https://floreskini.test/2025/08/20/harga-beras-di-maumere-mulai-turun",
+        "Harga beras medium di sejumlah pasar",
+        ["Ringkasan", "warga Sikka lega", "Teaser tersembunyi"],
+    ),
+    (
+        "bare_lead",  # the lead is loose text before the first <p> of the body
+        "https://wartaperbatasan.test/daerah/2025/09/02/pemkab-belu-bangun-embung",
+        "Pemerintah Kabupaten Belu membangun sepuluh embung",
+        ["Atambua -"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "url", "first", "absent"), BODY_START)
+def test_body_start(name: str, url: str, first: str, absent: list[str]) -> None:
+    article = clean_html(_fixture(name), url, fetched_at=FETCHED)
+    assert article.text.startswith(first), article.text[:200]
+    for words in absent:
+        assert words not in article.text
+
+
+def test_hidden_pages_of_a_paginated_article_stay() -> None:
+    """Long hidden blocks with paragraphs are the other pages of the article, not teasers."""
+    html = _fixture("pemprov_ntt").decode("utf-8")
+    page2 = (
+        '<div class="paging" style="display:none"><p>Pada halaman berikutnya, Silvester menjelaskan '
+        "jadwal verifikasi data di setiap kabupaten dan kota.</p><p>Verifikasi ditargetkan selesai "
+        "sebelum akhir tahun anggaran berjalan.</p></div>"
+    )
+    html = html.replace("<p>(Biro Adpim", page2 + "<p>(Biro Adpim", 1)
+    article = clean_html(html, URLS["pemprov_ntt"], fetched_at=FETCHED)
+    # (trafilatura itself may still skip them; Pantau does not prune them as teasers)
+    assert not any(r["kind"] == "hidden" for r in article.boilerplate), article.boilerplate
+
+
 def test_story_ends_at_initials_signoff() -> None:
     """Promo lines and photo credits inside the text are removed; an initials sign-off on its own
     line closes the story, so the call to action and button label after it are not text."""
