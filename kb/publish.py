@@ -19,6 +19,14 @@ copy is changed —
 - derived tables for browsing: ``coverage`` (one row per article with its outlet, regions,
   officials and event types as JSON arrays, for facets) and ``region_coverage`` (articles per
   kabupaten/kota with the seat's coordinates, for the map);
+- local time: ``coverage.published_local`` and ``coverage.zone`` give each article's publication
+  time in its outlet's zone (``outlet.region_code`` through :func:`wilayah.zone_of`; an outlet
+  without a region is in :data:`wilayah.DEFAULT_ZONE`), ``coverage.month`` is the local month,
+  ``region_coverage`` gives its first/last times in the region's own zone, and positions'
+  ``first_seen``/``last_seen`` are recomputed from the same local dates (the pages of one
+  snapshot never disagree about a day). The stored ``published`` stays UTC;
+- ``event_type_label``: the Indonesian label of each event type code (``launch`` →
+  "peluncuran"); the codes stay as they are in ``event.type``, for queries;
 - full-text search on articles and quotes, indexes for the facets and canned queries, ``ANALYZE``;
 
 then ``PRAGMA integrity_check`` must answer ``ok``, the file is made read-only, and beside it
@@ -57,6 +65,8 @@ from typing import Any, Literal
 import sqlite_utils
 import yaml
 
+import wilayah
+
 FTS_TABLES = {"article": ["title", "text"], "quote": ["text", "speaker"]}
 METADATA_FILE = "metadata.yml"
 STATIC_DB = "pantau"  # the database key used in metadata.yml
@@ -71,6 +81,7 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("coverage", ("outlet",)),
     ("coverage", ("month",)),
     ("coverage", ("published",)),
+    ("coverage", ("published_local",)),
 )
 NOT_PUBLISHED = ("alembic_version",)  # the KB's migration bookkeeping, not data
 SNAPSHOT_MODE = 0o444  # the served file is read-only on disk too
@@ -83,7 +94,9 @@ log = logging.getLogger(__name__)
 
 COVERAGE_SQL = """
 INSERT INTO coverage
-SELECT a.id, a.title, o.title, a.published, a.month,
+SELECT a.id, a.title, o.title, a.published,
+  pantau_local_time(a.published, {outlet_region}), pantau_zone({outlet_region}),
+  substr(pantau_local_time(a.published, {outlet_region}), 1, 7),
   (SELECT json_group_array(name) FROM (
      SELECT DISTINCT r.name FROM article_region ar JOIN region r ON r.code = ar.region_code
      WHERE ar.article_id = a.id ORDER BY r.name)),
@@ -92,6 +105,9 @@ SELECT a.id, a.title, o.title, a.published, a.month,
      WHERE m.article_id = a.id ORDER BY 1)),
   (SELECT json_group_array(type) FROM (
      SELECT DISTINCT type FROM event e WHERE e.article_id = a.id ORDER BY type)),
+  (SELECT json_group_array(label) FROM (
+     SELECT DISTINCT l.label FROM event e JOIN event_type_label l ON l.code = e.type
+     WHERE e.article_id = a.id ORDER BY l.label)),
   (SELECT count(*) FROM worker_count w WHERE w.article_id = a.id),
   (SELECT count(*) FROM amount m WHERE m.article_id = a.id),
   (SELECT count(*) FROM quote q WHERE q.article_id = a.id),
@@ -108,28 +124,72 @@ SELECT r.code, r.name, r.kind, r.latitude, r.longitude,
    WHERE x.region_code = r.code),
   (SELECT count(*) FROM worker_count w JOIN article_region x ON x.article_id = w.article_id
    WHERE x.region_code = r.code),
-  min(a.published), max(a.published)
+  pantau_local_time(min(a.published), r.code), pantau_local_time(max(a.published), r.code),
+  pantau_zone(r.code)
 FROM region r
 JOIN article_region ar ON ar.region_code = r.code
 JOIN article a ON a.id = ar.article_id
 WHERE r.kind IN ('kabupaten', 'kota')
 GROUP BY r.code
 """
+EVENT_TYPE_LABEL_SQL = """
+INSERT INTO event_type_label
+SELECT code, label FROM pantau_event_labels
+UNION ALL
+SELECT DISTINCT type, type FROM event WHERE type NOT IN (SELECT code FROM pantau_event_labels)
+"""
+# Positions' first and last article dates, as local dates (the day the article's own page shows).
+POSITION_DATES_SQL = """
+UPDATE position SET
+  first_seen = coalesce((SELECT min(substr(c.published_local, 1, 10)) FROM mention m
+                         JOIN coverage c ON c.article_id = m.article_id
+                         WHERE m.person_id = position.person_id AND m.title = position.title),
+                        first_seen),
+  last_seen = coalesce((SELECT max(substr(c.published_local, 1, 10)) FROM mention m
+                        JOIN coverage c ON c.article_id = m.article_id
+                        WHERE m.person_id = position.person_id AND m.title = position.title),
+                       last_seen)
+"""
+# Indonesian labels of event.type (extract/data/events.yaml's trigger types, plus the extractor's
+# "publication" and "other"). Presentation only: event.type keeps the codes.
+EVENT_TYPE_LABELS: dict[str, str] = {
+    "launch": "peluncuran",
+    "handover": "penyerahan",
+    "working_visit": "kunjungan kerja",
+    "mou": "penandatanganan MoU/PKS",
+    "socialization": "sosialisasi",
+    "audience": "audiensi",
+    "award": "penghargaan",
+    "benefit_payment": "pembayaran santunan",
+    "inauguration": "pelantikan",
+    "meeting": "rapat",
+    "training": "pelatihan",
+    "publication": "publikasi",
+    "other": "lainnya",
+}
+LOCAL_TIME_FORMAT = "%Y-%m-%d %H:%M"  # coverage.published_local: sortable, minutes
 DERIVED: dict[str, tuple[dict[str, type], str, str, tuple[str, ...]]] = {
-    # name: (columns, primary key, fill SQL, tables it reads)
+    # name: (columns, primary key, fill SQL, tables it reads); built in this order
+    "event_type_label": (
+        {"code": str, "label": str},
+        "code",
+        EVENT_TYPE_LABEL_SQL,
+        ("event",),
+    ),
     "coverage": (
-        {"article_id": int, "title": str, "outlet": str, "published": str, "month": str,
-         "regions": str, "officials": str, "event_types": str, "worker_counts": int,
-         "amounts": int, "quotes": int, "url": str},
+        {"article_id": int, "title": str, "outlet": str, "published": str,
+         "published_local": str, "zone": str, "month": str,
+         "regions": str, "officials": str, "event_types": str, "event_labels": str,
+         "worker_counts": int, "amounts": int, "quotes": int, "url": str},
         "article_id",
         COVERAGE_SQL,
         ("article", "outlet", "article_region", "region", "mention", "person", "event",
-         "worker_count", "amount", "quote"),
+         "worker_count", "amount", "quote", "event_type_label"),
     ),
     "region_coverage": (
         {"code": str, "name": str, "kind": str, "latitude": float, "longitude": float,
          "articles": int, "outlets": int, "amounts": int, "worker_counts": int,
-         "first_published": str, "last_published": str},
+         "first_published": str, "last_published": str, "zone": str},
         "code",
         REGION_COVERAGE_SQL,
         ("region", "article_region", "article", "amount", "worker_count"),
@@ -457,9 +517,41 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def zone_label(region_code: str | None) -> str:
+    """The zone label of a region code, WIB, WITA or WIT (the default zone without one)."""
+    zone = wilayah.zone_of(region_code) if region_code else wilayah.DEFAULT_ZONE
+    return zone.tzname(None) or ""
+
+
+def local_time(published: str | None, region_code: str | None) -> str | None:
+    """A stored UTC time (``2025-10-26 23:50:00.000000``) as local time in the zone of
+    ``region_code``: ``2025-10-27 07:50`` (WITA)."""
+    if not published:
+        return None
+    try:
+        value = datetime.fromisoformat(str(published))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    zone = wilayah.zone_of(region_code) if region_code else wilayah.DEFAULT_ZONE
+    return value.astimezone(zone).strftime(LOCAL_TIME_FORMAT)
+
+
+def _register_functions(conn: sqlite3.Connection) -> None:
+    """SQL functions the fill statements use (on the build connection only: the snapshot
+    stores their results, so Datasette needs neither them nor the wilayah package)."""
+    conn.create_function("pantau_local_time", 2, local_time, deterministic=True)
+    conn.create_function("pantau_zone", 1, zone_label, deterministic=True)
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS pantau_event_labels (code TEXT, label TEXT)")
+    conn.execute("DELETE FROM pantau_event_labels")
+    conn.executemany("INSERT INTO pantau_event_labels VALUES (?, ?)", EVENT_TYPE_LABELS.items())
+
+
 def build_derived(db: sqlite_utils.Database) -> list[str]:
     """Create the derived browsing tables; returns warnings for those that cannot be built."""
     warnings = []
+    _register_functions(db.conn)
     for name, (columns, pk, sql, needs) in DERIVED.items():
         missing = [t for t in needs if not db[t].exists()]
         if missing:
@@ -469,9 +561,18 @@ def build_derived(db: sqlite_utils.Database) -> list[str]:
         if name == "region_coverage":
             foreign_keys = [("code", "region", "code")]
         db[name].create(columns, pk=pk, foreign_keys=foreign_keys, replace=True)
-        canonical = "canonical_id" in db["person"].columns_dict
-        db.execute(sql.replace("{person_name}", CANONICAL_NAME if canonical else "p.name"))
+        canonical = "canonical_id" in db["person"].columns_dict if db["person"].exists() else False
+        with_region = "region_code" in db["outlet"].columns_dict if db["outlet"].exists() else False
+        db.execute(
+            sql.replace("{person_name}", CANONICAL_NAME if canonical else "p.name").replace(
+                "{outlet_region}", "o.region_code" if with_region else "NULL"
+            )
+        )
         db.conn.commit()
+    if db["coverage"].exists() and db["position"].exists() and db["mention"].exists():
+        db.execute(POSITION_DATES_SQL)
+        db.conn.commit()
+    db.execute("DROP TABLE IF EXISTS temp.pantau_event_labels")
     return warnings
 
 

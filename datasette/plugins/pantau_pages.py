@@ -12,7 +12,15 @@
   every page; it also folds Datasette's column descriptions into a small scrolling box.
 
 ``render_cell`` turns ``article_id`` / ``person_id`` / ``story_id`` / ``fact`` columns of query
-results (canned queries) and ``coverage.title`` into links to these pages and rows.
+results (canned queries) and ``coverage.title`` into links to these pages and rows, and shows
+``coverage.published_local`` as "27 Okt 2025 07.50 WITA".
+
+Times: every time these pages show is the outlet's local time with its zone label, formatted by
+:func:`waktu`. The local time and zone are computed once, at publish time, into
+``coverage.published_local`` / ``coverage.zone`` (kb/publish.py, with the wilayah package); this
+plugin only formats them, so a deployment needs nothing of Pantau but the snapshot. Event types
+are shown with their Indonesian labels from the snapshot's ``event_type_label`` table; numbers
+with Indonesian separators (10.080.000.000; 45,83).
 """
 
 from dataclasses import dataclass
@@ -71,6 +79,51 @@ class Fact:
         return self.status == "ok"
 
 
+BULAN = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+
+
+def tanggal(day: Any) -> str:
+    """``2025-10-27`` (or a longer time) -> "27 Okt 2025"; anything else as it is."""
+    text = "" if day is None else str(day)
+    try:
+        y, m, d = int(text[0:4]), int(text[5:7]), int(text[8:10])
+    except ValueError:
+        return text
+    if text[4:5] != "-" or not 1 <= m <= 12:
+        return text
+    return f"{d} {BULAN[m - 1]} {y}"
+
+
+def waktu(local: Any, zone: Any = None) -> str:
+    """A local time and its zone label: ``("2025-10-27 07:50", "WITA")`` -> "27 Okt 2025 07.50
+    WITA" (Indonesian style: a dot between hours and minutes). The one formatter of times."""
+    text = "" if local is None else str(local)
+    if not text:
+        return ""
+    day = tanggal(text[:10])
+    clock = text[11:16].replace(":", ".") if len(text) >= 16 else ""
+    return " ".join(p for p in (day, clock, str(zone or "")) if p)
+
+
+async def local_time_columns(db: Database, article: str = "a") -> tuple[str, str]:
+    """SQL (select, join) giving ``published_local`` and ``zone`` of the article alias
+    ``article``: from the snapshot's coverage table, or the stored UTC time labelled UTC when the
+    snapshot has none (published before local times existed)."""
+    if {"published_local", "zone"} <= await _columns(db, "coverage"):
+        return (
+            "lt.published_local, lt.zone",
+            f" LEFT JOIN coverage lt ON lt.article_id = {article}.id",
+        )
+    return f"substr({article}.published, 1, 16) AS published_local, 'UTC' AS zone", ""
+
+
+async def event_labels(db: Database) -> dict[str, str]:
+    """Event type code -> Indonesian label (``event_type_label``; codes stay as they are)."""
+    if not await db.table_exists("event_type_label"):
+        return {}
+    return {r[0]: r[1] for r in await db.execute("SELECT code, label FROM event_type_label")}
+
+
 def rupiah(value: Any) -> str:
     """Rp10.080.000.000 — Indonesian thousands separators."""
     try:
@@ -87,7 +140,7 @@ def number(value: Any) -> str:
     return str(value)
 
 
-def summarize(kind: str, row: dict[str, Any]) -> str:
+def summarize(kind: str, row: dict[str, Any], labels: dict[str, str] | None = None) -> str:
     if kind == "amount":
         extra = " · ".join(str(row[c]) for c in ("role", "per") if row.get(c))
         return rupiah(row["value"]) + (f" · {extra}" if extra else "")
@@ -99,7 +152,12 @@ def summarize(kind: str, row: dict[str, Any]) -> str:
     if kind == "mention":
         return " — ".join(str(p) for p in (row.get("name"), row.get("title")) if p)
     if kind == "event":
-        return " · ".join(str(row[c]) for c in ("type", "date", "place") if row.get(c))
+        shown = {
+            "type": (labels or {}).get(row.get("type") or "", row.get("type")),
+            "date": tanggal(row.get("date")) if row.get("date") else None,
+            "place": row.get("place"),
+        }
+        return " · ".join(str(v) for v in shown.values() if v)
     if kind == "quote":
         text = row.get("text") or ""
         short = text if len(text) <= QUOTE_LABEL_CHARS else text[:QUOTE_LABEL_CHARS] + "…"
@@ -121,6 +179,7 @@ async def _columns(db: Database, table: str) -> set[str]:
 
 async def article_facts(datasette: Any, db: Database, article_id: int, text: str) -> list[Fact]:
     facts: list[Fact] = []
+    labels = await event_labels(db)
     for kind in FACT_KINDS:
         have = await _columns(db, kind.table)
         base = ("id", "start", "end", "text", "sentence", "confidence")
@@ -142,7 +201,7 @@ async def article_facts(datasette: Any, db: Database, article_id: int, text: str
                 text=row["text"] or "",
                 sentence=row["sentence"] or "",
                 confidence=row["confidence"],
-                summary=summarize(kind.table, row),
+                summary=summarize(kind.table, row, labels),
                 url=datasette.urls.row(db.name, kind.table, str(row["id"])),
                 person_id=row.get("person_id"),
             )
@@ -259,11 +318,12 @@ async def article_page(datasette: Any, request: Request) -> Response:
     article_id = _id(request)
     acols = await _columns(db, "article")
     story = ", a.story_id" if "story_id" in acols else ", NULL AS story_id"
+    local, join = await local_time_columns(db)
     article = await _one(
         db,
         "SELECT a.id, a.title, a.text, a.url, a.published, a.authors, a.section, a.dateline,"
-        f" o.title AS outlet{story} FROM article a LEFT JOIN outlet o ON o.id = a.outlet_id"
-        " WHERE a.id = ?",
+        f" o.title AS outlet{story}, {local}"
+        f" FROM article a LEFT JOIN outlet o ON o.id = a.outlet_id{join} WHERE a.id = ?",
         [article_id],
     )
     if article is None:
@@ -321,10 +381,12 @@ async def official_page(datasette: Any, request: Request) -> Response:
         " ORDER BY first_seen IS NULL, first_seen, last_seen, title",
         ids,
     )
+    local, join = await local_time_columns(db)
     mentions = await _all(
         db,
         "SELECT m.id, m.article_id, m.title AS as_written, m.name, m.sentence, a.title,"
-        " a.published, o.title AS outlet FROM mention m JOIN article a ON a.id = m.article_id"
+        f" a.published, {local}, o.title AS outlet FROM mention m"
+        f" JOIN article a ON a.id = m.article_id{join}"
         f" LEFT JOIN outlet o ON o.id = a.outlet_id WHERE m.person_id IN ({marks})"
         " ORDER BY a.published DESC, m.start",
         ids,
@@ -334,7 +396,7 @@ async def official_page(datasette: Any, request: Request) -> Response:
         quotes = await _all(
             db,
             "SELECT q.id, q.article_id, q.text, q.speaker, a.title, a.published,"
-            " o.title AS outlet FROM quote q JOIN article a ON a.id = q.article_id"
+            f" {local}, o.title AS outlet FROM quote q JOIN article a ON a.id = q.article_id{join}"
             f" LEFT JOIN outlet o ON o.id = a.outlet_id WHERE q.person_id IN ({marks})"
             " ORDER BY a.published DESC, q.start",
             ids,
@@ -361,17 +423,18 @@ async def story_page(datasette: Any, request: Request) -> Response:
     story = await _one(db, "SELECT * FROM story WHERE id = ?", [story_id])
     if story is None:
         raise NotFound(f"No story {story_id}")
+    local, join = await local_time_columns(db)
     articles = await _all(
         db,
         "SELECT a.id, a.title, a.url, a.published, a.original, a.syndicated,"
-        " o.title AS outlet,"
+        f" {local}, o.title AS outlet,"
         " (SELECT group_concat(replace(printf('%,d', w.value), ',', '.') || ' ' || w.noun, '; ')"
         "   FROM worker_count w"
         "   WHERE w.article_id = a.id) AS worker_counts,"
         " (SELECT group_concat(m.value, ';') FROM amount m WHERE m.article_id = a.id) AS amounts,"
         " (SELECT group_concat(name, '; ') FROM (SELECT DISTINCT m.name FROM mention m"
         "   WHERE m.article_id = a.id)) AS officials"
-        " FROM article a LEFT JOIN outlet o ON o.id = a.outlet_id WHERE a.story_id = ?"
+        f" FROM article a LEFT JOIN outlet o ON o.id = a.outlet_id{join} WHERE a.story_id = ?"
         " ORDER BY a.original DESC, a.published, a.id",
         [story_id],
     )
@@ -401,6 +464,14 @@ async def stylesheet() -> Response:
 
 
 @hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    """Filters for times, dates and numbers: ``waktu(zone)``, ``tanggal``, ``angka``."""
+    env.filters["waktu"] = waktu
+    env.filters["tanggal"] = tanggal
+    env.filters["angka"] = number
+
+
+@hookimpl
 def extra_css_urls(datasette: Any) -> list[str]:
     return [datasette.urls.path("/-/pantau.css")]
 
@@ -426,6 +497,12 @@ def render_cell(
             article_id = article_id.get("value")
         href = datasette.urls.path(f"/article/{int(article_id)}")
         return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
+    if table == "coverage" and column == "published_local" and value is not None:
+        try:
+            zone = row["zone"]
+        except (KeyError, IndexError):  # the zone column left out of the view (?_nocol=zone)
+            zone = None
+        return Markup(escape(waktu(value, zone)))
     if table is not None:
         return None
     if column in LINK_COLUMNS and isinstance(value, int):

@@ -44,7 +44,8 @@ def build_demo_kb(path: Path) -> Path:
     kb = KB(sqlite_url(path))
     try:
         kb.upsert_outlets(
-            {"name": o.name, "title": o.title, "homepage": o.base} for o in site.outlets.values()
+            {"name": o.name, "title": o.title, "homepage": o.base, "region_code": o.region}
+            for o in site.outlets.values()
         )
         for article in site.articles:
             if article.meta.get("topic") == "off":

@@ -228,7 +228,7 @@ def test_coverage_facets_and_search(snapshot: Path) -> None:
         ],
     )
     facets = got["/pantau/coverage.json?_size=1"].json()["facet_results"]
-    assert {"outlet", "month", "regions", "officials", "event_types"} <= set(facets)
+    assert {"outlet", "month", "regions", "officials", "event_labels"} <= set(facets)
     assert any(v["value"] == "Timor Tengah Utara" for v in facets["regions"]["results"])
     assert "type" in got["/pantau/event.json?_size=1"].json()["facet_results"]
     hits = json_rows(got["/pantau/coverage.json?_search=pekerja&_shape=objects"])
