@@ -58,7 +58,7 @@ __all__ = [
     "parse_dateline",
 ]
 
-CLEANER_VERSION = "0.3.0"  # bump when cleaned text changes: stored articles get re-extracted
+CLEANER_VERSION = "0.4.0"  # bump when cleaned text changes: stored articles get re-extracted
 
 # --- tuning constants -----------------------------------------------------------------------------
 
@@ -606,6 +606,17 @@ _LAPORAN = re.compile(
     re.IGNORECASE,
 )
 _NAME_TRIM = re.compile(r"^[\s:,\-–—|/]+|[\s:,\-–—|/.]+$")
+# Regional staff are credited by role and base: "Kontributor Lhokseumawe, Nama", "Koresponden
+# Kupang". The role word followed by a place is a role, never a name.
+_ROLE_WORDS = r"kontributor|koresponden|wartawan|reporter|jurnalis|fotografer|pewarta"
+_ROLE_PLACE = re.compile(
+    rf"^(?:{_ROLE_WORDS})\s+(?P<place>[^\W\d_][^,|()]{{1,40}}?)\s*,\s*"
+    r"(?P<name>[^,|()]+?)\s*(?:[|,(]|$)",
+    re.IGNORECASE,
+)
+_ROLE_NAME = re.compile(rf"^(?:{_ROLE_WORDS})\b", re.IGNORECASE)
+# A sign-off that is a person's name in capitals, alone on the last line: "(NAMA PENULIS)".
+_SIGNOFF_NAME = re.compile(r"^\(?\s*([A-Z][A-Z'’.\-]+(?:\s+[A-Z][A-Z'’.\-]+){1,3})\s*\)?$")
 
 
 def _is_org(name: str, outlet: str | None = None, host: str | None = None) -> bool:
@@ -630,6 +641,8 @@ def _clean_person(
         return None
     if len(name) < 3 or (name.islower() and len(name) <= 5):  # sign-off initials like "aln"
         return None
+    if _ROLE_NAME.match(name):
+        return None  # "Kontributor Lhokseumawe": a role and a place
     if _is_org(name, outlet, host):
         return None
     if name.isupper() and len(name) > 4:
@@ -647,7 +660,7 @@ def parse_byline(text: str, *, outlet: str | None = None, host: str | None = Non
     text = _norm(text)
     if not text:
         return out
-    m = _LAPORAN.search(text)
+    m = _LAPORAN.search(text) or _ROLE_PLACE.match(text)
     if m:
         name = _clean_person(m.group("name"), outlet, host)
         if name:
@@ -673,6 +686,14 @@ def parse_byline(text: str, *, outlet: str | None = None, host: str | None = Non
     return out
 
 
+def _strip_role_label(value: str) -> str:
+    """ "Penulis: X" / "By X" -> "X"; "Kontributor Atambua" stays whole (a role and a place, which
+    :func:`_clean_person` rejects)."""
+    if _ROLE_NAME.match(value) and not re.match(rf"^(?:{_ROLE_WORDS})\s*:", value, re.I):
+        return value
+    return re.sub(rf"^(?:{_LABEL_ALT})\s*:?\s*", "", value, flags=re.IGNORECASE)
+
+
 def _bylines_from_tree(root: Any, meta: _Meta, outlet: str | None, host: str) -> Byline:
     result = Byline()
     # 1. visible byline text: labelled segments in small elements.
@@ -682,12 +703,14 @@ def _bylines_from_tree(root: Any, meta: _Meta, outlet: str | None, host: str) ->
         txt = _text(el)
         if not txt or len(txt) > BYLINE_MAX_CHARS:
             continue
-        if (_LABEL_SEGMENT.search(txt) or _LAPORAN.search(txt)) and not _in_excluded_zone(el):
+        if (
+            _LABEL_SEGMENT.search(txt) or _LAPORAN.search(txt) or _ROLE_PLACE.match(txt)
+        ) and not _in_excluded_zone(el):
             result.merge(parse_byline(txt, outlet=outlet, host=host))
     # 2. microdata / meta / JSON-LD.
     for el in root.xpath('//*[@itemprop="author" or @rel="author"]'):
         value = el.get("content") or _text(el)
-        value = re.sub(rf"^(?:{_LABEL_ALT})\s*:?\s*", "", value, flags=re.IGNORECASE)
+        value = _strip_role_label(value)
         for person in _split_people(value):
             name = _clean_person(person, outlet, host)
             if name and name not in result.authors:
@@ -699,8 +722,12 @@ def _bylines_from_tree(root: Any, meta: _Meta, outlet: str | None, host: str) ->
                 break
     meta_people = meta.metas.get("author", []) + meta.metas.get("article:author", [])
     meta_people += _names_from_jsonld(_jsonld_value(meta, "author"))
+    if result.authors:
+        # The byline readers see names the writer; templates fill the metadata author with the
+        # account that published the page, often the editor (JSON-LD on Tribun-engine pages).
+        meta_people = []
     for raw in meta_people:
-        raw = re.sub(rf"^(?:{_LABEL_ALT})\s*:?\s*", "", raw, flags=re.IGNORECASE)
+        raw = _strip_role_label(raw)
         for person in _split_people(raw):
             name = _clean_person(person, outlet, host)
             if name and name not in result.authors:
@@ -1265,6 +1292,8 @@ def _filter_paragraphs(
             _record(records, "other", para, None)
             continue
         out.append(para)
+    if out and _SIGNOFF_NAME.match(out[-1]) and len(out[-1]) <= 62:
+        _record(records, "signoff", out.pop(), None)  # the writer's name as the last line
     while out and len(out[-1]) < LEADING_CRUMB_MAX_CHARS and len(out[-1].split()) <= 3:
         if re.search(r"[.!?\"”’)]$", out[-1]):
             break
@@ -1516,9 +1545,7 @@ def _clean_tree(
     title = _title(root, meta, traf.get("title"), outlet, host)
     if not byline.authors and traf.get("author"):
         for person in _split_people(str(traf["author"]).replace(";", ",")):
-            name = _clean_person(
-                re.sub(rf"^(?:{_LABEL_ALT})\s*:?\s*", "", person, flags=re.I), outlet, host
-            )
+            name = _clean_person(_strip_role_label(person), outlet, host)
             if name and name not in byline.authors:
                 byline.authors.append(name)
 
@@ -1540,6 +1567,12 @@ def _clean_tree(
             _record(records, "signoff", m.group(0), None)
             paragraphs[-1] = paragraphs[-1][: m.start()].rstrip()
     paragraphs = [p for p in paragraphs if p]
+    for rec in records:
+        # "(NAMA PENULIS)" as the closing line credits the writer (initials never match)
+        m = _SIGNOFF_NAME.match(rec["text"]) if rec["kind"] == "signoff" else None
+        name = _clean_person(m.group(1), outlet, host) if m else None
+        if name and name.lower() not in {a.lower() for a in byline.authors}:
+            byline.authors.append(name)
     body = "\n\n".join(paragraphs)
     if len(body) < MIN_TEXT_CHARS:
         raise CleanError("no_text", f"{len(body)} characters after cleaning")

@@ -91,6 +91,16 @@ BYLINES: list[tuple[str, list[str], str | None, str | None]] = [
     ("Diposting oleh: Biro Administrasi Pimpinan", [], None, None),
     ("Penulis: Flobamorapos.test", [], None, None),
     ("Pewarta: aln", [], None, None),  # sign-off initials, not a name
+    # regional staff credited by role and base: the place is not a name
+    ("Kontributor Atambua, Kristoforus Bere", ["Kristoforus Bere"], None, "Kristoforus Bere"),
+    ("Kontributor Lhoknga", [], None, None),
+    ("Penulis: Kontributor Waingapu", [], None, None),
+    (
+        "Koresponden Kupang, Yosef Lamanepa | Editor: Agus Salim",
+        ["Yosef Lamanepa"],
+        "Agus Salim",
+        "Yosef Lamanepa",
+    ),
 ]
 
 
@@ -449,6 +459,61 @@ def test_hidden_pages_of_a_paginated_article_stay() -> None:
     article = clean_html(html, URLS["pemprov_ntt"], fetched_at=FETCHED)
     # (trafilatura itself may still skip them; Pantau does not prune them as teasers)
     assert not any(r["kind"] == "hidden" for r in article.boilerplate), article.boilerplate
+
+
+AUTHORS = [
+    # fixture, url, authors: the visible byline beats a JSON-LD author that is the editor; a
+    # "Kontributor <Place>, <Name>" credit gives the name, not the place
+    (
+        "hidden_summary",
+        "https://floreskini.test/2025/08/20/harga-beras-di-maumere-mulai-turun",
+        ["Maria Goreti Seran"],
+    ),
+    (
+        "bare_lead",
+        "https://wartaperbatasan.test/daerah/2025/09/02/pemkab-belu-bangun-embung",
+        ["Kristoforus Bere"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "url", "authors"), AUTHORS)
+def test_fixture_authors(name: str, url: str, authors: list[str]) -> None:
+    assert clean_html(_fixture(name), url, fetched_at=FETCHED).authors == authors
+
+
+@pytest.mark.parametrize(
+    ("signoff", "authors"),
+    [
+        ("(KRISTOFORUS BERE)", ["Kristoforus Bere"]),  # the writer's name closes the story
+        ("<strong>KRISTOFORUS BERE</strong>", ["Kristoforus Bere"]),
+        ("(krb/ysf)", []),  # initials are not authors
+        ("(ANTARA)", []),  # nor is a wire
+    ],
+)
+def test_signoff_name_is_the_author(signoff: str, authors: list[str]) -> None:
+    html = (
+        _fixture("bare_lead")
+        .decode("utf-8")
+        .replace("Kontributor Atambua, Kristoforus Bere", "Warta Perbatasan")
+        .replace("<p>(KRISTOFORUS BERE)</p>", f"<p>{signoff}</p>")
+    )
+    url = "https://wartaperbatasan.test/daerah/2025/09/02/pemkab-belu-bangun-embung"
+    article = clean_html(html, url, fetched_at=FETCHED)
+    assert article.authors == authors
+    assert article.text.endswith("selama proyek berlangsung.")
+
+
+def test_meta_author_role_and_place_is_not_a_name() -> None:
+    html = (
+        _fixture("bare_lead")
+        .decode("utf-8")
+        .replace("Kontributor Atambua, Kristoforus Bere", "")
+        .replace("<p>(KRISTOFORUS BERE)</p>", "")
+        .replace("</head>", '<meta name="author" content="Kontributor Atambua"></head>')
+    )
+    url = "https://wartaperbatasan.test/daerah/2025/09/02/pemkab-belu-bangun-embung"
+    assert clean_html(html, url, fetched_at=FETCHED).authors == []
 
 
 def test_story_ends_at_initials_signoff() -> None:
