@@ -505,6 +505,9 @@ def render_cell(
         return Markup(escape(waktu(value, zone)))
     if table is not None:
         return None
+    # a sqlite3.Row: `in` would look at its values, keys() at its columns
+    if column == "published" and isinstance(value, str) and "zone" in row.keys():  # noqa: SIM118
+        return Markup(escape(waktu(value, row["zone"])))  # canned queries: local time + zone
     if column in LINK_COLUMNS and isinstance(value, int):
         href = datasette.urls.path(f"/{LINK_COLUMNS[column]}/{value}")
         return Markup(f'<a href="{escape(href)}">{value}</a>')

@@ -74,6 +74,8 @@ def test_search_open_article_see_facts_highlighted(served: str, tmp_path: Path) 
 
             page.locator("table.rows-and-columns td.col-title a").first.click()
             page.wait_for_url(re.compile(r".*/article/\d+$"))
+            byline = page.locator("p.byline").inner_text()
+            assert re.search(r"\d{1,2} \w{3} 20\d\d \d\d\.\d\d WITA", byline), byline
             facts = page.locator("#article-text a.fact")
             assert facts.count() >= 3
             first = facts.first

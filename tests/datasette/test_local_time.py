@@ -159,3 +159,38 @@ def test_pages_show_labels_and_indonesian_numbers(snapshot: Path) -> None:
     facet = got["/pantau/coverage.json?_size=0"].json()["facet_results"]["event_labels"]
     shown = {v["value"] for v in facet["results"]}
     assert "peluncuran" in shown and "launch" not in shown
+
+
+def test_canned_queries_and_story_page_show_local_times_with_zone(wib_snapshot: Path) -> None:
+    """A story covered by a WIB outlet and WITA outlets: each time in its own outlet's zone."""
+    wib_id, wib_utc, story_id = rows(
+        wib_snapshot,
+        "SELECT a.id, a.published, a.story_id FROM article a JOIN outlet o ON o.id = a.outlet_id"
+        " WHERE o.name = ? AND a.story_id IS NOT NULL ORDER BY a.id LIMIT 1",
+        WIB_OUTLET,
+    )[0]
+    wita_id, wita_utc = rows(
+        wib_snapshot,
+        "SELECT a.id, a.published FROM article a JOIN outlet o ON o.id = a.outlet_id"
+        " WHERE a.story_id = ? AND o.name != ? ORDER BY a.id LIMIT 1",
+        story_id,
+        WIB_OUTLET,
+    )[0]
+    dana_desa, _ = _article(wib_snapshot, DANA_DESA)
+    paths = [
+        f"/story/{story_id}",
+        f"/pantau/story_coverage?story={story_id}&article=",
+        f"/pantau/story_coverage.json?_shape=objects&story={story_id}&article=",
+        "/pantau/new_coverage.json?_shape=objects&since=2025-10-28&outlet=",
+        "/pantau/official_record.json?_shape=objects&person=&name=",
+    ]
+    got = fetch(wib_snapshot, paths)
+    for page in paths[:2]:
+        assert expected(wib_utc, 7, "WIB") in got[page].text, page
+        assert expected(wita_utc, 8, "WITA") in got[page].text, page
+    story = {r["article_id"]: r for r in got[paths[2]].json()["rows"]}
+    assert story[wib_id]["zone"] == "WIB" and story[wita_id]["zone"] == "WITA"
+    # the Dana Desa article is new on 28 Oct local time, although stored on 27 Oct UTC
+    assert dana_desa in {r["article_id"] for r in got[paths[3]].json()["rows"]}
+    record = got[paths[4]].json()["rows"]
+    assert record and all(r["zone"] in ("WIB", "WITA") for r in record)
