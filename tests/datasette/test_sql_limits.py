@@ -38,7 +38,8 @@ PROBES = {
     "instr, quadratic": (f"select count(*) from {ROWS} where instr(printf('%.*c', 500000 - n, 'a'), printf('%.*c', 250000, 'a') || 'b') > 0", "too long"),
     "replace, quadratic": (f"select count(*) from {ROWS} where length(replace(printf('%.*c', 1000000 - n, 'a'), printf('%.*c', 99, 'a') || 'b', 'x')) > 0", "too long"),
     "trim, quadratic": (f"select count(*) from {ROWS} where length(trim(printf('%.*c', 500000 - n, 'a'), printf('%.*c', 500000, 'b') || 'a')) > 0", "too long"),
-    "like, long pattern": (f"select count(*) from {ROWS} where printf('%.*c', 1000000 - n, 'a') like '%' || printf('%.*c', 2000, 'a') || 'b%'", "too complex"),
+    # the pattern limit or the time limit, whichever the machine reaches first: both end it
+    "like, long pattern": (f"select count(*) from {ROWS} where printf('%.*c', 1000000 - n, 'a') like '%' || printf('%.*c', 2000, 'a') || 'b%'", ("too complex", "took too long")),
     "like, within limits": (f"select count(*) from {ROWS} where printf('%.*c', 1000000 - n, 'a') like '%' || printf('%.*c', 97, 'a') || 'b%'", "too long"),
 }  # fmt: skip
 
@@ -66,7 +67,10 @@ def test_probes_end_with_an_error_within_the_time_limit(snapshot: Path) -> None:
         )
     for name, (seconds, status, text) in results.items():
         assert status == 400, (name, text[:300])
-        assert PROBES[name][1] in json.loads(text)["error"], (name, text[:300])
+        expected = PROBES[name][1]
+        error = json.loads(text)["error"]
+        assert any(e in error for e in ((expected,) if isinstance(expected, str) else expected)), (
+            name, text[:300])  # fmt: skip
         assert seconds < 3 * LIMIT_S, (name, seconds)  # each ran 10-60 s before
 
 
