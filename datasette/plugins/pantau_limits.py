@@ -78,11 +78,11 @@ class Guard:
         self.deadline = time.monotonic() + self.seconds
 
     def in_time(self) -> bool:
-        """False (and the statement interrupted: "took too long") once past the deadline."""
-        if time.monotonic() <= self.deadline:
-            return True
-        self.conn.interrupt()
-        return False
+        """False once past the deadline: the functions then return at once, and Datasette's
+        progress handler ends the statement ("took too long"). Not ``conn.interrupt()``: its
+        flag outlives the statement until SQLite resets it and can interrupt Datasette's own
+        next query on the connection (``PRAGMA schema_version`` → HTTP 500)."""
+        return time.monotonic() <= self.deadline
 
     def too_big(self) -> bytes:
         """A value SQLite refuses: the call fails with its own "string or blob too big"."""
