@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+from collections.abc import Callable
 from typing import Any
 
 from kb.store import KB
+
+
+def kill_at(at: int) -> Callable[..., None]:
+    """A SQLAlchemy event listener that SIGKILLs this process on its ``at``-th call (crash
+    tests: a kill at every SQL statement)."""
+    count = 0
+
+    def maybe_kill(*_args: Any, **_kw: Any) -> None:
+        nonlocal count
+        count += 1
+        if count == at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return maybe_kill
 
 
 def ev(sentence: str = "kalimat uji", start: int = 0, end: int = 1) -> dict[str, Any]:

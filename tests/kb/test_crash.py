@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import event
 
 from kb.store import KB, sqlite_url
-from tests.kb.factory import add, official
+from tests.kb.factory import add, kill_at, official
 
 TRIALS = 60  # the issue asks for at least 50
 SEED = 6
@@ -58,17 +58,9 @@ def expected(version: str) -> dict[str, int]:
 
 
 def kill_hook(kb: KB, kind: str, at: int) -> None:
-    count = 0
-
-    def maybe_kill(*_args: Any, **_kw: Any) -> None:
-        nonlocal count
-        count += 1
-        if count == at:
-            os.kill(os.getpid(), signal.SIGKILL)
-
     name = {"before": "before_cursor_execute", "after": "after_cursor_execute",
             "commit": "commit"}[kind]
-    event.listen(kb.engine, name, maybe_kill)
+    event.listen(kb.engine, name, kill_at(at))
 
 
 def count_events(db: Path, version: str) -> dict[str, int]:

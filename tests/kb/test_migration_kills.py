@@ -48,6 +48,7 @@ from kb.migrations import (
 )
 from kb.migrations.recovery import problem, schema, schema_at
 from kb.store import KB, make_engine, sqlite_url
+from tests.kb.factory import kill_at
 from tests.kb.test_migrations import KEPT, dump, insert_rows
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
@@ -109,15 +110,7 @@ def killed_child(run: Callable[[], None], at: int) -> bool:
     if pid == 0:
         code = 1
         try:
-            count = 0
-
-            def maybe_kill(*_a: Any, **_k: Any) -> None:
-                nonlocal count
-                count += 1
-                if count == at:
-                    os.kill(os.getpid(), signal.SIGKILL)
-
-            event.listen(Engine, "after_cursor_execute", maybe_kill)
+            event.listen(Engine, "after_cursor_execute", kill_at(at))
             run()
             code = 0
         finally:
