@@ -47,7 +47,7 @@ import wilayah
 
 SOURCE_KEYS = {
     "name", "title", "homepage", "region", "feeds", "sitemaps", "listings",
-    "article_patterns", "css", "enabled", "page_param", "user_agent",
+    "article_patterns", "css", "enabled", "page_param", "user_agent", "issuer",
 }
 LISTING_KEYS = {"url", "pages", "days"}
 MAX_LISTING_PAGES = 50  # a typo like `pages: 5000` must not turn a daily crawl into a backfill
@@ -99,6 +99,7 @@ class Source:
     enabled: bool = True
     page_param: str | None = "page"
     user_agent: str | None = None
+    issuer: bool = False  # an agency's press releases: announcements whose pickup is tracked
 
     def is_article(self, url: str) -> bool:
         return any(p.search(url) for p in self.article_patterns)
@@ -268,6 +269,9 @@ def _source(raw: Any, where: str) -> Source:
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise SourcesError(f"{where}.enabled: expected true or false (unquoted): {enabled!r}")
+    issuer = raw.get("issuer", False)
+    if not isinstance(issuer, bool):
+        raise SourcesError(f"{where}.issuer: expected true or false (unquoted): {issuer!r}")
     title = raw.get("title")
     if title is not None and not isinstance(title, str):
         raise SourcesError(f"{where}.title: expected a string: {title!r}")
@@ -286,6 +290,7 @@ def _source(raw: Any, where: str) -> Source:
         enabled=enabled,
         page_param=page_param,
         user_agent=user_agent,
+        issuer=issuer,
     )
 
 
