@@ -643,12 +643,27 @@ def daily(
     help="JSON file of floors; exit 1 if any field falls below its floor",
 )
 @click.option("--misses", is_flag=True, help="Also list, per article, what was missed or spurious")
+@click.option(
+    "--clean",
+    "clean_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Score the cleaning stage on NAME.html + NAME.html.truth.json pages, beside trafilatura",
+)
 def evaluate_cmd(
-    gold: Path | None, demo: bool, as_json: bool, baseline: Path | None, misses: bool
+    gold: Path | None,
+    demo: bool,
+    as_json: bool,
+    baseline: Path | None,
+    misses: bool,
+    clean_dir: Path | None,
 ) -> None:
-    """Score the extractors (precision/recall/F1 per field) on a gold corpus."""
+    """Score the extractors (precision/recall/F1 per field) on a gold corpus, or the cleaning
+    stage on real pages (--clean DIR)."""
     from pantau.evaluate import GOLD_DIR, evaluate, floors_for, read_demo_site, read_seeds_format
 
+    if clean_dir is not None:
+        _eval_clean(clean_dir, as_json, baseline, misses, gold is not None or demo)
+        return
     if demo and gold:
         raise click.ClickException("--demo and --gold are exclusive")
     folder = gold or GOLD_DIR
@@ -665,6 +680,42 @@ def evaluate_cmd(
                 click.echo(json.dumps(m, ensure_ascii=False))
     if baseline:
         floors = floors_for(json.loads(baseline.read_text(encoding="utf-8")), corpus)
+        failed = report.regressions(floors)
+        if failed:
+            for line in failed:
+                _say(f"regression: {line}")
+            sys.exit(1)
+
+
+def _eval_clean(
+    folder: Path, as_json: bool, baseline: Path | None, misses: bool, other_corpus: bool
+) -> None:
+    from pantau.evaluate_clean import evaluate_clean, floors_for
+
+    if other_corpus:
+        raise click.ClickException("--clean is exclusive with --gold and --demo")
+    if not folder.is_dir():
+        raise click.ClickException(f"{folder}: no such folder")
+    report = evaluate_clean(folder)
+    if not report.pages:
+        raise click.ClickException(f"{folder}: no NAME + NAME.truth.json pairs found")
+    if as_json:
+        data = report.as_dict()
+        if not misses:
+            data.pop("details")
+        _emit(data)
+    else:
+        click.echo(report.table())
+        if misses:
+            for d in report.details:
+                click.echo(json.dumps(d, ensure_ascii=False))
+    if baseline:
+        try:
+            floors = floors_for(
+                json.loads(baseline.read_text(encoding="utf-8")), folder.resolve().name
+            )
+        except ValueError as exc:
+            raise click.ClickException(f"{baseline}: not JSON ({exc})") from None
         failed = report.regressions(floors)
         if failed:
             for line in failed:
