@@ -22,6 +22,7 @@ Bupati TTU" (``not_after`` in ``positions.yaml``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,17 +99,35 @@ def same_person(short: str, full: str) -> bool:
         short, full = full, short
     if len(s) == 1 and short.isupper() and 2 <= len(short) <= 5:
         return short.lower() == "".join(w[0] for w in f)
+    return name_fits(s, f)
 
-    def hit(tok: str) -> bool:
-        initial = len(tok.rstrip(".")) == 1  # "A Muhlis" for "Andi Muhlis"
-        return any(
-            tok == w
-            or (len(tok) >= MIN_PREFIX_CHARS and w.startswith(tok))
-            or (initial and w.startswith(tok.rstrip(".")) and len(w) > 1)
-            for w in f
-        )
 
-    return all(hit(t) for t in s)
+def token_fits(tok: str, word: str, initials: bool = True) -> bool:
+    """Name token ``tok`` can stand for ``word`` (both lower case): the same, a prefix of at
+    least MIN_PREFIX_CHARS letters ("melki" → "melkiades"), or an initial ("a." → "andi")."""
+    if tok == word or (len(tok) >= MIN_PREFIX_CHARS and word.startswith(tok)):
+        return True
+    bare = tok.rstrip(".")
+    return initials and len(bare) == 1 and len(word) > 1 and word.startswith(bare)
+
+
+def name_fits(
+    short: Sequence[str], full: Sequence[str], *, ordered: bool = False, initials: bool = True
+) -> bool:
+    """Every token of ``short`` fits a token of ``full`` (lower-case tokens; see
+    :func:`token_fits`). ``ordered``: fits distinct tokens of ``full``, in order (the KB's
+    stricter rule across articles: "Lena Laka" is not "Melki Laka Lena"). The one owner of
+    short-name matching: :func:`same_person` here, ``kb.resolve`` across articles."""
+    if not ordered:
+        return all(any(token_fits(t, w, initials) for w in full) for t in short)
+    j = 0
+    for tok in short:
+        while j < len(full) and not token_fits(tok, full[j], initials):
+            j += 1
+        if j == len(full):
+            return False
+        j += 1
+    return True
 
 
 class OfficialsExtractor:
