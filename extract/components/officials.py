@@ -22,7 +22,6 @@ Bupati TTU" (``not_after`` in ``positions.yaml``).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,12 +30,11 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
+from ..names import name_fits
 from .common import add_fact, is_headline, is_skipped, load_data, make_item, state
 
 # Longest plausible personal name in tokens ("Yosep Falentinus Delasalle Kebo" is 4).
 MAX_NAME_TOKENS = 6
-# Shortest prefix that may stand for a full name token ("Melki" for "Melkiades").
-MIN_PREFIX_CHARS = 4
 # Confidence by pattern.
 CONF_TITLE_THEN_NAME = 0.9  # "Bupati TTU, Yosep …" / "Gubernur Melki"
 CONF_NAME_THEN_TITLE = 0.75  # "Yosep …, Bupati TTU,"
@@ -100,34 +98,6 @@ def same_person(short: str, full: str) -> bool:
     if len(s) == 1 and short.isupper() and 2 <= len(short) <= 5:
         return short.lower() == "".join(w[0] for w in f)
     return name_fits(s, f)
-
-
-def token_fits(tok: str, word: str, initials: bool = True) -> bool:
-    """Name token ``tok`` can stand for ``word`` (both lower case): the same, a prefix of at
-    least MIN_PREFIX_CHARS letters ("melki" → "melkiades"), or an initial ("a." → "andi")."""
-    if tok == word or (len(tok) >= MIN_PREFIX_CHARS and word.startswith(tok)):
-        return True
-    bare = tok.rstrip(".")
-    return initials and len(bare) == 1 and len(word) > 1 and word.startswith(bare)
-
-
-def name_fits(
-    short: Sequence[str], full: Sequence[str], *, ordered: bool = False, initials: bool = True
-) -> bool:
-    """Every token of ``short`` fits a token of ``full`` (lower-case tokens; see
-    :func:`token_fits`). ``ordered``: fits distinct tokens of ``full``, in order (the KB's
-    stricter rule across articles: "Lena Laka" is not "Melki Laka Lena"). The one owner of
-    short-name matching: :func:`same_person` here, ``kb.resolve`` across articles."""
-    if not ordered:
-        return all(any(token_fits(t, w, initials) for w in full) for t in short)
-    j = 0
-    for tok in short:
-        while j < len(full) and not token_fits(tok, full[j], initials):
-            j += 1
-        if j == len(full):
-            return False
-        j += 1
-    return True
 
 
 class OfficialsExtractor:
