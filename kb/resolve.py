@@ -4,8 +4,9 @@ Each distinct name the extractor reports is a ``person`` row; mentions point at 
 ingest batch, :func:`resolve_persons` recomputes (deterministically, from all mentions):
 
 1. **positions** — ``position`` rows are re-derived from the mentions (title, organisation,
-   region, first/last article date); rows no mention supports any more are removed, and so are
-   person rows without any mention or quote (left over from an older extractor version).
+   region, first/last article date — the article's day in its outlet's time zone); rows no
+   mention supports any more are removed, and so are person rows without any mention or quote
+   (left over from an older extractor version).
 2. **clusters** of names, by these rules, strongest first; each accepted merge is a
    ``person_merge`` row naming its rule, a score and the reason in words:
 
@@ -13,7 +14,8 @@ ingest batch, :func:`resolve_persons` recomputes (deterministically, from all me
    - ``alias`` — the extractor listed one name as an alias of the other;
    - ``short_name`` — every token of the shorter name is, in order, a token of the longer one
      or a prefix of it (``Melki`` → ``Melkiades``; at least :data:`SHORT_NAME_MIN_PREFIX`
-     letters), and both held the same position (role and region) — e.g. "Melki Laka Lena" and
+     letters; :func:`extract.names.name_fits`, the rule the extractor uses within an article),
+     and both held the same position (role and region) — e.g. "Melki Laka Lena" and
      "Emanuel Melkiades Laka Lena", both Gubernur NTT. A shorter name that fits two different
      persons is left alone;
    - ``spelling`` — same number of tokens, the names' similarity (rapidfuzz ratio) at least
@@ -26,6 +28,10 @@ ingest batch, :func:`resolve_persons` recomputes (deterministically, from all me
 3. **canonical** names: in each cluster the fullest name (most tokens, then longest) is the
    canonical row (``canonical_id`` NULL); the others point at it, and its ``merged_names``
    lists the cluster's other names (``aliases`` stays what the extractor said).
+
+Cost is linear in the mentions: short-name candidates are looked up by (role, token prefix)
+and spelling candidates compared within blocks of the same region or organisation, token count
+and initials, never name against name.
 
 The overrides file (YAML, default ``HOME/overrides.yaml``)::
 
@@ -51,19 +57,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 from rapidfuzz import fuzz, process
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import Table, delete, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
 
 import wilayah
-from kb.models import Article, Mention, Position
+from extract.names import MIN_PREFIX_CHARS, name_fits
+from kb.models import Article, Mention, Outlet, Position
 
-SHORT_NAME_MIN_PREFIX = 4  # "Melki" ↔ "Melkiades"; a 3-letter prefix ("Yos") fits too many names
+SHORT_NAME_MIN_PREFIX = MIN_PREFIX_CHARS  # "Melki" ↔ "Melkiades" (extract.names owns the rule)
 SPELLING_MIN_SCORE = 90.0  # rapidfuzz ratio of whole names; "Burhanuddin"/"Burhauddin" ≈ 97
 SPELLING_TOKEN_MIN_SCORE = 80.0  # each token pair; "Iriawan"/"Irawan" ≈ 92, "Saputra"/"Elu" ≈ 20
 REGION_WORDS = {"provinsi", "prov", "kabupaten", "kab", "kota", "daerah", "ri"}
-LOCAL_TZ = wilayah.DEFAULT_ZONE  # an article's day is its day in the default province's zone
 ABBREVIATION = re.compile(r"^[A-Z]{2,4}$")  # NTT, TTU, SBD … (region abbreviations in titles)
 
 
@@ -156,8 +164,10 @@ class Clusters:
             return False
         if ra > rb:
             ra, rb = rb, ra
-        self.parent[rb] = ra
-        self.members[ra] |= self.members.pop(rb)
+        self.parent[rb] = ra  # the root is the smallest id; the smaller set is copied
+        small, big = sorted((self.members.pop(rb), self.members[ra]), key=len)
+        big |= small
+        self.members[ra] = big
         return True
 
     def groups(self) -> list[set[int]]:
@@ -184,22 +194,13 @@ def role(title: str, region: str | None, organization: str | None) -> str:
     return " ".join(kept)
 
 
-def token_fits(short: str, long: str) -> bool:
-    return short == long or (len(short) >= SHORT_NAME_MIN_PREFIX and long.startswith(short))
-
-
 def short_name_of(short: list[str], long: list[str]) -> bool:
-    """Every token of ``short`` fits, in order, a distinct token of ``long``."""
+    """``short`` is a shorter form of ``long``: every token fits, in order, a distinct token of
+    ``long`` (equal, or a prefix of :data:`SHORT_NAME_MIN_PREFIX` letters; no initials across
+    articles)."""
     if not short or short == long or len(short) > len(long):
         return False
-    j = 0
-    for tok in short:
-        while j < len(long) and not token_fits(tok, long[j]):
-            j += 1
-        if j == len(long):
-            return False
-        j += 1
-    return True
+    return name_fits(short, long, ordered=True, initials=False)
 
 
 def spelling_variant(a: list[str], b: list[str]) -> float | None:
@@ -248,49 +249,71 @@ def _utcnow() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def local_day(value: dt.datetime | None) -> dt.date | None:
-    """The publication day in NTT time (stored datetimes come back in UTC)."""
+def table(model: type[SQLModel]) -> Table:
+    """The Core table of a SQLModel class (typed: SQLModel does not declare ``__table__``)."""
+    t: Table = model.__table__  # type: ignore[attr-defined]
+    return t
+
+
+def local_day(value: dt.datetime | None, zone: dt.tzinfo | None = None) -> dt.date | None:
+    """The publication day in ``zone`` — the outlet's (:func:`wilayah.zone_of` its region
+    code); the default province's zone when None. Stored datetimes come back in UTC."""
     if value is None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(LOCAL_TZ).date()
+    return value.astimezone(zone or wilayah.DEFAULT_ZONE).date()
+
+
+@dataclass
+class _Seen:
+    """One (person, title): its organisations and regions counted, first and last local day."""
+
+    orgs: Counter[tuple[str | None, int | None]] = field(default_factory=Counter)
+    regions: Counter[str | None] = field(default_factory=Counter)
+    first: dt.date | None = None
+    last: dt.date | None = None
 
 
 def rederive_positions(conn: Connection) -> dict[str, int]:
-    """Positions from mentions: one row per (person, title); stale rows removed."""
-    m, a, pos = Mention.__table__, Article.__table__, Position.__table__
+    """Positions from mentions: one row per (person, title); stale rows removed. First and last
+    seen are the articles' days in their outlets' zones (an outlet without a region code: the
+    default province's)."""
+    m, a, o, pos = table(Mention), table(Article), table(Outlet), table(Position)
     rows = conn.execute(
         select(
             m.c.person_id, m.c.title, m.c.organization, m.c.organization_id, m.c.region,
-            a.c.published,
+            a.c.published, o.c.region_code,
         )
-        .select_from(m.join(a, a.c.id == m.c.article_id))
+        .select_from(m.join(a, a.c.id == m.c.article_id).outerjoin(o, o.c.id == a.c.outlet_id))
         .where(m.c.title.is_not(None), m.c.title != "")
     ).all()  # fmt: skip
-    agg: dict[tuple[int, str], dict[str, Any]] = {}
-    for person_id, title, org, org_id, region, published in rows:
-        entry = agg.setdefault(
-            (person_id, title),
-            {"orgs": Counter(), "regions": Counter(), "first": None, "last": None},
-        )
-        entry["orgs"][(org, org_id)] += 1
-        entry["regions"][region] += 1
-        day = local_day(published)
+    zones: dict[str | None, dt.tzinfo] = {}
+    agg: dict[tuple[int, str], _Seen] = {}
+    for person_id, title, org, org_id, region, published, code in rows:
+        entry = agg.get((person_id, title))
+        if entry is None:
+            entry = agg[(person_id, title)] = _Seen()
+        entry.orgs[(org, org_id)] += 1
+        entry.regions[region] += 1
+        zone = zones.get(code)
+        if zone is None:
+            zone = zones[code] = wilayah.zone_of(code)
+        day = local_day(published, zone)
         if day:
-            entry["first"] = min(filter(None, (entry["first"], day)))
-            entry["last"] = max(filter(None, (entry["last"], day)))
+            entry.first = day if entry.first is None else min(entry.first, day)
+            entry.last = day if entry.last is None else max(entry.last, day)
     existing = {(r.person_id, r.title): r for r in conn.execute(select(pos)).all()}
     stats = {"added": 0, "updated": 0, "removed": 0}
     for key, entry in sorted(agg.items()):
-        (org, org_id), _ = max(entry["orgs"].items(), key=lambda kv: (kv[1], str(kv[0])))
-        region, _ = max(entry["regions"].items(), key=lambda kv: (kv[1], str(kv[0])))
+        (org, org_id), _ = max(entry.orgs.items(), key=lambda kv: (kv[1], str(kv[0])))
+        region, _ = max(entry.regions.items(), key=lambda kv: (kv[1], str(kv[0])))
         values = {
             "organization": org,
             "organization_id": org_id,
             "region": region,
-            "first_seen": entry["first"],
-            "last_seen": entry["last"],
+            "first_seen": entry.first,
+            "last_seen": entry.last,
         }
         row = existing.pop(key, None)
         if row is None:
@@ -379,38 +402,44 @@ def find_merges(
             if other is not None and other != n.id:
                 join(n.id, other, "alias", 100.0, f"the extractor gave {alias!r} as an alias")
 
-    # short_name: candidates share a (role, region) position; longest short names first.
-    by_role: dict[str, list[Name]] = defaultdict(list)
+    # short_name: candidates share a (role, region) position; longest short names first. A
+    # longer name the short one fits has a token starting with the short name's first token's
+    # first SHORT_NAME_MIN_PREFIX letters: candidates are looked up by (role, that prefix).
+    by_key: dict[tuple[str, str], list[Name]] = defaultdict(list)
     for n in names.values():
-        for r, _region in n.positions:
-            if r:
-                by_role[r].append(n)
+        for r in {r for r, _ in n.positions if r}:
+            for tok in set(n.tokens):
+                by_key[(r, tok[:SHORT_NAME_MIN_PREFIX])].append(n)
     for n in sorted(names.values(), key=lambda n: (-len(n.tokens), n.id)):
+        if not n.tokens:
+            continue
         fits: dict[int, tuple[Name, tuple[str, str | None]]] = {}
         for r in sorted({r for r, _ in n.positions if r}):
-            for other in by_role[r]:
-                if other.id == n.id or not short_name_of(n.tokens, other.tokens):
+            for cand in by_key.get((r, n.tokens[0][:SHORT_NAME_MIN_PREFIX]), ()):
+                if cand.id == n.id or cand.id in fits or not short_name_of(n.tokens, cand.tokens):
                     continue
-                pos = shared_position(n, other)
+                pos = shared_position(n, cand)
                 if pos:
-                    fits.setdefault(other.id, (other, pos))
+                    fits[cand.id] = (cand, pos)
         roots = {clusters.find(i) for i in fits}
         if len(roots) != 1:
             continue  # no candidate, or ambiguous: two different persons fit
-        other, pos = fits[min(fits)]
+        longer, pos = fits[min(fits)]
         join(
             n.id,
-            other.id,
+            longer.id,
             "short_name",
-            fuzz.token_set_ratio(n.name, other.name),
-            f"{n.name!r} is a short form of {other.name!r}; both {_describe(pos, n, other)}",
+            fuzz.token_set_ratio(n.name, longer.name),
+            f"{n.name!r} is a short form of {longer.name!r}; both {_describe(pos, n, longer)}",
         )
 
-    # spelling: compare names within blocks sharing a region or an organisation.
-    blocks: dict[str, set[int]] = defaultdict(set)
+    # spelling: compare names within blocks sharing a region or an organisation, the token
+    # count and the initials (spelling_variant needs both: no pair across blocks could match).
+    blocks: dict[tuple[str, str], set[int]] = defaultdict(set)
     for n in names.values():
+        initials = "".join(t[0] for t in n.tokens)
         for value in n.regions | n.organizations:
-            blocks[value].add(n.id)
+            blocks[(value, initials)].add(n.id)
     seen_pairs: set[tuple[int, int]] = set()
     for key in sorted(blocks):
         members = sorted(blocks[key])
@@ -418,30 +447,27 @@ def find_merges(
             continue
         strings = [" ".join(names[i].tokens) for i in members]
         matrix = process.cdist(strings, strings, scorer=fuzz.ratio, score_cutoff=SPELLING_MIN_SCORE)
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                if matrix[x][y] <= 0:
-                    continue
-                a, b = names[members[x]], names[members[y]]
-                if (a.id, b.id) in seen_pairs:
-                    continue
-                seen_pairs.add((a.id, b.id))
-                score = spelling_variant(a.tokens, b.tokens)
-                if score is None:
-                    continue
-                pos = shared_position(a, b)
-                orgs = sorted(a.organizations & b.organizations)
-                if pos is None and not orgs:
-                    continue  # a shared region alone is too broad: two people may be alike
-                shared = f"both {_describe(pos, a, b)}" if pos else f"both with {orgs[0]}"
-                join(
-                    a.id,
-                    b.id,
-                    "spelling",
-                    score,
-                    f"{a.name!r} and {b.name!r} differ only in spelling (similarity"
-                    f" {score:.0f}); {shared}",
-                )
+        for x, y in np.argwhere(np.triu(matrix > 0, 1)).tolist():
+            na, nb = names[members[x]], names[members[y]]
+            if (na.id, nb.id) in seen_pairs:
+                continue
+            seen_pairs.add((na.id, nb.id))
+            score = spelling_variant(na.tokens, nb.tokens)
+            if score is None:
+                continue
+            pos = shared_position(na, nb)
+            orgs = sorted(na.organizations & nb.organizations)
+            if pos is None and not orgs:
+                continue  # a shared region alone is too broad: two people may be alike
+            shared = f"both {_describe(pos, na, nb)}" if pos else f"both with {orgs[0]}"
+            join(
+                na.id,
+                nb.id,
+                "spelling",
+                score,
+                f"{na.name!r} and {nb.name!r} differ only in spelling (similarity"
+                f" {score:.0f}); {shared}",
+            )
     report["refused_by_overrides"] = refused
     report["unknown_override_names"] = sorted(set(report["unknown_override_names"]))
     return clusters, merges, report

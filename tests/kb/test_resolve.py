@@ -234,6 +234,7 @@ def test_resolution_is_deterministic(kb: KB) -> None:
     ("Mel", "Emanuel Melkiades Laka Lena", False),  # too short to be a prefix
     ("Lena Laka", "Emanuel Melkiades Laka Lena", False),  # order matters
     ("Melki Laka Lena", "Melki Laka Lena", False),
+    ("E. Melkiades Laka Lena", "Emanuel Melkiades Laka Lena", False),  # no initials across articles
 ])
 def test_short_name_of(short: str, long: str, fits: bool) -> None:
     assert short_name_of(tokens(short), tokens(long)) is fits
@@ -274,3 +275,24 @@ def test_resolve_command(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["resolve", "--home", str(tmp_path)])
     assert result.exit_code == 1
     assert "overrides.yaml: persons.force[0]: expected a pair" in result.output
+
+
+# (outlet region code, published, expected first/last seen): the outlet's local day
+LOCAL_DAYS = [
+    ("31", "2025-07-07T23:30:00+07:00", "2025-07-07"),  # Jakarta, WIB: still Monday
+    ("53.71", "2025-07-07T23:30:00+07:00", "2025-07-08"),  # Kupang, WITA: 00.30 on Tuesday
+    ("94", "2025-07-07T15:30:00+00:00", "2025-07-08"),  # Papua, WIT: 00.30 on Tuesday
+    (None, "2025-07-07T23:30:00+07:00", "2025-07-08"),  # no region: the default zone (WITA)
+]
+
+
+@pytest.mark.parametrize(("code", "published", "day"), LOCAL_DAYS)
+def test_positions_seen_on_the_outlets_local_day(kb: KB, code: str | None, published: str,
+                                                  day: str) -> None:
+    kb.upsert_outlets([{"name": "uji", "title": "Media Uji", "region_code": code}])
+    add(kb, "https://a.test/1", "Gubernur berkunjung malam hari.", published=published,
+        officials=[official("Melki Laka Lena", "Gubernur NTT", NTT, PEMPROV)])
+    kb.resolve()
+    with kb.engine.connect() as conn:
+        row = conn.execute(text("SELECT first_seen, last_seen FROM position")).one()
+    assert (str(row[0]), str(row[1])) == (day, day)
