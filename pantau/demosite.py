@@ -265,13 +265,20 @@ class DemoServer(LocalServer):
         super().__init__(type("Handler", (_Handler,), {"site": site or DemoSite()}))
 
 
-def copy_site_frame(root: Path) -> Path:
-    """Copy the demo site's outlets, sources and templates (not its articles) into ``root``."""
+ISSUERS_MARK = "# -- issuers"  # in outlets.yaml and sources.yaml: press-release sites follow
+
+
+def copy_site_frame(root: Path, *, issuers: bool = False) -> Path:
+    """Copy the demo site's outlets, sources and templates (not its articles) into ``root``;
+    the issuers (press-release sites, after :data:`ISSUERS_MARK`) only with ``issuers``."""
     root.mkdir(parents=True, exist_ok=True)
     for name in ("outlets.yaml", "sources.yaml", "templates"):
         src = site_dir() / name
         if src.is_dir():
             shutil.copytree(src, root / name, dirs_exist_ok=True)
         else:
-            shutil.copy(src, root / name)
+            text = src.read_text(encoding="utf-8")
+            if not issuers and ISSUERS_MARK in text:
+                text = text[: text.index(ISSUERS_MARK)]
+            (root / name).write_text(text, encoding="utf-8")
     return root
