@@ -58,7 +58,7 @@ __all__ = [
     "parse_dateline",
 ]
 
-CLEANER_VERSION = "0.4.0"  # bump when cleaned text changes: stored articles get re-extracted
+CLEANER_VERSION = "0.5.0"  # bump when cleaned text changes: stored articles get re-extracted
 
 # --- tuning constants -----------------------------------------------------------------------------
 
@@ -771,6 +771,58 @@ def _sane(parsed: ParsedDate | None, fetched_at: datetime | None) -> bool:
     return True
 
 
+# Date labels as pages really write them, made parseable: markup escaped into an attribute
+# ('18 Jun 2015 at &lt;span&gt;06:25 WIB&lt;/span&gt;'), an English ' at ' between day and time, and
+# an ISO time written with hyphens ('2022-12-10T13-19-56Z': read as a bare day, it gave midnight).
+_LABEL_TAGS = re.compile(r"<[^>]{0,80}>")
+_LABEL_AT = re.compile(r"(?<=\d{4})\s*,?\s+(?:at|on)\s+(?=\d{1,2}[:.]\d{2}\b)", re.IGNORECASE)
+_ISO_HYPHEN_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})\s*T(\d{2})-(\d{2})(?:-(\d{2}))?")
+# A zone written on the label itself (else the time is read in the outlet's zone).
+_LABEL_ZONE = re.compile(r"\b(?:WIB|WITA|WIT|GMT|UTC)\b|\d(?:Z|[+-]\d{2}:?\d{2})\b", re.IGNORECASE)
+# Offsets Indonesian outlets really publish in (WIB, WITA, WIT).
+_INDONESIAN_OFFSETS = frozenset(timedelta(hours=h) for h in (7, 8, 9))
+
+
+def _repair_label(value: str) -> str:
+    value = _LABEL_TAGS.sub(" ", value)
+    value = _LABEL_AT.sub(", ", value)
+    return _ISO_HYPHEN_TIME.sub(
+        lambda m: f"{m.group(1)}T{m.group(2)}:{m.group(3)}:{m.group(4) or '00'}", value
+    )
+
+
+def _parse_label(value: str, fetched_at: datetime | None, **kw: Any) -> ParsedDate | None:
+    return parse_id_datetime(
+        _repair_label(value)[:DATE_LABEL_MAX_CHARS], relative_to=fetched_at, **kw
+    )
+
+
+def _cross_check(
+    meta_date: ParsedDate | None, visible: ParsedDate | None
+) -> tuple[ParsedDate | None, str | None]:
+    """Metadata against the date shown to readers. The visible label wins when it gives the time
+    the metadata lacks on the same day (a malformed meta time read as midnight), or when both
+    show the same clock time with different zones and the label states its zone or the metadata's
+    offset is not an Indonesian one: '…T10:08:58Z' or '…-07:00' written on a WIB clock."""
+    if meta_date is None:
+        return (visible, "byline") if visible is not None else (None, None)
+    if visible is None or not visible.has_time or not isinstance(visible.value, datetime):
+        return meta_date, "meta"
+    shown = visible.value
+    if not meta_date.has_time or not isinstance(meta_date.value, datetime):
+        same_day = meta_date.value == shown.date()
+        return (visible, "byline") if same_day else (meta_date, "meta")
+    meta_value = meta_date.value
+    same_clock = meta_value.replace(tzinfo=None, second=0, microsecond=0) == shown.replace(
+        tzinfo=None, second=0, microsecond=0
+    )
+    if same_clock and meta_value.utcoffset() != shown.utcoffset():
+        label_zone = bool(_LABEL_ZONE.search(visible.matched))
+        if label_zone or meta_value.utcoffset() not in _INDONESIAN_OFFSETS:
+            return visible, "byline"
+    return meta_date, "meta"
+
+
 def _date_from_meta(
     meta: _Meta,
     root: Any,
@@ -793,7 +845,7 @@ def _date_from_meta(
                 values.append(el.get("datetime"))
                 break
     for value in values:
-        parsed = parse_id_datetime(value[:DATE_LABEL_MAX_CHARS], relative_to=fetched_at)
+        parsed = _parse_label(value, fetched_at)
         if _sane(parsed, fetched_at):
             return parsed
     return None
@@ -831,6 +883,7 @@ _MODIFIED_KEYS = (
 
 def _date_from_byline(root: Any, fetched_at: datetime | None) -> ParsedDate | None:
     best: tuple[int, ParsedDate] | None = None
+    timed: tuple[int, ParsedDate] | None = None
     for el in _iter_elements(root):
         if el.tag in ("script", "style", "head", "title", "meta", "a", "option"):
             continue
@@ -841,7 +894,7 @@ def _date_from_byline(root: Any, fetched_at: datetime | None) -> ParsedDate | No
             continue
         if not classed and len(el):
             continue  # unclassed: only leaves
-        parsed = parse_id_datetime(txt, relative_to=fetched_at, fallback=False)
+        parsed = _parse_label(txt, fetched_at, fallback=False)
         if not _sane(parsed, fetched_at) or parsed is None:
             continue
         if not classed and len(parsed.matched) < 0.5 * len(txt):
@@ -851,7 +904,17 @@ def _date_from_byline(root: Any, fetched_at: datetime | None) -> ParsedDate | No
         score = 2 * parsed.has_time + 2 * classed + (not parsed.year_inferred) * 2
         if best is None or score > best[0]:
             best = (score, parsed)
-    return best[1] if best else None
+        if parsed.has_time and (timed is None or score > timed[0]):
+            timed = (score, parsed)
+    if best is None:
+        return None
+    if not best[1].has_time and timed is not None:
+        # A bare day label (a header's 'Jumat, 19 Juni 2015') completed by a timed label of the
+        # same day elsewhere ('Jumat, 19 Juni 2015 12:58 WIB' above the story).
+        day = best[1].value
+        if isinstance(timed[1].value, datetime) and timed[1].value.date() == day:
+            return timed[1]
+    return best[1]
 
 
 # --- datelines ------------------------------------------------------------------------------------
@@ -1155,8 +1218,8 @@ def _prune(root: Any, base_url: str, records: list[dict[str, Any]]) -> None:
             txt = _text(el)
             if len(txt) <= CAPTION_MAX_CHARS:
                 rule = _match_rule(txt)  # themes also put "Penulis: X" in a .credit block
-                kind = "byline" if rule is not None and rule.kind == "byline" else "caption"
-                _record(records, kind, txt, None)
+                found = "byline" if rule is not None and rule.kind == "byline" else "caption"
+                _record(records, found, txt, None)
                 removed.add(el)
     # related / cross-link blocks by class
     for el in list(_iter_elements(root)):
@@ -1449,7 +1512,8 @@ def _advertorial(
 
 
 def _as_published(parsed: ParsedDate, tz: tzinfo) -> datetime:
-    return parsed.as_datetime(tz)
+    """The instant, aware, expressed in the outlet's zone (a bare day is local midnight there)."""
+    return parsed.as_datetime(tz).astimezone(tz)
 
 
 def clean_html(
@@ -1487,7 +1551,11 @@ def clean_html(
         raise CleanError("not_html", content_type[:100])
     if isinstance(html, bytes) and html.lstrip()[:8].startswith(_BINARY_MAGIC):
         raise CleanError("not_html", "binary file signature")
-    text = _decode(html, content_type) if html_text is None else html_text
+    if html_text is not None:
+        text = html_text
+    else:
+        assert isinstance(html, bytes)  # a str input always sets html_text
+        text = _decode(html, content_type)
     if not text.strip():
         raise CleanError("no_text", "empty document")
     garbage = len(_CONTROL.findall(text)) + text.count("\ufffd")
@@ -1528,10 +1596,7 @@ def _clean_tree(
     published = _date_from_meta(
         meta, root, _PUBLISHED_KEYS, "datePublished", "datePublished", fetched_at
     )
-    published_source = "meta" if published else None
-    if published is None:
-        published = _date_from_byline(root, fetched_at)
-        published_source = "byline" if published else None
+    published, published_source = _cross_check(published, _date_from_byline(root, fetched_at))
     modified = _date_from_meta(meta, root, _MODIFIED_KEYS, "dateModified", "dateModified", None)
     byline = _bylines_from_tree(root, meta, outlet, host)
     section = _section(root, meta, "")

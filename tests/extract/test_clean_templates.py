@@ -1,0 +1,162 @@
+"""Cleaning on the shapes of real outlets' templates (issue 13), one table per failure class.
+
+Every page here is written for the test: the markup reproduces a template's shape (where the date,
+byline, caption, teaser and sign-off sit), the words are our own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone, tzinfo
+
+import pytest
+
+from extract.clean import CleanedArticle, clean_html
+
+WIB = timezone(timedelta(hours=7), "WIB")
+WITA = timezone(timedelta(hours=8), "WITA")
+WIT = timezone(timedelta(hours=9), "WIT")
+URL = "https://berita.test/daerah/2025/06/16/warga-menanam-bakau"
+
+LEAD = (
+    "Warga pesisir Desa Oeseli menanam dua ribu bibit bakau di sepanjang pantai utara pada Senin "
+    "pagi bersama pelajar dan nelayan setempat."
+)
+MIDDLE = (
+    "Kepala desa mengatakan penanaman bakau dilakukan untuk menahan abrasi yang setiap tahun "
+    "menggerus halaman rumah warga di dekat muara sungai."
+)
+LAST = (
+    "Kegiatan serupa akan diulang setiap musim hujan sampai seluruh pantai desa kembali hijau, "
+    "kata dia."
+)
+MORE = (
+    "Para nelayan berharap akar bakau kelak menjadi tempat ikan dan kepiting bertelur sehingga "
+    "tangkapan mereka di perairan dangkal kembali bertambah."
+)
+BODY = f"<p>{LEAD}</p><p>{MIDDLE}</p><p>{MORE}</p><p>{LAST}</p>"
+
+
+def page(
+    *,
+    head: str = "",
+    above: str = "",
+    byline: str = "",
+    body: str = BODY,
+    after: str = "",
+    title: str = "Warga Menanam Bakau di Pesisir",
+) -> str:
+    """An article page: ``head`` metadata, ``above`` the headline, the byline, the body and what
+    follows it, inside a site frame with a menu and a footer."""
+    return f"""<html><head><title>{title} - Berita Test</title>
+    <meta property="og:type" content="article">{head}</head><body>
+    <nav class="menu"><a href="/">Beranda</a> <a href="/daerah">Daerah</a></nav>
+    <div class="content">{above}<h1>{title}</h1>{byline}
+    <div class="detail-text">{body}</div>{after}</div>
+    <footer>Hak cipta Berita Test</footer></body></html>"""
+
+
+def clean(html: str, tz: tzinfo = WIB) -> CleanedArticle:
+    return clean_html(html, URL, tz=tz)
+
+
+# --------------------------------------------------------------------------- time
+
+
+@pytest.mark.parametrize(
+    ("case", "html", "tz", "expected"),
+    [
+        (
+            "jam meta ditulis dengan tanda hubung, tanggal tampak dengan WIB di atas judul",
+            page(
+                head='<meta name="pubdate" content="2025-06-16T14-05-11Z">',
+                above='<div class="date">Senin 16 Jun 2025, 14:05 WIB</div>',
+            ),
+            WIB,
+            datetime(2025, 6, 16, 14, 5, tzinfo=WIB),
+        ),
+        (
+            "Z pada jam WIB (spasi sebelum T)",
+            page(
+                head='<meta name="pubdate" content="2025-11-05 T10:08:58Z">',
+                byline='<div class="author">Maria Goreti - beritatest</div>'
+                '<div class="date">Rabu, 05/11/2025 10:08 WIB</div>',
+            ),
+            WIB,
+            datetime(2025, 11, 5, 10, 8, tzinfo=WIB),
+        ),
+        (
+            "offset terbalik -07:00, tanggal tampak tanpa zona: zona outlet (WIB)",
+            page(
+                head='<meta property="article:published_time" content="2025-06-17T11:38:29-07:00">',
+                byline='<div class="date-post">Reporter : Yosef Lagadoni | 17 Juni 2025 11:38</div>',
+            ),
+            WIB,
+            datetime(2025, 6, 17, 11, 38, tzinfo=WIB),
+        ),
+        (
+            "offset terbalik, outlet di zona WITA",
+            page(
+                head='<meta property="article:published_time" content="2025-06-17T11:38:29-08:00">',
+                byline='<div class="date-post">17 Juni 2025 11:38</div>',
+            ),
+            WITA,
+            datetime(2025, 6, 17, 11, 38, tzinfo=WITA),
+        ),
+        (
+            "meta UTC yang benar dan tidak ada tanggal tampak",
+            page(
+                head='<meta property="article:published_time" content="2025-06-19T00:23:23+00:00">'
+            ),
+            WIB,
+            datetime(2025, 6, 19, 7, 23, 23, tzinfo=WIB),
+        ),
+        (
+            "jam lain di kepala situs (jam simpan) tidak menggeser meta yang benar",
+            page(
+                head='<meta property="article:published_time" content="2025-06-19T03:40:00+07:00">',
+                above='<div class="tanggal">Kamis, 19 Juni 2025 12:34:00</div>',
+            ),
+            WIB,
+            datetime(2025, 6, 19, 3, 40, tzinfo=WIB),
+        ),
+        (
+            "itemprop dengan markup ter-escape dan 'at'",
+            page(
+                byline='<p class="datetime">on <span itemprop="datePublished" '
+                'datetime="18 Jun 2025 at &lt;span&gt;06:25 WIB&lt;/span&gt;">'
+                "18 Jun 2025 at <span>06:25 WIB</span></span></p>",
+            ),
+            WIB,
+            datetime(2025, 6, 18, 6, 25, tzinfo=WIB),
+        ),
+        (
+            "hari tanpa jam di kepala situs, jam di atas berita",
+            page(
+                above='<div id="jam">Jumat, 20 Juni 2025</div>'
+                "<div><h3>Jumat, 20 Juni 2025 12:58 WIB</h3></div>",
+            ),
+            WIB,
+            datetime(2025, 6, 20, 12, 58, tzinfo=WIB),
+        ),
+        (
+            "tanpa zona di mana pun: zona outlet (WIT)",
+            page(byline='<span class="tanggal">Rabu, 5 Maret 2025 09:30</span>'),
+            WIT,
+            datetime(2025, 3, 5, 9, 30, tzinfo=WIT),
+        ),
+        (
+            "meta dan label sepakat (WITA)",
+            page(
+                head='<meta property="article:published_time" content="2025-03-05T09:30:00+08:00">',
+                byline='<span class="tanggal">Rabu, 5 Maret 2025 09:30 WITA</span>',
+            ),
+            WITA,
+            datetime(2025, 3, 5, 9, 30, tzinfo=WITA),
+        ),
+    ],
+)
+def test_publication_instant(case: str, html: str, tz: tzinfo, expected: datetime) -> None:
+    art = clean(html, tz)
+    assert art.published is not None and art.published.tzinfo is not None, case
+    assert art.published == expected, (case, art.published)
+    assert art.published.utcoffset() == expected.utcoffset(), (case, art.published)
