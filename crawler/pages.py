@@ -126,4 +126,5 @@ def join_pages(pages: list[str], css_hint: str | None = None) -> bytes:
         charset = etree.Element("meta")
         charset.set("charset", "utf-8")
         head.insert(0, charset)
-    return b"<!DOCTYPE html>\n" + lxml.html.tostring(first, encoding="utf-8")
+    joined: bytes = lxml.html.tostring(first, encoding="utf-8")
+    return b"<!DOCTYPE html>\n" + joined

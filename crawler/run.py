@@ -15,6 +15,10 @@ live crawl with the same arguments holds the folder, this crawl runs without one
 
 Stats added to Scrapy's: ``pantau/resumed`` (the job folder's queue was resumed),
 ``pantau/job/discarded`` (a killed crawl's job folder was discarded).
+
+:func:`crawl` is the one crawl set-up of the ``pantau`` commands (``crawl``, ``demo``,
+``daily``): it checks the arguments, builds the settings overrides, picks the job folder, runs
+the crawl and returns its summary.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import json
 import logging
 import os
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -67,9 +72,8 @@ def crawl_settings(raw_store: str | Path, overrides: dict[str, Any] | None = Non
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
     settings.set("PANTAU_RAW_STORE", str(raw_store), priority="project")
-    contact = os.environ.get("PANTAU_CONTACT")
-    if contact:
-        settings.set("PANTAU_CONTACT", contact, priority="project")
+    if os.environ.get("PANTAU_CONTACT"):
+        settings.set("PANTAU_CONTACT", default_settings.contact(), priority="project")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     if "USER_AGENT" not in (overrides or {}):
@@ -150,3 +154,65 @@ def run_crawl(
     stats["pantau/resumed"] = resumed
     stats["pantau/job/discarded"] = state is JobState.DISCARDED
     return stats
+
+
+class CrawlArgumentError(ValueError):
+    """The crawl's arguments contradict each other or the sources file (a user error)."""
+
+
+@dataclass
+class CrawlSummary:
+    """What :func:`crawl` reports: the ``pantau/*`` stats, ``finish_reason`` and
+    ``downloader/response_count``; the job folder, and whether the crawl resumed one or stopped
+    leaving one to resume."""
+
+    stats: dict[str, Any]
+    jobdir: Path
+    resumed: bool
+    stopped: bool
+
+
+def check_crawl_arguments(
+    config: SourcesConfig, only: tuple[str, ...], since: date | None, until: date | None
+) -> None:
+    """Raise :class:`CrawlArgumentError` for an unknown source or a reversed window."""
+    unknown = sorted(set(only) - {s.name for s in config.sources})
+    if unknown:
+        raise CrawlArgumentError(f"unknown source: {unknown[0]}")
+    if since and until and since > until:
+        raise CrawlArgumentError(f"--since {since} is after --until {until}")
+
+
+def crawl(
+    config: SourcesConfig,
+    home: str | Path,
+    raw_store: str | Path,
+    *,
+    only: tuple[str, ...] = (),
+    since: date | None = None,
+    until: date | None = None,
+    fast: bool = False,
+    log_level: str = "WARNING",
+    settings: dict[str, Any] | None = None,
+    fresh: bool = False,
+) -> CrawlSummary:
+    """One crawl as the ``pantau`` commands run it: arguments checked
+    (:class:`CrawlArgumentError`), :data:`FAST_SETTINGS` when ``fast``, Scrapy's ``LOG_LEVEL``,
+    the caller's ``settings`` last; the job folder of these arguments under ``home``."""
+    check_crawl_arguments(config, only, since, until)
+    overrides: dict[str, Any] = dict(FAST_SETTINGS) if fast else {}
+    overrides["LOG_LEVEL"] = log_level
+    overrides.update(settings or {})
+    jobdir = job_dir(home, config, only, since, until)
+    stats = run_crawl(
+        config, raw_store, only=only, since=since, until=until, overrides=overrides,
+        jobdir=jobdir, fresh=fresh,
+    )
+    summary = {k: v for k, v in stats.items() if k.startswith(("pantau/", "finish_reason"))}
+    summary["downloader/response_count"] = stats.get("downloader/response_count", 0)
+    return CrawlSummary(
+        stats=summary,
+        jobdir=jobdir,
+        resumed=bool(stats.get("pantau/resumed")),
+        stopped=stats.get("finish_reason") != JOB_FINISHED and jobdir.exists(),
+    )

@@ -14,6 +14,7 @@ Pantau-specific settings (override with ``pantau crawl --set NAME=VALUE`` or
 
 from __future__ import annotations
 
+import os
 from importlib.metadata import PackageNotFoundError, version
 
 try:
@@ -33,6 +34,26 @@ def user_agent(contact: str) -> str:
     return f"{PRODUCT} (news monitoring; +{contact})"
 
 
+def contact() -> str:
+    """Who site owners reach: the ``PANTAU_CONTACT`` environment variable, else the project."""
+    return os.environ.get("PANTAU_CONTACT") or PANTAU_CONTACT
+
+
+def source_user_agent(choice: str | None, contact: str, default: str | None = None) -> str:
+    """The User-Agent a source is fetched with — the one owner of that choice (the crawl and
+    ``pantau sources check --fetch`` both ask here). ``choice`` is the source's ``user_agent``:
+    None → ``default`` (the crawl's ``USER_AGENT``; Pantau's own when None); ``"compatible"`` →
+    a browser-shaped string that still names Pantau and the contact; anything else is used as
+    written."""
+    default = default or user_agent(contact)
+    if not choice:
+        return default
+    if choice == "compatible":
+        product = default.split(" ", 1)[0]
+        return f"Mozilla/5.0 (compatible; {product}; +{contact})"
+    return choice
+
+
 USER_AGENT = user_agent(PANTAU_CONTACT)
 
 # Politeness. robots.txt is obeyed (RFC 9309): a 4xx robots.txt ("unavailable") allows the
@@ -45,6 +66,10 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.PoliteRobotsTxtMiddleware": 100,
 }
+# The spider's components: the run and its ledger (an extension every other component reaches
+# through crawler.get_extension), and the refetch policy, last on the spider's output.
+EXTENSIONS = {"crawler.ledger.CrawlRun": 0}
+SPIDER_MIDDLEWARES = {"crawler.refetch.RefetchPolicy": 100}
 # Many small hosts: schedule by downloader slot so one slow outlet does not starve the rest.
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 CONCURRENT_REQUESTS = 16
@@ -63,6 +88,8 @@ DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a news page is < 1 MiB; anything over 16 
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+# The one list of retryable statuses: Scrapy's retry middleware retries them within a run, and
+# the ledger records them as failed-retryable, tried again next run (crawler/ledger.py).
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 425, 429]
 REDIRECT_MAX_TIMES = 5
 CLOSESPIDER_PAGECOUNT = 5000  # a daily run sees a few hundred pages; more means a crawler trap

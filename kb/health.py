@@ -11,15 +11,14 @@
 
 The table lives in the KB's metadata (imported by :mod:`kb.store`) so migrations and the
 published snapshot include it and Datasette shows it. The assessment itself works on plain
-values (ledger rows, processing outcomes, daily counts): it knows nothing of HTTP.
+values (ledger rows with their :class:`kb.ledger.Outcome` codes, processing outcomes, daily
+counts): it knows nothing of HTTP.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-import sqlite3
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,27 +27,20 @@ from typing import Any
 
 from sqlmodel import Field, Session, SQLModel, select
 
+from kb.ledger import Outcome, State
+from kb.raw import RawStore
+
 HEALTH_FLAGS = ("drop", "all_failed_cleaning", "blocked", "failing")
 HISTORY_DAYS = 14  # two weeks: covers the weekday/weekend rhythm of a newsroom
 MIN_HISTORY_DAYS = 3  # a median of fewer days says little about an outlet's usual volume
 DROP_FRACTION = 0.3  # under 30 % of the usual volume: something broke, not a slow news day
 MIN_EXPECTED_FOR_DROP = 3.0  # an outlet with 1–2 new pages a day has quiet days; not a drop
 FAILING_RATIO = 0.5  # at least half of an outlet's fetches failed
-DISCOVERY_REASONS = {"feed", "sitemap", "listing", "end of listing"}  # answered discovery pages
-ANSWERED_PREFIXES = ("amp copy of ", "duplicate of ", "canonical is ")  # fetched, then skipped
-BLOCKED_FAILURE = re.compile(r"^http (401|403|451)\b")  # refused, not broken: needs a human
-BLOCKED_SKIP = "robots.txt"
 
 
-def answered_skip(reason: str) -> bool:
-    """A ``skipped`` ledger reason for a URL the site did answer (a page, a 304, a 404 listing
-    end) — as opposed to one never fetched (already stored, out of window, robots.txt)."""
-    return (
-        reason in DISCOVERY_REASONS
-        or reason == "not modified"
-        or reason.endswith(" not modified")
-        or reason.startswith(ANSWERED_PREFIXES)
-    )
+def ledger_outcome(row: Mapping[str, Any]) -> Outcome:
+    """The outcome code of a ledger row (:meth:`kb.raw.RawStore.ledger`)."""
+    return Outcome(row["outcome"])
 
 
 class SourceHealth(SQLModel, table=True):
@@ -102,20 +94,15 @@ def outlet_runs(
     runs = {name: OutletRun(name) for name in sources}
     for row in ledger:
         run = runs.setdefault(str(row.get("source") or ""), OutletRun(str(row.get("source"))))
-        state, reason = row.get("state"), str(row.get("reason") or "")
-        if state == "stored":
-            run.answered += 1
-            if reason in ("new", "changed"):
-                run.stored_urls.append(str(row["url"]))
-        elif state == "failed":
+        code = ledger_outcome(row)
+        if code.state is State.FAILED:
             run.failed += 1
-            if BLOCKED_FAILURE.match(reason):
-                run.blocked += 1
-        elif state == "skipped":
-            if answered_skip(reason):
-                run.answered += 1
-            elif reason == BLOCKED_SKIP:
-                run.blocked += 1
+        elif code.answered:
+            run.answered += 1
+        if code in (Outcome.NEW, Outcome.CHANGED):
+            run.stored_urls.append(str(row["url"]))
+        if code.blocked:
+            run.blocked += 1
     for run in runs.values():
         for url in run.stored_urls:
             outcome = (outcomes or {}).get(url)
@@ -214,23 +201,17 @@ def daily_new_pages(
 
     Every day with a run that included the outlet appears, with 0 when nothing new came.
     """
-    con = sqlite3.connect(f"file:{Path(raw_path).resolve()}?mode=ro", uri=True)
-    try:
-        runs = con.execute("SELECT id, started_at, sources FROM crawl_run").fetchall()
-        new = con.execute(
-            "SELECT crawl_run_id, source, count(*) FROM ledger"
-            " WHERE state = 'stored' AND reason = 'new' GROUP BY crawl_run_id, source"
-        ).fetchall()
-    finally:
-        con.close()
+    with RawStore(raw_path, readonly=True) as raw:
+        runs = [(r["id"], r["started_at"], r["sources"]) for r in raw.runs()]
+        new = raw.new_pages_per_run()
     day_of: dict[int, dt.date] = {}
     out: dict[str, dict[dt.date, int]] = {}
     for run_id, started, sources in runs:
-        day = _local_day(started, tz)
+        day = _local_day(str(started), tz)
         if since and day < since:
             continue
-        day_of[run_id] = day
-        for name in json.loads(sources or "[]"):
+        day_of[int(str(run_id))] = day
+        for name in sources if isinstance(sources, list) else []:
             out.setdefault(name, {}).setdefault(day, 0)
     for run_id, source, n in new:
         if run_id in day_of and source:

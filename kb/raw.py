@@ -19,10 +19,12 @@ Tables:
   host, pid and process start time of the crawl (JSON), so a later run can tell a live crawl
   from a killed one.
 - ``ledger``: per crawl run, every discovered URL in exactly one state:
-  ``stored`` | ``skipped`` (reason) | ``failed`` (reason, retryable). The crawler writes rows as
-  it goes: a URL is recorded ``failed(unfinished, retryable)`` when it is first scheduled and
-  takes its final state when it is answered, so a crawl killed with ``kill -9`` leaves every URL
-  it had scheduled accounted for.
+  ``stored`` | ``skipped`` | ``failed`` (retryable or not), with an ``outcome`` code
+  (:class:`kb.ledger.Outcome`: ``new``, ``amp_copy``, ``http_blocked`` …) and the crawler's
+  free-text ``detail`` (``"http 403"``, ``"amp copy of …"``). The crawler writes rows as it
+  goes: a URL is recorded ``failed(unfinished, retryable)`` when it is first scheduled and takes
+  its final state when it is answered, so a crawl killed with ``kill -9`` leaves every URL it
+  had scheduled accounted for.
 
 Killed crawls: a ``crawl_run`` still ``running`` whose process is gone (:func:`process_alive`)
 is closed as ``killed`` by the next crawl (:meth:`RawStore.close_dead_runs`); its pages stored
@@ -30,6 +32,10 @@ without their ``stored`` row get one, and its unanswered URLs are already
 ``failed(unfinished, retryable)``, which :meth:`RawStore.retry_candidates` hands to that crawl.
 
 The store knows nothing of HTTP libraries: it takes plain values.
+
+Schema versions (``PRAGMA user_version``): 1 — ``ledger.outcome`` added and ``ledger.reason``
+renamed ``detail``; the rows of older crawlers get their code once, from their words
+(:func:`legacy_outcome`), when a store is first opened by this version.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import socket
 import sqlite3
 import zlib
@@ -44,6 +51,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from kb.ledger import Outcome, State
 
 BUSY_TIMEOUT_MS = 30_000  # the crawler and `pantau process` may overlap in a daily run
 ZLIB_LEVEL = 6  # zlib's default: ~5x on news HTML at a fraction of level 9's CPU
@@ -93,7 +102,8 @@ CREATE TABLE IF NOT EXISTS ledger (
     url TEXT NOT NULL,
     source TEXT,
     state TEXT NOT NULL CHECK (state IN ('stored', 'skipped', 'failed')),
-    reason TEXT,
+    outcome TEXT,
+    detail TEXT,
     retryable INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (crawl_run_id, url)
 );
@@ -104,8 +114,50 @@ ADDED_COLUMNS = [
     ("page", "parts", "TEXT NOT NULL DEFAULT '[]'"),
     ("crawl_run", "owner", "TEXT"),
 ]
+SCHEMA_VERSION = 1  # PRAGMA user_version once the migrations below have run
 KILLED = "killed"  # crawl_run.status of a run whose process died without closing it
-UNFINISHED = "unfinished"  # ledger reason of a URL scheduled but not answered (yet)
+LOOKUP_CHUNK = 500  # URLs per IN (…) list: far below SQLite's 32766 bound variables
+
+
+def legacy_outcome(state: str, reason: str | None) -> Outcome:
+    """The code of a ledger row an older crawler wrote with free-text reasons only (used once,
+    by the migration to schema version 1)."""
+    text = reason or ""
+    if state == State.STORED:
+        return Outcome(text) if text in ("new", "changed", "unchanged") else Outcome.NEW
+    if state == State.SKIPPED:
+        words = {
+            "feed": Outcome.FEED, "sitemap": Outcome.SITEMAP, "listing": Outcome.LISTING,
+            "end of listing": Outcome.END_OF_LISTING, "not modified": Outcome.NOT_MODIFIED,
+            "already_stored": Outcome.ALREADY_STORED, "out_of_window": Outcome.OUT_OF_WINDOW,
+            "sitemap out of window": Outcome.SITEMAP_SKIPPED,
+            "sitemap not modified recently": Outcome.SITEMAP_SKIPPED,
+            "robots.txt": Outcome.ROBOTS_DISALLOWED,
+        }
+        prefixes = {"amp copy of ": Outcome.AMP_COPY, "duplicate of ": Outcome.DUPLICATE,
+                    "canonical is ": Outcome.CANONICAL}
+        if text in words:
+            return words[text]
+        if text.endswith(" not modified"):  # "feed not modified", "sitemap not modified"
+            return Outcome.NOT_MODIFIED
+        return next((o for p, o in prefixes.items() if text.startswith(p)), Outcome.SKIPPED)
+    status = re.match(r"^(?:part \S+: )?http (\d{3})\b", text)
+    if status:
+        code = int(status.group(1))
+        return (Outcome.HTTP_BLOCKED if code in (401, 403, 451)
+                else Outcome.NOT_FOUND if code in (404, 410) else Outcome.HTTP_ERROR)
+    words = {"unfinished": Outcome.UNFINISHED, "interrupted": Outcome.INTERRUPTED,
+             "robots.txt unreachable": Outcome.ROBOTS_UNREACHABLE,
+             "redirect loop": Outcome.REDIRECT_LOOP}
+    if text in words:
+        return words[text]
+    if "TimeoutError" in text:
+        return Outcome.TIMEOUT
+    if text.startswith(("feed: ", "sitemap: ")) or text.endswith("not a text page"):
+        return Outcome.MALFORMED
+    if "too large: " in text:
+        return Outcome.TOO_LARGE
+    return Outcome.ERROR
 
 
 def utcnow() -> str:
@@ -187,14 +239,34 @@ class StoredPage:
 class RetryCandidate:
     url: str
     source: str
-    reason: str
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One URL's state in one run, as the crawler records it."""
+
+    url: str
+    source: str | None
+    outcome: Outcome
+    detail: str | None = None
+    retryable: bool = False
 
 
 class RawStore:
     """A SQLite raw store at ``path`` (created on first use)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        """Open (creating and migrating it when needed) the store at ``path``. ``readonly``
+        opens an existing store for lookups only: no schema work, usable from any thread that
+        opened it (the crawler looks pages up off the reactor thread)."""
         self.path = Path(path)
+        if readonly:
+            self.db = sqlite3.connect(
+                f"file:{self.path.resolve()}?mode=ro", uri=True,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+            )
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -202,12 +274,39 @@ class RawStore:
         # the file — and a lost page is refetched by the next run (it is not in the store).
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        fresh = not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'ledger'").fetchone()
         self.db.executescript(SCHEMA)
         for table, column, definition in ADDED_COLUMNS:
             have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
             if column not in have:
                 with self.db:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        if fresh:
+            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        elif self.db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            self._migrate_ledger_outcomes()
+
+    def _migrate_ledger_outcomes(self) -> None:
+        """Schema 1: ``ledger.reason`` becomes ``detail`` and every row gets its outcome code,
+        derived once from the words older crawlers wrote (one transaction)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")  # a second process waits, then finds it done
+            if self.db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+                return
+            have = {r[1] for r in self.db.execute("PRAGMA table_info(ledger)")}
+            if "reason" in have and "detail" not in have:
+                self.db.execute("ALTER TABLE ledger RENAME COLUMN reason TO detail")
+            if "outcome" not in have:
+                self.db.execute("ALTER TABLE ledger ADD COLUMN outcome TEXT")
+            kinds = self.db.execute(
+                "SELECT DISTINCT state, detail FROM ledger WHERE outcome IS NULL"
+            ).fetchall()
+            self.db.executemany(
+                "UPDATE ledger SET outcome = ? WHERE outcome IS NULL AND state = ?"
+                " AND detail IS ?",
+                [(legacy_outcome(state, detail).value, state, detail) for state, detail in kinds],
+            )
+            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def close(self) -> None:
         self.db.close()
@@ -243,7 +342,7 @@ class RawStore:
             for run in dead:
                 self.db.execute(
                     "INSERT OR REPLACE INTO ledger"
-                    " (crawl_run_id, url, source, state, reason, retryable)"
+                    " (crawl_run_id, url, source, state, outcome, retryable)"
                     " SELECT ?, p.url, p.source, 'stored',"
                     " CASE p.previous_sha256 WHEN '[]' THEN 'new' ELSE 'changed' END, 0"
                     " FROM page p WHERE p.crawl_run_id = ? AND NOT EXISTS (SELECT 1 FROM ledger l"
@@ -290,36 +389,32 @@ class RawStore:
         self,
         run_id: int,
         url: str,
-        state: str,
-        reason: str | None = None,
+        outcome: Outcome,
+        detail: str | None = None,
         *,
         source: str | None = None,
         retryable: bool = False,
     ) -> None:
-        """Record the final state of ``url`` in run ``run_id`` (last word wins)."""
-        with self.db:
-            self.db.execute(
-                "INSERT OR REPLACE INTO ledger"
-                " (crawl_run_id, url, source, state, reason, retryable) VALUES (?, ?, ?, ?, ?, ?)",
-                (run_id, url, source, state, reason, int(retryable)),
-            )
+        """Record the state of ``url`` in run ``run_id`` (last word wins); the state is the
+        outcome's."""
+        self.record_many(run_id, [LedgerRow(url, source, outcome, detail, retryable)])
 
-    def record_many(
-        self, run_id: int, entries: list[tuple[str, str | None, str, str | None, bool]]
-    ) -> None:
-        """Record many ``(url, source, state, reason, retryable)`` in one transaction."""
+    def record_many(self, run_id: int, rows: list[LedgerRow]) -> None:
+        """Record many rows in one transaction (last word wins)."""
         with self.db:
             self.db.executemany(
                 "INSERT OR REPLACE INTO ledger"
-                " (crawl_run_id, url, source, state, reason, retryable) VALUES (?, ?, ?, ?, ?, ?)",
-                [(run_id, u, src, st, r, int(rt)) for u, src, st, r, rt in entries],
+                " (crawl_run_id, url, source, state, outcome, detail, retryable)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, r.url, r.source, r.outcome.state.value, r.outcome.value, r.detail,
+                  int(r.retryable)) for r in rows],
             )
 
     def retry_candidates(self) -> list[RetryCandidate]:
         """URLs whose latest run left them failed and retryable, and not stored since — among
         them the ``unfinished`` ones of interrupted and killed runs."""
         sql = """
-            SELECT l.url, l.source, l.reason FROM ledger l
+            SELECT l.url, l.source, l.outcome FROM ledger l
             JOIN (SELECT url, max(crawl_run_id) AS run FROM ledger GROUP BY url) last
               ON last.url = l.url AND last.run = l.crawl_run_id
             WHERE l.state = 'failed' AND l.retryable = 1
@@ -327,16 +422,27 @@ class RawStore:
             ORDER BY l.url
         """
         rows = self.db.execute(sql).fetchall()
-        return [RetryCandidate(u, src or "", reason or "") for u, src, reason in rows]
+        return [RetryCandidate(u, src or "", Outcome(o)) for u, src, o in rows]
 
     def ledger(self, run_id: int) -> list[dict[str, object]]:
+        """The rows of one run: ``url``, ``source``, ``state``, ``outcome`` (an
+        :class:`~kb.ledger.Outcome`), ``detail``, ``retryable``."""
         rows = self.db.execute(
-            "SELECT url, source, state, reason, retryable FROM ledger WHERE crawl_run_id = ?"
-            " ORDER BY url",
+            "SELECT url, source, state, outcome, detail, retryable FROM ledger"
+            " WHERE crawl_run_id = ? ORDER BY url",
             (run_id,),
         ).fetchall()
-        keys = ("url", "source", "state", "reason", "retryable")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
+        keys = ("url", "source", "state", "outcome", "detail", "retryable")
+        return [dict(zip(keys, (*r[:3], Outcome(r[3]), *r[4:]), strict=True)) for r in rows]
+
+    def new_pages_per_run(self) -> list[tuple[int, str | None, int]]:
+        """``(crawl run, source, pages stored new)`` for every run that stored new pages."""
+        rows = self.db.execute(
+            "SELECT crawl_run_id, source, count(*) FROM ledger WHERE outcome = ?"
+            " GROUP BY crawl_run_id, source",
+            (Outcome.NEW.value,),
+        ).fetchall()
+        return [(int(run), src, int(n)) for run, src, n in rows]
 
     # -- pages ------------------------------------------------------------------------------
     def has(self, url: str) -> bool:
@@ -357,6 +463,33 @@ class RawStore:
             (url,),
         ).fetchone()
         return (row[0], StoredPage(*row[1:])) if row else None
+
+    def stored_many(self, urls: list[str]) -> dict[str, tuple[str, StoredPage]]:
+        """For each of ``urls`` that is stored, or a known alias of a stored page:
+        ``url → (canonical URL, its stored page)``. A few queries per :data:`LOOKUP_CHUNK`
+        URLs, however many there are."""
+        found: dict[str, tuple[str, StoredPage]] = {}
+        unique = list(dict.fromkeys(urls))
+        for start in range(0, len(unique), LOOKUP_CHUNK):
+            chunk = unique[start:start + LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for url, *page in self.db.execute(
+                f"SELECT url, fetched_at, etag, last_modified FROM page WHERE url IN ({marks})",
+                chunk,
+            ):
+                found[url] = (url, StoredPage(*page))
+            for url, canonical, *page in self.db.execute(
+                "SELECT a.url, a.canonical, p.fetched_at, p.etag, p.last_modified FROM alias a"
+                f" JOIN page p ON p.url = a.canonical WHERE a.url IN ({marks})",
+                chunk,
+            ):
+                found.setdefault(url, (canonical, StoredPage(*page)))
+        return found
+
+    def all_validators(self) -> dict[str, tuple[str | None, str | None]]:
+        """Every saved ``url → (ETag, Last-Modified)`` (one row per feed or sitemap)."""
+        return {u: (e, m) for u, e, m in
+                self.db.execute("SELECT url, etag, last_modified FROM validator")}
 
     def save_aliases(self, items: list[tuple[str, str, str]]) -> None:
         """Remember ``(alias url, canonical url, source)``."""

@@ -207,28 +207,21 @@ def do_crawl(
     fresh: bool = False,
     settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    from crawler.run import FAST_SETTINGS, job_dir, run_crawl
+    from crawler.run import CrawlArgumentError, crawl
 
-    unknown = sorted(set(only) - {s.name for s in config.sources})
-    if unknown:
-        raise click.ClickException(f"unknown source: {unknown[0]}")
-    if since and until and since > until:
-        raise click.ClickException(f"--since {since} is after --until {until}")
-    overrides: dict[str, Any] = dict(FAST_SETTINGS) if fast else {}
-    overrides["LOG_LEVEL"] = "INFO" if verbose else "WARNING"
-    overrides.update(settings or {})
-    jobdir = job_dir(paths.home, config, only, since, until)
-    stats = run_crawl(
-        config, paths.raw, only=only, since=since, until=until, overrides=overrides,
-        jobdir=jobdir, fresh=fresh,
-    )
-    if stats.get("pantau/resumed"):
-        _say(f"Resumed the interrupted crawl in {jobdir}")
-    if stats.get("finish_reason") != "finished" and jobdir.exists():
-        _say(f"Crawl stopped ({stats.get('finish_reason')}): run the same command to resume it")
-    summary = {k: v for k, v in stats.items() if k.startswith(("pantau/", "finish_reason"))}
-    summary["downloader/response_count"] = stats.get("downloader/response_count", 0)
-    return summary
+    try:
+        result = crawl(
+            config, paths.home, paths.raw, only=only, since=since, until=until, fast=fast,
+            log_level="INFO" if verbose else "WARNING", settings=settings, fresh=fresh,
+        )
+    except CrawlArgumentError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if result.resumed:
+        _say(f"Resumed the interrupted crawl in {result.jobdir}")
+    if result.stopped:
+        _say(f"Crawl stopped ({result.stats.get('finish_reason')}):"
+             " run the same command to resume it")
+    return result.stats
 
 
 def _overrides(paths: Paths, path: Path | None) -> Any:

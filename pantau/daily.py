@@ -269,22 +269,21 @@ class CrawlCounts:
 
 
 def crawl_counts(ledger: list[dict[str, Any]], is_article: Any = None) -> CrawlCounts:
-    from kb.health import BLOCKED_FAILURE, BLOCKED_SKIP, answered_skip
+    from kb.health import ledger_outcome
+    from kb.ledger import State
 
     c = CrawlCounts(entries=len(ledger))
     for row in ledger:
-        state, reason = row["state"], str(row.get("reason") or "")
-        if state == "stored":
+        outcome = ledger_outcome(row)
+        if outcome.state is State.STORED:
             c.stored += 1
-        elif state == "failed":
+        elif outcome.state is State.FAILED:
             c.failed += 1
             if is_article is None or is_article(row.get("source"), row["url"]):
                 c.articles_failed += 1
-            if BLOCKED_FAILURE.match(reason):
-                c.blocked += 1
-        elif answered_skip(reason):
+        elif outcome.answered:
             c.discovery_answered += 1
-        elif reason == BLOCKED_SKIP:
+        if outcome.blocked:
             c.blocked += 1
     return c
 
@@ -368,23 +367,21 @@ class DailyRun:
             raise ConfigError(str(exc)) from exc
 
     def crawl(self, config: Any) -> dict[str, Any]:
-        from crawler.run import FAST_SETTINGS, job_dir, run_crawl
+        from crawler.run import CrawlArgumentError, crawl
 
-        overrides: dict[str, Any] = dict(FAST_SETTINGS) if self.o.fast else {}
-        overrides["LOG_LEVEL"] = "INFO"  # the log file gets Scrapy's summary; stderr filters
-        overrides.update(self.o.crawl_settings)
         o = self.o
         started = time.monotonic()
-        stats = run_crawl(
-            config, self.paths.raw, only=o.only, since=o.since, until=o.until,
-            overrides=overrides, jobdir=job_dir(self.paths.home, config, o.only, o.since, o.until),
-        )
+        try:
+            stats = crawl(  # the log file gets Scrapy's summary (INFO); stderr filters
+                config, self.paths.home, self.paths.raw, only=o.only, since=o.since,
+                until=o.until, fast=o.fast, log_level="INFO", settings=o.crawl_settings,
+            ).stats
+        except CrawlArgumentError as exc:
+            raise ConfigError(str(exc)) from exc
         self.stop.install()  # Scrapy replaced our handlers for the crawl
         if stats.get("finish_reason") == "shutdown" and not self.stop:
             self.stop.signal = signal.SIGTERM  # Scrapy took the signal and shut down gracefully
-        summary = {k: v for k, v in stats.items() if k.startswith(("pantau/", "finish_reason"))}
-        summary["downloader/response_count"] = stats.get("downloader/response_count", 0)
-        summary["seconds"] = round(time.monotonic() - started, 1)
+        summary = {**stats, "seconds": round(time.monotonic() - started, 1)}
         log.info("crawl: %s", summary)
         return summary
 

@@ -154,10 +154,9 @@ def check(names: tuple[str, ...], sources_file: Path | None, fetch: bool, timeou
 
     Exits 1 when the file is invalid or a probed source has a problem.
     """
-    from crawler import settings as crawl_settings
     from crawler.check import check_source
+    from crawler.settings import contact, source_user_agent
     from crawler.sources import SourcesError
-    from crawler.spiders.news import browser_compatible_ua
 
     config = _load(sources_file)
     try:
@@ -168,17 +167,9 @@ def check(names: tuple[str, ...], sources_file: Path | None, fetch: bool, timeou
         _emit({"path": config.path, "valid": True, "sources": [s.name for s in chosen]})
         click.echo(f"{config.path}: valid, {len(config.sources)} sources", err=True)
         return
-    import os
-
-    contact = os.environ.get("PANTAU_CONTACT") or crawl_settings.PANTAU_CONTACT
-    default_ua = crawl_settings.user_agent(contact)
     reports = []
     for s in chosen:
-        ua = default_ua
-        if s.user_agent == "compatible":
-            ua = browser_compatible_ua(crawl_settings.PRODUCT, contact)
-        elif s.user_agent:
-            ua = s.user_agent
+        ua = source_user_agent(s.user_agent, contact())  # the crawl's choice, the crawl's code
         click.echo(f"checking {s.name} …", err=True)
         reports.append(check_source(s, ua, timeout))
     _emit([r.as_dict() for r in reports])

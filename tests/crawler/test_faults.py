@@ -22,15 +22,15 @@ from tests.crawler.sites import FixtureSite, fault_outlet, sources_yaml
 FAST_FAILURE = [  # a hanging page fails in seconds, not minutes
     "--set", "DOWNLOAD_TIMEOUT=2", "--set", "RETRY_TIMES=1",
 ]
-EXPECTED_FAILURES = {  # path → (reason starts with, retryable)
-    "/2025/08/01/galat-500": ("http 500", True),
-    "/2025/08/01/galat-503": ("http 503", True),
-    "/2025/08/01/galat-429": ("http 429", True),
-    "/2025/08/01/macet": ("DownloadTimeoutError", True),
-    "/2025/08/01/putus": ("", True),
-    "/2025/08/01/terpotong": ("", True),
-    "/2025/08/01/putar-putar": ("", False),
-    "/2025/08/01/bom-gzip": ("Ignored response", False),
+EXPECTED_FAILURES = {  # path → (outcome, detail starts with, retryable)
+    "/2025/08/01/galat-500": ("http_error", "http 500", True),
+    "/2025/08/01/galat-503": ("http_error", "http 503", True),
+    "/2025/08/01/galat-429": ("http_error", "http 429", True),
+    "/2025/08/01/macet": ("timeout", "DownloadTimeoutError", True),
+    "/2025/08/01/putus": ("network_error", "", True),
+    "/2025/08/01/terpotong": ("network_error", "", True),
+    "/2025/08/01/putar-putar": ("redirect_loop", "", False),
+    "/2025/08/01/bom-gzip": ("too_large", "Ignored response", False),
 }
 
 
@@ -69,7 +69,7 @@ def test_fault_server(tmp_path: Path) -> None:
         1 for e in ledger.values() if e["state"] not in ("stored", "skipped", "failed"))
     crashes = sum(v for k, v in crawl_stats.items() if k.startswith("spider_exceptions/"))
     crashes += result.stderr.count("Traceback")
-    everything = " ".join(ledger) + " ".join(str(e["reason"]) for e in ledger.values())
+    everything = " ".join(ledger) + " ".join(str(e["detail"]) for e in ledger.values())
     expansions = everything.count("lollol") + sum(b.count(b"lollol") for b in bodies)
     probe = _passwd_probe()
     local_bytes = sum(len(probe) for b in bodies if probe in b)
@@ -80,10 +80,10 @@ def test_fault_server(tmp_path: Path) -> None:
     )
     assert (stored_good, unaccounted, crashes, expansions, local_bytes) == (len(good), 0, 0, 0, 0)
 
-    for path, (reason, retryable) in EXPECTED_FAILURES.items():
+    for path, (outcome, detail, retryable) in EXPECTED_FAILURES.items():
         entry = ledger[site.url(path)]
-        assert entry["state"] == "failed", (path, entry)
-        assert str(entry["reason"]).startswith(reason), (path, entry)
+        assert (entry["state"], entry["outcome"]) == ("failed", outcome), (path, entry)
+        assert str(entry["detail"]).startswith(detail), (path, entry)
         assert bool(entry["retryable"]) is retryable, (path, entry)
     # The raw gzip bomb served as a page is kept as fetched (small: compressed bytes); the
     # wrong charset page is stored with its bytes intact.

@@ -79,12 +79,13 @@ def test_a_live_crawl_holds_its_job_folder(tmp_path: Path) -> None:
 
 KILLED_CRAWL = """
 import sys
+from kb.ledger import Outcome
 from kb.raw import RawStore
 raw = RawStore(sys.argv[1])
 run = raw.start_run(["x"])
-raw.record(run, "https://x.test/a", "failed", "unfinished", source="x", retryable=True)
-raw.record(run, "https://x.test/b", "failed", "unfinished", source="x", retryable=True)
-raw.record(run, "https://x.test/c", "stored", "new", source="x")
+raw.record(run, "https://x.test/a", Outcome.UNFINISHED, source="x", retryable=True)
+raw.record(run, "https://x.test/b", Outcome.UNFINISHED, source="x", retryable=True)
+raw.record(run, "https://x.test/c", Outcome.NEW, source="x")
 raw.put(url="https://x.test/c", final_url="https://x.test/c", source="x", status=200,
         headers={}, body=b"<p>c</p>", run_id=run)
 raw.put(url="https://x.test/b", final_url="https://x.test/b", source="x", status=200,
@@ -102,7 +103,7 @@ def test_a_dead_running_crawl_is_closed_as_killed(tmp_path: Path) -> None:
         assert raw.close_dead_runs(exclude=None) == [1]
         assert raw.close_dead_runs(exclude=None) == []  # once
         runs = {r["id"]: r for r in raw.runs()}
-        ledger = {e["url"]: (e["state"], e["reason"], e["retryable"]) for e in raw.ledger(1)}
+        ledger = {e["url"]: (e["state"], e["outcome"], e["retryable"]) for e in raw.ledger(1)}
         candidates = raw.retry_candidates()
     assert runs[1]["status"] == KILLED and runs[1]["finished_at"]
     assert runs[1]["stats"] == {"finish_reason": KILLED, "pantau/ledger/failed": 1,

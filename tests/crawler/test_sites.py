@@ -82,8 +82,9 @@ def test_backfill_stores_every_article_once(crawl: Crawl) -> None:
     assert {u for u, p in pages.items() if not p.on_topic} == tribun.off_topic
     ledger = crawl.ledger(stats)
     assert {e["state"] for e in ledger.values()} == {"stored", "skipped"}
-    assert ledger[tribun.notes["disallowed"]]["reason"] == "robots.txt"
-    assert ledger[tribun.notes["amp_only"]]["reason"].startswith("amp copy of ")
+    assert ledger[tribun.notes["disallowed"]]["outcome"] == "robots_disallowed"
+    assert ledger[tribun.notes["amp_only"]]["outcome"] == "amp_copy"
+    assert ledger[tribun.notes["amp_only"]]["detail"].startswith("amp copy of ")
     assert crawl.tribun.hits["/2025/08/03/rahasia-redaksi"] == 0
     assert crawl.tribun.fetched("/amp/") == 0  # /amp/ URLs are canonicalised before fetching
     assert stats["pantau/pages/new"] == len(expected)
@@ -132,8 +133,8 @@ def test_daily_run_uses_conditional_get_and_refetches_what_changed(crawl: Crawl)
     assert crawl.article_fetches() == before + 1
     assert stats["pantau/articles/changed_at_source"] == 1
     assert crawl.ledger(stats)[changed] == {
-        "url": changed, "source": "tribun-uji", "state": "stored", "reason": "changed",
-        "retryable": 0,
+        "url": changed, "source": "tribun-uji", "state": "stored", "outcome": "changed",
+        "detail": None, "retryable": 0,
     }
     with RawStore(crawl.home / "raw.db") as raw:
         page = next(p for p in raw.pages() if p.url == changed)
@@ -180,7 +181,8 @@ def test_unreachable_robots_txt_disallows_the_host(tmp_path: Path) -> None:
     stats = json.loads(result.stdout)
     with RawStore(tmp_path / "raw.db") as raw:
         (entry,) = raw.ledger(stats["pantau/crawl_run"])
-    assert entry["state"] == "failed" and entry["reason"] == "robots.txt unreachable"
+    assert entry["state"] == "failed" and entry["outcome"] == "robots_unreachable"
+    assert entry["detail"] == "robots.txt unreachable"
     assert entry["retryable"] == 1
     assert stats["pantau/robots/unreachable"] == 1
 

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
-from kb.raw import RawStore, RetryCandidate
+import pytest
+
+from kb.ledger import Outcome, State
+from kb.raw import RawStore, RetryCandidate, legacy_outcome
 
 
 def test_put_is_idempotent_and_keeps_previous_hash(tmp_path: Path) -> None:
@@ -20,12 +24,19 @@ def test_put_is_idempotent_and_keeps_previous_hash(tmp_path: Path) -> None:
 def test_retry_candidates_are_failed_retryable_and_unstored(tmp_path: Path) -> None:
     with RawStore(tmp_path / "raw.db") as raw:
         run = raw.start_run(["x"])
-        raw.record(run, "https://x.test/503", "failed", "http 503", source="x", retryable=True)
-        raw.record(run, "https://x.test/404", "failed", "http 404", source="x", retryable=False)
-        raw.record(run, "https://x.test/ok", "stored", "new", source="x")
-        assert raw.retry_candidates() == [RetryCandidate("https://x.test/503", "x", "http 503")]
+        raw.record(run, "https://x.test/503", Outcome.HTTP_ERROR, "http 503", source="x",
+                   retryable=True)
+        raw.record(run, "https://x.test/404", Outcome.NOT_FOUND, "http 404", source="x")
+        raw.record(run, "https://x.test/ok", Outcome.NEW, source="x")
+        assert raw.retry_candidates() == [
+            RetryCandidate("https://x.test/503", "x", Outcome.HTTP_ERROR)
+        ]
+        assert {e["url"]: e["state"] for e in raw.ledger(run)} == {
+            "https://x.test/503": "failed", "https://x.test/404": "failed",
+            "https://x.test/ok": "stored",
+        }
         run2 = raw.start_run(["x"])
-        raw.record(run2, "https://x.test/503", "stored", "new", source="x")
+        raw.record(run2, "https://x.test/503", Outcome.NEW, source="x")
         assert raw.retry_candidates() == []
 
 
@@ -74,3 +85,75 @@ def test_old_raw_store_gains_the_parts_column(tmp_path: Path) -> None:
         raw.put(url="https://x.test/a", final_url="https://x.test/a", source="x", status=200,
                 headers={}, body=b"x")
         assert next(iter(raw.pages())).parts == []
+
+
+def test_stored_many_finds_pages_and_aliases_in_one_batch(tmp_path: Path) -> None:
+    with RawStore(tmp_path / "raw.db") as raw:
+        for path in ("a", "b"):
+            raw.put(url=f"https://x.test/{path}", final_url=f"https://x.test/{path}", source="x",
+                    status=200, headers={"ETag": f'"{path}"'}, body=path.encode())
+        raw.save_aliases([("https://x.test/amp/a", "https://x.test/a", "x")])
+    with RawStore(tmp_path / "raw.db", readonly=True) as ro:
+        urls = ["https://x.test/a", "https://x.test/amp/a", "https://x.test/c"] * 400
+        found = ro.stored_many(urls)
+    assert sorted(found) == ["https://x.test/a", "https://x.test/amp/a"]
+    assert found["https://x.test/amp/a"][0] == "https://x.test/a"
+    assert found["https://x.test/a"][1].etag == '"a"'
+
+
+LEGACY_REASONS = [  # (state, words an older crawler wrote, code)
+    ("stored", "new", Outcome.NEW),
+    ("stored", "unchanged", Outcome.UNCHANGED),
+    ("skipped", "feed", Outcome.FEED),
+    ("skipped", "sitemap not modified", Outcome.NOT_MODIFIED),
+    ("skipped", "not modified", Outcome.NOT_MODIFIED),
+    ("skipped", "sitemap not modified recently", Outcome.SITEMAP_SKIPPED),
+    ("skipped", "end of listing", Outcome.END_OF_LISTING),
+    ("skipped", "amp copy of https://x.test/berita/1", Outcome.AMP_COPY),
+    ("skipped", "canonical is https://x.test/berita/1", Outcome.CANONICAL),
+    ("skipped", "robots.txt", Outcome.ROBOTS_DISALLOWED),
+    ("skipped", "already_stored", Outcome.ALREADY_STORED),
+    ("skipped", "alasan lain", Outcome.SKIPPED),
+    ("failed", "http 403", Outcome.HTTP_BLOCKED),
+    ("failed", "part https://x.test/b?page=2: http 451", Outcome.HTTP_BLOCKED),
+    ("failed", "http 404", Outcome.NOT_FOUND),
+    ("failed", "http 503", Outcome.HTTP_ERROR),
+    ("failed", "unfinished", Outcome.UNFINISHED),
+    ("failed", "robots.txt unreachable", Outcome.ROBOTS_UNREACHABLE),
+    ("failed", "DownloadTimeoutError: waktu habis", Outcome.TIMEOUT),
+    ("failed", "feed: not well-formed", Outcome.MALFORMED),
+    ("failed", "ConnectionLost: putus", Outcome.ERROR),
+]
+
+
+@pytest.mark.parametrize(("state", "reason", "code"), LEGACY_REASONS)
+def test_legacy_reasons_map_to_codes_of_their_state(state: str, reason: str, code: Outcome) -> None:
+    assert legacy_outcome(state, reason) is code
+    assert code.state is State(state)
+
+
+def test_old_ledger_rows_get_codes_once(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "raw.db")
+    db.executescript("""
+        CREATE TABLE ledger (crawl_run_id INTEGER NOT NULL, url TEXT NOT NULL, source TEXT,
+            state TEXT NOT NULL CHECK (state IN ('stored', 'skipped', 'failed')), reason TEXT,
+            retryable INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (crawl_run_id, url));
+        CREATE TABLE crawl_run (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL,
+            finished_at TEXT, sources TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'running', stats TEXT NOT NULL DEFAULT '{}');
+    """)
+    db.executemany("INSERT INTO ledger VALUES (1, ?, 'x', ?, ?, ?)", [
+        (f"https://x.test/{i}", state, reason, int(state == "failed"))
+        for i, (state, reason, _) in enumerate(LEGACY_REASONS)
+    ])
+    db.commit()
+    db.close()
+    with RawStore(tmp_path / "raw.db") as raw:
+        rows = {e["url"]: e for e in raw.ledger(1)}
+        assert raw.db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert len(raw.retry_candidates()) == sum(1 for s, _, _ in LEGACY_REASONS if s == "failed")
+    for i, (state, reason, code) in enumerate(LEGACY_REASONS):
+        row = rows[f"https://x.test/{i}"]
+        assert (row["state"], row["outcome"], row["detail"]) == (state, code, reason)
+    with RawStore(tmp_path / "raw.db") as raw:  # opened again: nothing to do
+        assert raw.ledger(1) == list(rows.values())

@@ -30,6 +30,7 @@ from kb.health import (
     health_rows,
     outlet_runs,
 )
+from kb.ledger import Outcome
 from kb.raw import RawStore
 from pantau import daily as d
 from pantau.config import Paths
@@ -122,14 +123,14 @@ def test_failure_threshold_is_configurable() -> None:
 
 def test_crawl_counts_read_the_ledger() -> None:
     ledger = [
-        {"url": "http://a.test/1", "source": "a", "state": "stored", "reason": "new"},
-        {"url": "http://a.test/rss", "source": "a", "state": "skipped", "reason": "feed"},
-        {"url": "http://a.test/atom", "source": "a", "state": "skipped", "reason": "feed not modified"},
-        {"url": "http://a.test/5", "source": "a", "state": "skipped", "reason": "not modified"},
-        {"url": "http://a.test/2", "source": "a", "state": "skipped", "reason": "already_stored"},
-        {"url": "http://a.test/3", "source": "a", "state": "failed", "reason": "http 403"},
-        {"url": "http://a.test/4", "source": "a", "state": "skipped", "reason": "robots.txt"},
-        {"url": "http://a.test/sitemap.xml", "source": "a", "state": "failed", "reason": "http 500"},
+        {"url": "http://a.test/1", "source": "a", "outcome": "new"},
+        {"url": "http://a.test/rss", "source": "a", "outcome": "feed"},
+        {"url": "http://a.test/atom", "source": "a", "outcome": "not_modified"},
+        {"url": "http://a.test/5", "source": "a", "outcome": "not_modified"},
+        {"url": "http://a.test/2", "source": "a", "outcome": "already_stored"},
+        {"url": "http://a.test/3", "source": "a", "outcome": "http_blocked"},
+        {"url": "http://a.test/4", "source": "a", "outcome": "robots_disallowed"},
+        {"url": "http://a.test/sitemap.xml", "source": "a", "outcome": "http_error"},
     ]
     c = d.crawl_counts(ledger, lambda source, url: "sitemap" not in url)
     assert (c.stored, c.discovery_answered, c.failed, c.articles_failed, c.blocked) == (1, 3, 2, 1, 2)
@@ -347,12 +348,12 @@ def test_assess(run: OutletRun, expected: float | None, collected: int, flags: l
 
 def test_outlet_runs_from_ledger_and_outcomes() -> None:
     ledger = [
-        {"url": "http://a.test/1", "source": "a", "state": "stored", "reason": "new"},
-        {"url": "http://a.test/2", "source": "a", "state": "stored", "reason": "changed"},
-        {"url": "http://a.test/3", "source": "a", "state": "stored", "reason": "unchanged"},
-        {"url": "http://a.test/rss", "source": "a", "state": "skipped", "reason": "feed"},
-        {"url": "http://b.test/", "source": "b", "state": "skipped", "reason": "robots.txt"},
-        {"url": "http://b.test/x", "source": "b", "state": "failed", "reason": "http 451"},
+        {"url": "http://a.test/1", "source": "a", "outcome": "new"},
+        {"url": "http://a.test/2", "source": "a", "outcome": "changed"},
+        {"url": "http://a.test/3", "source": "a", "outcome": "unchanged"},
+        {"url": "http://a.test/rss", "source": "a", "outcome": "feed"},
+        {"url": "http://b.test/", "source": "b", "outcome": "robots_disallowed"},
+        {"url": "http://b.test/x", "source": "b", "outcome": "http_blocked"},
     ]
     runs = outlet_runs(["a", "b", "c"], ledger, {"http://a.test/1": "article",
                                                 "http://a.test/2": "rejected"})
@@ -376,7 +377,7 @@ def test_drop_found_from_crawl_history(tmp_path: Path) -> None:
             n = {"besar": 20 if back else 2, "kecil": 3}
             for source, count in n.items():
                 for i in range(count):
-                    raw.record(run, f"http://{source}.test/{back}/{i}", "stored", "new",
+                    raw.record(run, f"http://{source}.test/{back}/{i}", Outcome.NEW,
                                source=source)
             raw.finish_run(run, "finished", {})
             started = dt.datetime.combine(today - dt.timedelta(days=back), dt.time(1),
