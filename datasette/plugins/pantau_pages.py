@@ -23,15 +23,21 @@ are shown with their Indonesian labels from the snapshot's ``event_type_label`` 
 with Indonesian separators (10.080.000.000; 45,83).
 """
 
+import json
+import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-from datasette import hookimpl
+import pluggy
 from datasette.database import Database
 from datasette.utils.asgi import NotFound, Request, Response
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
+hookimpl = pluggy.HookimplMarker("datasette")  # datasette.hookimpl, typed (pluggy ships types)
 DB_NAME = "pantau"
 QUOTE_LABEL_CHARS = 80  # longer quotes are shortened in tooltips and the fact table
 LINK_COLUMNS = {"article_id": "article", "person_id": "official", "story_id": "story"}
@@ -79,29 +85,46 @@ class Fact:
         return self.status == "ok"
 
 
-BULAN = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+         "Oktober", "November", "Desember")  # fmt: skip
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")  # fmt: skip
+HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")  # date.weekday() order
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+LANGS = ("id", "en")  # the first is the default
+LANG_PLUGIN = "pantau-lang"  # plugin config {lang: id|en}, written by `pantau publish`
 
 
-def tanggal(day: Any) -> str:
-    """``2025-10-27`` (or a longer time) -> "27 Okt 2025"; anything else as it is."""
-    text = "" if day is None else str(day)
+def _date(text: str) -> date | None:
     try:
-        y, m, d = int(text[0:4]), int(text[5:7]), int(text[8:10])
+        return date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
     except ValueError:
-        return text
-    if text[4:5] != "-" or not 1 <= m <= 12:
-        return text
-    return f"{d} {BULAN[m - 1]} {y}"
+        return None
 
 
-def waktu(local: Any, zone: Any = None) -> str:
-    """A local time and its zone label: ``("2025-10-27 07:50", "WITA")`` -> "27 Okt 2025 07.50
-    WITA" (Indonesian style: a dot between hours and minutes). The one formatter of times."""
+def tanggal(day: Any, lang: str = "id", weekday: bool = False) -> str:
+    """``2025-10-27`` (or a longer time) -> "27 Oktober 2025" ("Senin, 27 Oktober 2025" with
+    ``weekday``); anything that is not a date stays as it is."""
+    text = "" if day is None else str(day)
+    d = _date(text) if text[4:5] == "-" and text[7:8] == "-" else None
+    if d is None:
+        return text
+    months, days = (MONTHS, DAYS) if lang == "en" else (BULAN, HARI)
+    shown = f"{d.day} {months[d.month - 1]} {d.year}"
+    return f"{days[d.weekday()]}, {shown}" if weekday else shown
+
+
+def waktu(local: Any, zone: Any = None, lang: str = "id") -> str:
+    """A local time and its zone label: ``("2025-10-27 07:50", "WITA")`` -> "Senin, 27 Oktober
+    2025 07.50 WITA" (Indonesian style: a dot between hours and minutes; English "Monday, 27
+    October 2025 07:50 WITA"). The one formatter of times."""
     text = "" if local is None else str(local)
     if not text:
         return ""
-    day = tanggal(text[:10])
-    clock = text[11:16].replace(":", ".") if len(text) >= 16 else ""
+    day = tanggal(text[:10], lang, weekday=True)
+    clock = text[11:16] if len(text) >= 16 else ""
+    if lang != "en":
+        clock = clock.replace(":", ".")
     return " ".join(p for p in (day, clock, str(zone or "")) if p)
 
 
@@ -234,7 +257,7 @@ def _choose(facts: list[Fact]) -> list[Fact]:
     return chosen
 
 
-def highlight(text: str, facts: list[Fact]) -> Markup:
+def highlight(text: str, facts: list[Fact], lang: str = "id") -> Markup:
     """``text`` as escaped HTML with each fact wrapped in a link to its row.
 
     Quotes form an outer layer (``<span class="quote">`` followed by a link to the quote row);
@@ -243,7 +266,9 @@ def highlight(text: str, facts: list[Fact]) -> Markup:
     """
     outer = _choose([f for f in facts if f.kind.table == OUTER])
     inner = _choose([f for f in facts if f.kind.table != OUTER])
-    cuts = sorted({0, len(text)} | {p for f in outer + inner for p in (f.start, f.end)})
+    cuts = sorted(
+        {0, len(text)} | {p for f in outer + inner for p in (f.start, f.end) if p is not None}
+    )
 
     def covering(layer: list[Fact], pos: int) -> Fact | None:
         return next((f for f in layer if f.start <= pos < f.end), None)  # type: ignore[operator]
@@ -269,7 +294,8 @@ def highlight(text: str, facts: list[Fact]) -> Markup:
         anchored.add(fact.anchor)
         html.append(
             f'<a class="fact fact-{fact.kind.table}"{anchor} href="{escape(fact.url)}"'
-            f' title="{escape(fact.kind.label)}: {escape(fact.summary)}">{piece}</a>'
+            f' title="{escape(translate(lang, "kind_" + fact.kind.table))}:'
+            f' {escape(fact.summary)}">{piece}</a>'
         )
     if open_quote is not None:
         html.append(_quote_close(open_quote))
@@ -316,6 +342,7 @@ def _id(request: Request) -> int:
 async def article_page(datasette: Any, request: Request) -> Response:
     db = pantau_db(datasette)
     article_id = _id(request)
+    await check_access(datasette, request, db, ("article",))
     acols = await _columns(db, "article")
     story = ", a.story_id" if "story_id" in acols else ", NULL AS story_id"
     local, join = await local_time_columns(db)
@@ -330,7 +357,8 @@ async def article_page(datasette: Any, request: Request) -> Response:
         raise NotFound(f"No article {article_id}")
     text = article["text"] or ""
     facts = await article_facts(datasette, db, article_id, text)
-    body = highlight(text, facts)
+    lang = lang_of(datasette)
+    body = highlight(text, facts, lang)
     regions = []
     if await db.table_exists("article_region"):
         regions = await _all(
@@ -341,7 +369,8 @@ async def article_page(datasette: Any, request: Request) -> Response:
         )
     counts: dict[str, int] = {}
     for f in facts:
-        counts[f.kind.label] = counts.get(f.kind.label, 0) + 1
+        label = translate(lang, "kind_" + f.kind.table)
+        counts[label] = counts.get(label, 0) + 1
     context = {
         "article": article,
         "source_url": safe_url(article["url"]),
@@ -361,6 +390,7 @@ async def article_page(datasette: Any, request: Request) -> Response:
 async def official_page(datasette: Any, request: Request) -> Response:
     db = pantau_db(datasette)
     person_id = _id(request)
+    await check_access(datasette, request, db, ("person",))
     pcols = await _columns(db, "person")
     canonical = "canonical_id" in pcols
     person = await _one(db, "SELECT * FROM person WHERE id = ?", [person_id])
@@ -418,6 +448,7 @@ async def official_page(datasette: Any, request: Request) -> Response:
 async def story_page(datasette: Any, request: Request) -> Response:
     db = pantau_db(datasette)
     story_id = _id(request)
+    await check_access(datasette, request, db, ("story", "article"))
     if not await db.table_exists("story") or "story_id" not in await _columns(db, "article"):
         raise NotFound("This knowledge base has no stories")
     story = await _one(db, "SELECT * FROM story WHERE id = ?", [story_id])
@@ -431,24 +462,575 @@ async def story_page(datasette: Any, request: Request) -> Response:
         " (SELECT group_concat(replace(printf('%,d', w.value), ',', '.') || ' ' || w.noun, '; ')"
         "   FROM worker_count w"
         "   WHERE w.article_id = a.id) AS worker_counts,"
-        " (SELECT group_concat(m.value, ';') FROM amount m WHERE m.article_id = a.id) AS amounts,"
-        " (SELECT group_concat(name, '; ') FROM (SELECT DISTINCT m.name FROM mention m"
-        "   WHERE m.article_id = a.id)) AS officials"
+        " (SELECT group_concat(m.value, ';') FROM amount m WHERE m.article_id = a.id) AS amounts"
         f" FROM article a LEFT JOIN outlet o ON o.id = a.outlet_id{join} WHERE a.story_id = ?"
         " ORDER BY a.original DESC, a.published, a.id",
         [story_id],
     )
+    ids = [a["id"] for a in articles] or [0]
+    marks = ", ".join("?" for _ in ids)
+    person = await person_sql(db)
+    officials = await _all(
+        db,
+        f"SELECT m.article_id, {person.id} AS person_id, {person.name} AS name,"
+        " group_concat(DISTINCT m.title) AS titles"
+        f" FROM mention m JOIN person p ON p.id = m.person_id{person.join}"
+        f" WHERE m.article_id IN ({marks}) GROUP BY m.article_id, 2 ORDER BY 3",
+        ids,
+    )
+    quotes: list[dict[str, Any]] = []
+    if "person_id" in await _columns(db, "quote"):
+        quotes = await _all(
+            db,
+            "SELECT q.id, q.article_id, q.text, q.speaker, o.title AS outlet,"
+            f" CASE WHEN p.id IS NULL THEN NULL ELSE {person.id} END AS person_id,"
+            f" CASE WHEN p.id IS NULL THEN q.speaker ELSE {person.name} END AS name"
+            f" FROM quote q LEFT JOIN person p ON p.id = q.person_id{person.join}"
+            " JOIN article a ON a.id = q.article_id LEFT JOIN outlet o ON o.id = a.outlet_id"
+            f" WHERE q.article_id IN ({marks}) ORDER BY a.original DESC, a.published, q.start",
+            ids,
+        )
+    by_article: dict[int, list[dict[str, Any]]] = {}
+    for o in officials:
+        by_article.setdefault(o["article_id"], []).append(o)
     for a in articles:
         a["amounts"] = "; ".join(rupiah(v) for v in (a["amounts"] or "").split(";") if v)
         a["source_url"] = safe_url(a["url"])
+        a["officials"] = by_article.get(a["id"], [])
+    people: dict[Any, dict[str, Any]] = {}
+    for o in officials:  # one line per person, across the story's articles
+        seen = people.setdefault(o["person_id"], {**o, "articles": 0})
+        seen["articles"] += 1
     context = {
         "story": story,
         "articles": articles,
         "outlets": len({a["outlet"] for a in articles}),
+        "people": sorted(people.values(), key=lambda p: (-p["articles"], p["name"])),
+        "quotes": quotes,
         "db_name": db.name,
     }
     return Response.html(
         await datasette.render_template("pantau_story.html", context, request=request)
+    )
+
+
+@dataclass(frozen=True)
+class PersonSql:
+    """SQL pieces naming a person ``p`` by the person it resolves to (one name per person)."""
+
+    id: str
+    name: str
+    join: str
+
+
+async def person_sql(db: Database) -> PersonSql:
+    if "canonical_id" in await _columns(db, "person"):
+        return PersonSql(
+            "coalesce(p.canonical_id, p.id)",
+            "coalesce(pc.name, p.name)",
+            " LEFT JOIN person pc ON pc.id = p.canonical_id",
+        )
+    return PersonSql("p.id", "p.name", "")
+
+
+# -- language ----------------------------------------------------------------------------------
+# Every word of Pantau's pages, Indonesian first; templates call t("key").
+TEXT: dict[str, tuple[str, str]] = {
+    "home": ("beranda", "home"),
+    "search_label": ("Cari berita atau angka", "Search the news or a figure"),
+    "search_hint": (
+        "kata (pekerja rentan Kefamenanu) atau angka (Rp10,08 miliar, 14.880 pekerja)",
+        "words (pekerja rentan Kefamenanu) or a figure (Rp10,08 miliar, 14.880)",
+    ),
+    "search_button": ("Cari", "Search"),
+    "latest_stories": ("Cerita terbaru", "Latest stories"),
+    "story_line": (
+        "{articles} artikel dari {outlets} media",
+        "{articles} articles from {outlets} outlets",
+    ),
+    "volume": ("Jumlah artikel per {unit}", "Articles per {unit}"),
+    "unit_day": ("hari", "day"),
+    "unit_month": ("bulan", "month"),
+    "most_quoted": ("Pejabat yang paling banyak dikutip", "Most-quoted officials"),
+    "quotes_n": ("{n} kutipan di {articles} artikel", "{n} quotes in {articles} articles"),
+    "map": ("Peta liputan per kabupaten/kota", "Map of coverage by kabupaten/kota"),
+    "map_note": (
+        "Lingkaran sebesar jumlah artikel yang menyebut wilayah itu; titik abu-abu: ibu kota "
+        "kabupaten/kota (data wilayah, tanpa server peta).",
+        "Circles sized by the articles naming the region; grey dots: kabupaten/kota seats "
+        "(wilayah data, no tile server).",
+    ),
+    "map_pin": (
+        "{name}: {articles} artikel, {outlets} media",
+        "{name}: {articles} articles, {outlets} outlets",
+    ),
+    "questions": ("Pertanyaan siap pakai", "Ready-made questions"),
+    "browse": ("Jelajahi", "Browse"),
+    "browse_coverage": (
+        "Semua artikel, dengan facet media, bulan, wilayah, pejabat dan jenis acara",
+        "Every article, with facets by outlet, month, region, official and event type",
+    ),
+    "browse_stories": (
+        "Cerita: berita yang sama di beberapa media",
+        "Stories: the same news across outlets",
+    ),
+    "browse_map": ("Peta liputan", "Coverage map"),
+    "results_for": ("Hasil untuk “{q}”", "Results for “{q}”"),
+    "figure_hits": ("Artikel yang memuat angka {shown}", "Articles printing the figure {shown}"),
+    "figure_range": ("nilai dari {low} sampai {high}", "values from {low} to {high}"),
+    "figure_none": ("Tidak ada fakta dengan angka itu.", "No fact has that figure."),
+    "text_hits": ("Artikel yang memuat kata-kata ini", "Articles with these words"),
+    "text_none": ("Tidak ada artikel yang memuat kata-kata ini.", "No article has these words."),
+    "text_more": ("Buka di tabel (facet, CSV, JSON)", "Open in the table (facets, CSV, JSON)"),
+    "first_n": ("{n} terbaru", "the {n} newest"),
+    "empty_query": ("Ketik kata atau angka untuk dicari.", "Type words or a figure to search."),
+    "story": ("cerita", "story"),
+    "story_of": ("semua media yang meliput", "every outlet that covered it"),
+    "published": ("terbit", "published"),
+    "outlet": ("media", "outlet"),
+    "article": ("artikel", "article"),
+    "printed": ("tertulis", "as printed"),
+    "sentence": ("kalimat", "sentence"),
+    "fact": ("fakta", "fact"),
+    "original": ("asli", "original"),
+    "syndicated": ("salinan", "syndicated copy"),
+    "own_report": ("liputan sendiri", "own report"),
+    "worker_counts": ("jumlah pekerja", "worker counts"),
+    "amounts": ("nilai rupiah", "rupiah amounts"),
+    "officials": ("pejabat", "officials"),
+    "who_quoted": ("Siapa yang dikutip", "Who was quoted"),
+    "who_named": ("Pejabat yang disebut", "Officials named"),
+    "in_articles": ("di {n} artikel", "in {n} articles"),
+    "story_intro": (
+        "{articles} artikel dari {outlets} media, yang asli lebih dulu.",
+        "{articles} articles from {outlets} outlets, original first.",
+    ),
+    "as_table": ("sebagai tabel (CSV, JSON)", "as a table (CSV, JSON)"),
+    "row": ("baris", "row"),
+    "no_quote": ("Tidak ada kutipan.", "No quote."),
+    "unattributed": ("tanpa nama", "unattributed"),
+    "fact_of": ("Fakta ini dari artikel", "This fact is from the article"),
+    "fact_highlighted": ("lihat di teks artikel", "see it in the article text"),
+    "unknown_outlet": ("media tidak diketahui", "unknown outlet"),
+    "date_unknown": ("tanggal tidak diketahui", "date unknown"),
+    "positions": ("Jabatan dari waktu ke waktu", "Positions over time"),
+    "named_in": ("Disebut di {n} artikel; {q} kutipan.", "Named in {n} articles; {q} quotes."),
+    "also_written": ("Juga ditulis sebagai", "Also written as"),
+    "position": ("jabatan", "position"),
+    "organization": ("lembaga", "organisation"),
+    "region": ("wilayah", "region"),
+    "first_seen": ("pertama terlihat", "first seen"),
+    "last_seen": ("terakhir terlihat", "last seen"),
+    "no_position": ("Tidak ada jabatan tercatat.", "No position recorded."),
+    "articles_naming": ("Artikel yang menyebut {name}", "Articles naming {name}"),
+    "written_as": ("ditulis sebagai", "written as"),
+    "quotes": ("Kutipan", "Quotes"),
+    "quote": ("kutipan", "quote"),
+    "read_at_outlet": ("baca di situs media", "read it at the outlet"),
+    "regions_named": ("Wilayah yang disebut", "Regions named"),
+    "legend": (
+        "Fakta yang disorot (klik untuk membuka barisnya):",
+        "Highlighted facts (click one to open its row):",
+    ),
+    "facts": ("Fakta", "Facts"),
+    "kind": ("jenis", "kind"),
+    "confidence": ("keyakinan", "confidence"),
+    "unmatched": (
+        "{n} fakta menunjuk posisi yang tidak memuat teksnya: didaftar di bawah, tidak disorot.",
+        "{n} facts point at offsets that do not hold their text: listed below, not highlighted.",
+    ),
+    "kind_amount": ("nilai rupiah", "rupiah amount"),
+    "kind_worker_count": ("jumlah pekerja", "worker count"),
+    "kind_percentage": ("persentase", "percentage"),
+    "kind_mention": ("pejabat", "official"),
+    "kind_event": ("acara", "event"),
+    "kind_quote": ("kutipan", "quote"),
+    "officials_page": ("halaman pejabat", "official's page"),
+}
+
+
+def lang_of(datasette: Any) -> str:
+    """The interface language: plugin config ``pantau-lang: {lang: en}`` (default Indonesian)."""
+    config = datasette.plugin_config(LANG_PLUGIN) or {}
+    lang = str(config.get("lang") or LANGS[0])
+    return lang if lang in LANGS else LANGS[0]
+
+
+def translate(lang: str, key: str, **values: Any) -> str:
+    pair = TEXT.get(key)
+    text = key if pair is None else pair[1 if lang == "en" else 0]
+    return text.format(**values) if values else text
+
+
+async def check_access(
+    datasette: Any, request: Request, db: Database, tables: tuple[str, ...]
+) -> None:
+    """Datasette's permission checks for a page showing ``tables`` of ``db`` (Forbidden if not)."""
+    for table in tables:
+        await datasette.ensure_permissions(
+            request.actor,
+            [("view-table", (db.name, table)), ("view-database", db.name), "view-instance"],
+        )
+
+
+# -- figure search ------------------------------------------------------------------------------
+CURRENCY_RE = re.compile(r"(?i)(?<![^\W\d_])(?:rp|idr|rupiah)\.?(?![^\W\d_])")
+PERCENT_RE = re.compile(r"(?i)%|(?<![^\W\d_])(?:persen|pct)(?![^\W\d_])")
+FIGURE_TABLES = ("amount", "worker_count", "percentage")
+FIGURE_ROWS = 200  # facts listed for one figure (grouped into articles)
+TEXT_ROWS = 50  # newest articles listed for words; the table view has the rest
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure typed in the search box, as the range of stored values it stands for."""
+
+    text: str
+    value: float
+    low: float
+    high: float  # exclusive
+    tables: tuple[str, ...]
+
+
+def figure_query(query: str) -> Figure | None:
+    """``"Rp10,08 miliar"`` -> values in [10.075e9, 10.085e9): the query read with Pantau's own
+    number parser (extract/numbers.py), widened by half a unit of its last written digit, so
+    "10 miliar" also finds 10,08 miliar and "Rp 10.080.000.000" only that value. None when the
+    query is not a figure alone (words: a text search)."""
+    try:
+        from extract.numbers import DIGITS_RE, find_quantities, parse_id_number
+    except ImportError:  # Pantau is not installed beside this Datasette: words only
+        return None
+    currency, percent = bool(CURRENCY_RE.search(query)), bool(PERCENT_RE.search(query))
+    text = PERCENT_RE.sub(" ", CURRENCY_RE.sub(" ", query))
+    found = find_quantities(text)
+    if len(found) != 1:
+        return None
+    q = found[0]
+    if (text[: q.start] + text[q.end :]).strip(" .,-:;"):
+        return None  # other words beside the figure
+    half = 0.5
+    digits = DIGITS_RE.match(q.text)
+    if digits and not q.words:
+        written = digits.group(0)
+        parsed = parse_id_number(written) or q.value
+        factor = q.value / parsed if parsed else 1.0
+        decimals = 0
+        if "," in written:
+            decimals = len(written.rpartition(",")[2])
+        elif re.fullmatch(r"\d+\.\d+", written) and not re.fullmatch(
+            r"\d{1,3}(?:\.\d{3})+", written
+        ):
+            decimals = len(written.rpartition(".")[2])
+        half = 0.5 * 10.0**-decimals * factor
+    tables = ("percentage",) if percent else ("amount",) if currency else FIGURE_TABLES
+    return Figure(query.strip(), q.value, q.value - half, q.value + half, tables)
+
+
+def shown_figure(value: float, table: str, lang: str) -> str:
+    if table == "amount":
+        return rupiah(round(value))
+    if table == "percentage":
+        return f"{number(float(value))} %"
+    return number(round(value))
+
+
+async def figure_hits(db: Database, figure: Figure) -> list[dict[str, Any]]:
+    """Articles with a fact of ``figure``'s value, newest first, each with its matching facts."""
+    local, join = await local_time_columns(db)
+    story = "a.story_id" if "story_id" in await _columns(db, "article") else "NULL"
+    facts: list[dict[str, Any]] = []
+    for table in figure.tables:
+        if not {"value", "article_id"} <= await _columns(db, table):
+            continue
+        facts += await _all(
+            db,
+            f"SELECT '{table}' AS kind, f.id, f.value, f.text, f.sentence, f.article_id,"
+            f" a.title, a.published, {story} AS story_id, {local}, o.title AS outlet"
+            f' FROM "{table}" f JOIN article a ON a.id = f.article_id{join}'
+            " LEFT JOIN outlet o ON o.id = a.outlet_id"
+            " WHERE f.value >= ? AND f.value < ? ORDER BY a.published DESC LIMIT ?",
+            [figure.low, figure.high, FIGURE_ROWS],
+        )
+    articles: dict[int, dict[str, Any]] = {}
+    for f in sorted(
+        facts, key=lambda f: (str(f["published"] or ""), f["article_id"]), reverse=True
+    ):
+        hit = articles.setdefault(f["article_id"], {**f, "facts": []})
+        hit["facts"].append(f)
+    return list(articles.values())
+
+
+def fts_query(query: str) -> str:
+    """Words of ``query`` as FTS5 phrases (every word must occur; no FTS syntax errors)."""
+    return " ".join(f'"{w}"' for w in re.findall(r"\w+", query))
+
+
+SNIPPET_OPEN, SNIPPET_CLOSE = "\x02", "\x03"  # marks snippet() puts around matches (escaped after)
+SNIPPET_WORDS = 16
+
+
+async def text_hits(db: Database, query: str) -> list[dict[str, Any]]:
+    """The newest articles with every word of ``query``: coverage's published index walked in
+    order, each row checked against the FTS matches (no count, no facets), plus snippets."""
+    match = fts_query(query)
+    if (
+        not match
+        or not await db.table_exists("article_fts")
+        or not await db.table_exists("coverage")
+    ):
+        return []
+    story = "a.story_id" if "story_id" in await _columns(db, "article") else "NULL AS story_id"
+    hits = await _all(
+        db,
+        "SELECT c.article_id, c.title, c.outlet, c.published_local, c.zone, " + story +
+        " FROM coverage c JOIN article a ON a.id = c.article_id"
+        " WHERE c.article_id IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ?)"
+        " ORDER BY c.published DESC LIMIT ?",
+        [match, TEXT_ROWS],
+    )  # fmt: skip
+    if hits:
+        marks = ", ".join("?" for _ in hits)
+        snippets = {
+            r[0]: r[1]
+            for r in await db.execute(
+                f"SELECT rowid, snippet(article_fts, -1, ?, ?, '…', ?) FROM article_fts"
+                f" WHERE article_fts MATCH ? AND rowid IN ({marks})",
+                [
+                    SNIPPET_OPEN,
+                    SNIPPET_CLOSE,
+                    SNIPPET_WORDS,
+                    match,
+                    *[h["article_id"] for h in hits],
+                ],
+            )
+        }
+        for h in hits:
+            text = str(escape(snippets.get(h["article_id"]) or ""))
+            h["snippet"] = Markup(
+                text.replace(SNIPPET_OPEN, "<mark>").replace(SNIPPET_CLOSE, "</mark>")
+            )
+    return hits
+
+
+async def search_page(datasette: Any, request: Request) -> Response:
+    """``/cari?q=…``: a figure ("Rp10,08 miliar") finds the facts with its value, words find the
+    newest articles containing them; both with links to each article and its story."""
+    db = pantau_db(datasette)
+    await check_access(datasette, request, db, ("article", "coverage"))
+    query = (request.args.get("q") or "").strip()
+    lang = lang_of(datasette)
+    figure = figure_query(query) if query else None
+    figures = await figure_hits(db, figure) if figure else []
+    words = await text_hits(db, query) if query else []
+    context = {
+        "query": query,
+        "figure": figure,
+        "figure_shown": shown_figure(figure.value, figure.tables[0], lang) if figure else "",
+        "figure_low": shown_figure(figure.low, figure.tables[0], lang) if figure else "",
+        "figure_high": shown_figure(figure.high, figure.tables[0], lang) if figure else "",
+        "figures": figures,
+        "words": words,
+        "text_rows": TEXT_ROWS,
+        "db_name": db.name,
+    }
+    return Response.html(
+        await datasette.render_template("pantau_search.html", context, request=request)
+    )
+
+
+# -- home page ----------------------------------------------------------------------------------
+LATEST_STORIES = 8
+MOST_QUOTED = 10
+DAILY_SPAN_DAYS = 62  # a shorter span of coverage is charted per day, a longer one per month
+CHART_W, CHART_H, CHART_PAD = 720, 180, 28  # SVG chart size (px) and room for the axis labels
+
+
+async def latest_stories(db: Database) -> list[dict[str, Any]]:
+    if not await db.table_exists("story") or "story_id" not in await _columns(db, "article"):
+        return []
+    return await _all(
+        db,
+        "SELECT s.id, s.title, s.articles, s.outlets FROM story s"
+        " ORDER BY s.last_published DESC, s.id DESC LIMIT ?",
+        [LATEST_STORIES],
+    )
+
+
+async def latest_story_times(db: Database, stories: list[dict[str, Any]]) -> None:
+    local, join = await local_time_columns(db)
+    for s in stories:
+        row = await _one(
+            db,
+            f"SELECT {local} FROM article a{join} WHERE a.story_id = ?"
+            " ORDER BY a.published DESC LIMIT 1",
+            [s["id"]],
+        )
+        s.update(row or {"published_local": None, "zone": None})
+
+
+async def most_quoted(db: Database) -> list[dict[str, Any]]:
+    if "person_id" not in await _columns(db, "quote"):
+        return []
+    person = await person_sql(db)
+    return await _all(
+        db,
+        f"SELECT {person.id} AS person_id, {person.name} AS name, count(*) AS quotes,"
+        " count(DISTINCT q.article_id) AS articles"
+        f" FROM quote q JOIN person p ON p.id = q.person_id{person.join}"
+        " GROUP BY 1 ORDER BY quotes DESC, articles DESC, name LIMIT ?",
+        [MOST_QUOTED],
+    )
+
+
+async def volume(db: Database, lang: str) -> dict[str, Any] | None:
+    """Articles per local day (or month, over a long span) as an SVG bar chart: no JavaScript."""
+    if "published_local" not in await _columns(db, "coverage"):
+        return None
+    days = [
+        (r[0], r[1])
+        for r in await db.execute(
+            "SELECT substr(published_local, 1, 10), count(*) FROM coverage"
+            " WHERE published_local IS NOT NULL GROUP BY 1 ORDER BY 1"
+        )
+    ]
+    dated = [(d, n, _date(d)) for d, n in days]
+    dated = [(d, n, x) for d, n, x in dated if x is not None]
+    if not dated:
+        return None
+    first, last = dated[0][2], dated[-1][2]
+    assert first is not None and last is not None
+    if (last - first).days <= DAILY_SPAN_DAYS:
+        unit = "unit_day"
+        bars = [(d, n, tanggal(d, lang)) for d, n, _ in dated]
+    else:
+        unit = "unit_month"
+        months: dict[str, int] = {}
+        for d, n, _ in dated:
+            months[d[:7]] = months.get(d[:7], 0) + n
+        names = MONTHS if lang == "en" else BULAN
+        bars = [(m, n, f"{names[int(m[5:7]) - 1][:3]} {m[:4]}") for m, n in months.items()]
+    return {"unit": unit, "svg": bar_chart(bars), "total": sum(n for _, n, _ in bars)}
+
+
+def bar_chart(bars: list[tuple[str, int, str]]) -> Markup:
+    """An SVG bar chart of (key, count, label); every bar has its label and count as a tooltip."""
+    top = max(n for _, n, _ in bars) or 1
+    inner_w, inner_h = CHART_W - 2 * CHART_PAD, CHART_H - 2 * CHART_PAD
+    step = inner_w / len(bars)
+    width = max(1.0, step * 0.8)
+    parts = [
+        f'<svg class="pantau-chart" viewBox="0 0 {CHART_W} {CHART_H}" role="img"'
+        f' xmlns="http://www.w3.org/2000/svg" width="100%" style="max-width:{CHART_W}px">',
+        f'<line x1="{CHART_PAD}" y1="{CHART_H - CHART_PAD}" x2="{CHART_W - CHART_PAD}"'
+        f' y2="{CHART_H - CHART_PAD}" stroke="#999"/>',
+        f'<text x="{CHART_PAD - 4}" y="{CHART_PAD + 4}" text-anchor="end"'
+        f' font-size="11">{top}</text>',
+    ]
+    every = max(1, len(bars) // 8)  # at most ~8 axis labels
+    for i, (_, n, label) in enumerate(bars):
+        h = inner_h * n / top
+        x = CHART_PAD + i * step + (step - width) / 2
+        y = CHART_H - CHART_PAD - h
+        parts.append(
+            f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{h:.1f}"'
+            f' fill="#3b6fc4"><title>{escape(label)}: {n}</title></rect>'
+        )
+        if i % every == 0:
+            parts.append(
+                f'<text x="{x + width / 2:.1f}" y="{CHART_H - CHART_PAD + 14}" font-size="11"'
+                f' text-anchor="middle">{escape(label)}</text>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+# -- map ----------------------------------------------------------------------------------------
+MAP_W = 720  # px; the height follows the area shown
+MAP_MARGIN_DEG = 1.0  # around the pins, so no pin is cut off at the edge
+MAP_MIN_SPAN_DEG = 6.0  # never zoom closer than this: the seats around give the pins a context
+PIN_MIN_R, PIN_SCALE_R = 4.0, 5.0  # radius = min + scale * sqrt(articles): area ~ articles
+PIN_LABELS = 12  # the regions with most articles are named on the map
+
+
+async def coverage_map(datasette: Any, db: Database, lang: str) -> Markup | None:
+    """An SVG map: the kabupaten/kota seats of the snapshot's ``region`` table (the wilayah
+    package) as the base layer, a circle per region sized by its articles. No tiles, no JS."""
+    if not await db.table_exists("region_coverage") or not await db.table_exists("region"):
+        return None
+    pins = await _all(
+        db,
+        "SELECT code, name, latitude, longitude, articles, outlets FROM region_coverage"
+        " WHERE latitude IS NOT NULL AND longitude IS NOT NULL ORDER BY articles DESC",
+        [],
+    )
+    if not pins:
+        return None
+    lats = [p["latitude"] for p in pins]
+    lons = [p["longitude"] for p in pins]
+    west, east = min(lons) - MAP_MARGIN_DEG, max(lons) + MAP_MARGIN_DEG
+    south, north = min(lats) - MAP_MARGIN_DEG, max(lats) + MAP_MARGIN_DEG
+    if east - west < MAP_MIN_SPAN_DEG:
+        mid = (east + west) / 2
+        west, east = mid - MAP_MIN_SPAN_DEG / 2, mid + MAP_MIN_SPAN_DEG / 2
+    if north - south < MAP_MIN_SPAN_DEG / 2:
+        mid = (north + south) / 2
+        south, north = mid - MAP_MIN_SPAN_DEG / 4, mid + MAP_MIN_SPAN_DEG / 4
+    scale = MAP_W / (east - west)
+    height = (north - south) * scale
+
+    def xy(lat: float, lon: float) -> tuple[float, float]:
+        return (lon - west) * scale, (north - lat) * scale
+
+    base = await _all(
+        db,
+        "SELECT name, kind, latitude, longitude FROM region WHERE latitude BETWEEN ? AND ?"
+        " AND longitude BETWEEN ? AND ?",
+        [south, north, west, east],
+    )
+    parts = [
+        f'<svg class="pantau-map" viewBox="0 0 {MAP_W} {height:.0f}" xmlns="http://www.w3.org/2000/svg"'
+        f' width="100%" style="max-width:{MAP_W}px;background:#eef4f8" role="img">'
+    ]
+    for r in base:
+        x, y = xy(r["latitude"], r["longitude"])
+        radius = 3 if r["kind"] == "provinsi" else 1.6
+        parts.append(
+            f'<circle class="seat" cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="#9aa5ad">'
+            f"<title>{escape(r['name'])}</title></circle>"
+        )
+    for i, p in enumerate(pins):
+        x, y = xy(p["latitude"], p["longitude"])
+        radius = PIN_MIN_R + PIN_SCALE_R * (p["articles"] ** 0.5)
+        label = translate(
+            lang, "map_pin", name=p["name"], articles=p["articles"], outlets=p["outlets"]
+        )
+        href = (
+            datasette.urls.table(db.name, "coverage")
+            + "?"
+            + urlencode({"regions__arraycontains": p["name"]})
+        )
+        parts.append(
+            f'<a href="{escape(href)}"><circle class="pin" cx="{x:.1f}" cy="{y:.1f}"'
+            f' r="{radius:.1f}" fill="#d9480f" fill-opacity="0.55" stroke="#a33"'
+            f' data-articles="{p["articles"]}"><title>{escape(label)}</title></circle></a>'
+        )
+        if i < PIN_LABELS:
+            parts.append(
+                f'<text x="{x + radius + 2:.1f}" y="{y + 4:.1f}" font-size="12">'
+                f"{escape(p['name'])} ({p['articles']})</text>"
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+async def map_page(datasette: Any, request: Request) -> Response:
+    db = pantau_db(datasette)
+    await check_access(datasette, request, db, ("region_coverage", "region"))
+    svg = await coverage_map(datasette, db, lang_of(datasette))
+    context = {"map_svg": svg, "db_name": db.name}
+    return Response.html(
+        await datasette.render_template("pantau_map.html", context, request=request)
     )
 
 
@@ -465,10 +1047,21 @@ async def stylesheet() -> Response:
 
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
-    """Filters for times, dates and numbers: ``waktu(zone)``, ``tanggal``, ``angka``."""
-    env.filters["waktu"] = waktu
-    env.filters["tanggal"] = tanggal
+    """Filters for times, dates and numbers: ``waktu(zone)``, ``tanggal``, ``angka``, in the
+    page's language (``pantau_lang``)."""
+
+    @pass_context
+    def waktu_filter(ctx: Any, local: Any, zone: Any = None) -> str:
+        return waktu(local, zone, ctx.get("pantau_lang") or LANGS[0])
+
+    @pass_context
+    def tanggal_filter(ctx: Any, day: Any) -> str:
+        return tanggal(day, ctx.get("pantau_lang") or LANGS[0])
+
+    env.filters["waktu"] = waktu_filter
+    env.filters["tanggal"] = tanggal_filter
     env.filters["angka"] = number
+    env.filters["rupiah"] = rupiah
 
 
 @hookimpl
@@ -483,55 +1076,152 @@ def register_routes() -> list[tuple[str, Any]]:
         (r"^/article/(?P<id>[0-9]+)$", article_page),
         (r"^/official/(?P<id>[0-9]+)$", official_page),
         (r"^/story/(?P<id>[0-9]+)$", story_page),
+        (r"^/cari$", search_page),
+        (r"^/peta$", map_page),
     ]
+
+
+# -- cells --------------------------------------------------------------------------------------
+LONG_CELL_CHARS = 160  # longer text cells are cut (the full text: the row page or JSON)
+PAGE_OF = {"article": "article", "story": "story", "person": "official", "coverage": "article"}
+RUPIAH_COLUMNS = {("amount", "value"), (None, "total_rupiah"), (None, "largest_rupiah")}
+NUMBER_COLUMNS = {("worker_count", "value"), ("region_coverage", "articles")}
+FACT_TABLES = {k.table for k in FACT_KINDS}
+
+
+def _cell(row: Any, column: str) -> Any:
+    try:
+        value = row[column]
+    except (KeyError, IndexError):
+        return None
+    return value.get("value") if isinstance(value, dict) else value  # an expanded foreign key
+
+
+def json_list(value: Any) -> list[Any] | None:
+    if not isinstance(value, str) or not value.startswith("["):
+        return None
+    try:
+        items = json.loads(value)
+    except ValueError:
+        return None
+    if isinstance(items, list) and all(isinstance(i, str | int | float) for i in items):
+        return items
+    return None
 
 
 @hookimpl
 def render_cell(
     row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
-) -> Markup | None:
-    """Links from query results and the coverage table to Pantau's pages and fact rows."""
-    if table == "coverage" and column == "title" and value is not None:
-        article_id = row["article_id"]
-        if isinstance(article_id, dict):  # a foreign key the table view expanded
-            article_id = article_id.get("value")
-        href = datasette.urls.path(f"/article/{int(article_id)}")
-        return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
+) -> Any:
+    """Readable cells: links to Pantau's pages (articles, stories, officials) and fact rows,
+    local times with their zone, JSON lists as lists, event codes as labels, rupiah and counts
+    with Indonesian separators, long texts cut."""
+    lang = lang_of(datasette)
+    if table is None:
+        return _query_cell(row, value, column, database, datasette, lang)
+    page = PAGE_OF.get(table)
+    if page and column in ("title", "name") and value is not None:
+        key = "article_id" if table == "coverage" else "id"
+        page_id = _cell(row, key)
+        if isinstance(page_id, int):
+            href = datasette.urls.path(f"/{page}/{page_id}")
+            return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
+    if table in FACT_TABLES and column == "article_id":
+        article_id, fact_id = _cell(row, "article_id"), _cell(row, "id")
+        if isinstance(article_id, int):
+            href = datasette.urls.path(f"/article/{article_id}") + f"#{table}-{fact_id}"
+            return Markup(f'<a href="{escape(href)}">{article_id}</a>')
+    if column == "story_id" and isinstance(_cell(row, column), int):
+        href = datasette.urls.path(f"/story/{_cell(row, column)}")
+        return Markup(f'<a href="{escape(href)}">{_cell(row, column)}</a>')
     if table == "coverage" and column == "published_local" and value is not None:
-        try:
-            zone = row["zone"]
-        except (KeyError, IndexError):  # the zone column left out of the view (?_nocol=zone)
-            zone = None
-        return Markup(escape(waktu(value, zone)))
-    if table is not None:
-        return None
+        return Markup(escape(waktu(value, _cell(row, "zone"), lang)))
+    if (table, column) in RUPIAH_COLUMNS and isinstance(value, int | float):
+        return Markup(escape(rupiah(value)))
+    if (table, column) in NUMBER_COLUMNS and isinstance(value, int | float):
+        return Markup(escape(number(value)))
+    if column in ("type", "event_types") and table in ("event", "coverage"):
+        return _labelled(datasette, database, value)
+    return _plain_cell(value)
+
+
+def _query_cell(row: Any, value: Any, column: str, database: str, datasette: Any, lang: str) -> Any:
     # a sqlite3.Row: `in` would look at its values, keys() at its columns
     if column == "published" and isinstance(value, str) and "zone" in row.keys():  # noqa: SIM118
-        return Markup(escape(waktu(value, row["zone"])))  # canned queries: local time + zone
+        return Markup(escape(waktu(value, row["zone"], lang)))  # canned queries: local time + zone
     if column in LINK_COLUMNS and isinstance(value, int):
         href = datasette.urls.path(f"/{LINK_COLUMNS[column]}/{value}")
         return Markup(f'<a href="{escape(href)}">{value}</a>')
     if column == "fact" and isinstance(value, str) and "/" in value:
         kind, _, fid = value.partition("/")
-        if kind in {k.table for k in FACT_KINDS} and fid.isdigit():
+        if kind in FACT_TABLES and fid.isdigit():
             href = datasette.urls.row(database, kind, fid)
             return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
+    if (None, column) in RUPIAH_COLUMNS and isinstance(value, int | float):
+        return Markup(escape(rupiah(value)))
+    return _plain_cell(value)
+
+
+def _labelled(datasette: Any, database: str, value: Any) -> Any:
+    codes = json_list(value) if isinstance(value, str) and value.startswith("[") else [value]
+    if not codes or value is None:
+        return _plain_cell(value)
+
+    async def inner() -> Markup:
+        labels = await event_labels(datasette.get_database(database))
+        shown = [str(labels.get(str(c), c)) for c in codes]
+        return Markup(", ".join(str(escape(s)) for s in shown))
+
+    return inner
+
+
+def _plain_cell(value: Any) -> Markup | None:
+    items = json_list(value)
+    if items is not None:
+        if not items:
+            return Markup("")
+        return Markup(
+            '<ul class="pantau-list">' + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>"
+        )
+    if isinstance(value, str) and len(value) > LONG_CELL_CHARS:
+        return Markup(
+            f'<span class="pantau-cut" title="{escape(value[:2000])}">'
+            f"{escape(value[:LONG_CELL_CHARS].rstrip())}…</span>"
+        )
     return None
 
 
+# -- template variables -------------------------------------------------------------------------
 @hookimpl
-def extra_template_vars(template: str, datasette: Any, request: Request | None) -> Any:
-    """The home page's search box and list of canned queries."""
+def extra_template_vars(
+    template: str, database: str | None, table: str | None, datasette: Any, request: Request | None
+) -> Any:
+    """Every page: the language and ``t()``. The home page: search box, latest stories, volume
+    chart, most-quoted officials, map and questions. Table pages: no CREATE TABLE dump. Fact
+    row pages: links to the fact's highlighted article and its story."""
+    lang = lang_of(datasette)
+
+    def t(key: str, **values: Any) -> str:
+        return translate(lang, key, **values)
+
+    base: dict[str, Any] = {"pantau_lang": lang, "t": t}
+    if template == "table.html":
+        return {**base, "table_definition": None, "view_definition": None}
+    if template == "row.html" and table in FACT_TABLES and database and request is not None:
+        return _fact_row_vars(base, datasette, database, table, request)
     if template != "index.html":
-        return None
+        return base
 
     async def inner() -> dict[str, Any]:
         if not any(name != "_internal" for name in datasette.databases):
-            return {}
+            return base
         db = pantau_db(datasette)
         actor = request.actor if request is not None else None
         queries = await datasette.get_canned_queries(db.name, actor)
+        stories = await latest_stories(db)
+        await latest_story_times(db, stories)
         return {
+            **base,
             "pantau_db": db.name,
             "pantau_queries": [
                 {"name": name, "title": q.get("title") or name} for name, q in queries.items()
@@ -541,6 +1231,42 @@ def extra_template_vars(template: str, datasette: Any, request: Request | None) 
                 for t in ("coverage", "region_coverage", "story", "person", "amount")
                 if await db.table_exists(t)
             ],
+            "pantau_stories": stories,
+            "pantau_volume": await volume(db, lang),
+            "pantau_quoted": await most_quoted(db),
+            "pantau_map": await coverage_map(datasette, db, lang),
+        }
+
+    return inner
+
+
+def _fact_row_vars(
+    base: dict[str, Any], datasette: Any, database: str, table: str, request: Request
+) -> Any:
+    fact_id = str(request.url_vars.get("pks") or "")
+
+    async def inner() -> dict[str, Any]:
+        if not fact_id.isdigit():
+            return base
+        db = datasette.get_database(database)
+        story = "a.story_id" if "story_id" in await _columns(db, "article") else "NULL AS story_id"
+        row = await _one(
+            db,
+            f'SELECT a.id, a.title, {story} FROM "{table}" f JOIN article a ON a.id = f.article_id'
+            " WHERE f.id = ?",
+            [int(fact_id)],
+        )
+        if row is None:
+            return base
+        return {
+            **base,
+            "pantau_fact": {
+                "article_url": datasette.urls.path(f"/article/{row['id']}") + f"#{table}-{fact_id}",
+                "article_title": row["title"],
+                "story_url": datasette.urls.path(f"/story/{row['story_id']}")
+                if row["story_id"]
+                else None,
+            },
         }
 
     return inner

@@ -68,14 +68,14 @@ def test_search_open_article_see_facts_highlighted(served: str, tmp_path: Path) 
             assert "Pantau" in page.title()
             page.fill("#pantau-q", "pekerja rentan")
             page.press("#pantau-q", "Enter")
-            page.wait_for_url(re.compile(r".*/pantau/coverage\?_search=.*"))
-            results = page.locator("table.rows-and-columns tbody tr")
+            page.wait_for_url(re.compile(r".*/cari\?q=.*"))
+            results = page.locator("#text-results li")
             assert results.count() > 0
 
-            page.locator("table.rows-and-columns td.col-title a").first.click()
+            page.locator("#text-results li > a").first.click()
             page.wait_for_url(re.compile(r".*/article/\d+$"))
             byline = page.locator("p.byline").inner_text()
-            assert re.search(r"\d{1,2} \w{3} 20\d\d \d\d\.\d\d WITA", byline), byline
+            assert re.search(r"\w+, \d{1,2} \w+ 20\d\d \d\d\.\d\d WITA", byline), byline
             facts = page.locator("#article-text a.fact")
             assert facts.count() >= 3
             first = facts.first

@@ -259,7 +259,7 @@ def test_map_of_coverage_by_kabupaten_and_charts(snapshot: Path) -> None:
 
 def test_home_page_offers_search_and_questions(snapshot: Path) -> None:
     page = fetch(snapshot, ["/"])["/"].text
-    assert 'action="/pantau/coverage"' in page and 'name="_search"' in page
+    assert 'action="/cari"' in page and 'name="q"' in page
     for name in QUERIES:
         assert f'href="/pantau/{name}"' in page
 
@@ -320,11 +320,11 @@ def test_official_and_story_pages(snapshot: Path) -> None:
     )
     official = got[f"/official/{person_id}"]
     assert official.status_code == 200
-    assert "Bupati TTU" in official.text and "Positions over time" in official.text
+    assert "Bupati TTU" in official.text and "Jabatan dari waktu ke waktu" in official.text
     mentions = rows(
         snapshot, "SELECT count(DISTINCT article_id) FROM mention WHERE person_id = ?", person_id
     )[0][0]
-    assert f"Named in {mentions} article" in official.text
+    assert f"Disebut di {mentions} artikel" in official.text
     story = got[f"/story/{story_id}"]
     assert story.status_code == 200
     outlets = {
@@ -336,7 +336,7 @@ def test_official_and_story_pages(snapshot: Path) -> None:
         )
     }
     assert len(outlets) >= 2 and all(o in story.text for o in outlets)
-    assert story.text.index(">original<") < story.text.index(">own report<")
+    assert story.text.index(">asli<") < story.text.index(">liputan sendiri<")
     for missing in ("/official/999999", "/story/999999", "/article/999999"):
         assert got[missing].status_code == 404
 

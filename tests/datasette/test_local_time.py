@@ -2,7 +2,7 @@
 
 Every time the interface shows is the outlet's local time with its zone label (WIB, WITA,
 WIT): publish computes ``coverage.published_local`` / ``coverage.zone`` from the outlet's
-Kemendagri region (wilayah), and the pages format them ("28 Okt 2025 07.50 WITA"). The demo
+Kemendagri region (wilayah), and the pages format them ("Selasa, 28 Oktober 2025 07.50 WITA"). The demo
 outlets are all in NTT (WITA); a copy of the demo KB with one outlet moved to Surabaya gives a
 WIB outlet.
 """
@@ -22,7 +22,9 @@ from pantau.config import datasette_dir
 from tests.datasette.conftest import fetch, rows
 
 # independent of the plugin's table, so a wrong month name in it fails here
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+          "Oktober", "November", "Desember")  # fmt: skip
+DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 WIB_OUTLET, WIB_REGION = "suara-lontar", "35.78"  # Kota Surabaya, Jawa Timur: UTC+7
 # the demo article written "Selasa, 28 Oktober 2025 07:50 WITA" (stored 2025-10-27 23:50 UTC)
 DANA_DESA = "Desa di Ngada Pakai Dana Desa Bayar Iuran BP Jamsostek Warga"
@@ -30,7 +32,7 @@ DANA_DESA = "Desa di Ngada Pakai Dana Desa Bayar Iuran BP Jamsostek Warga"
 
 def expected(utc: str, hours: int, zone: str) -> str:
     t = dt.datetime.fromisoformat(utc) + dt.timedelta(hours=hours)
-    return f"{t.day} {MONTHS[t.month - 1]} {t.year} {t:%H.%M} {zone}"
+    return f"{DAYS[t.weekday()]}, {t.day} {MONTHS[t.month - 1]} {t.year} {t:%H.%M} {zone}"
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +59,7 @@ def test_article_page_shows_wita_local_time(snapshot: Path) -> None:
     assert utc.startswith("2025-10-27 23:50")  # stored in UTC: the previous day
     page = fetch(snapshot, [f"/article/{article_id}"])[f"/article/{article_id}"]
     assert page.status_code == 200
-    assert "28 Okt 2025 07.50 WITA" in page.text
+    assert "Selasa, 28 Oktober 2025 07.50 WITA" in page.text
     assert "2025-10-27 23:50" not in page.text
 
 
@@ -69,7 +71,7 @@ def test_wib_outlet_shows_wib_and_wita_outlet_stays_wita(wib_snapshot: Path) -> 
         " WHERE o.name = 'flobamora-pos' ORDER BY a.id LIMIT 1",
     )[0]
     got = fetch(wib_snapshot, [f"/article/{wib_id}", f"/article/{wita_id}"])
-    assert "28 Okt 2025 06.50 WIB" in got[f"/article/{wib_id}"].text
+    assert "Selasa, 28 Oktober 2025 06.50 WIB" in got[f"/article/{wib_id}"].text
     assert expected(wib_utc, 7, "WIB") in got[f"/article/{wib_id}"].text
     assert expected(wita_utc, 8, "WITA") in got[f"/article/{wita_id}"].text
     # the derived table researchers query says the same
@@ -125,7 +127,7 @@ def test_coverage_table_shows_local_time_with_zone(snapshot: Path) -> None:
     article_id, _ = _article(snapshot, DANA_DESA)
     page = fetch(snapshot, [f"/pantau/coverage?article_id={article_id}"])
     text = page[f"/pantau/coverage?article_id={article_id}"].text
-    assert "28 Okt 2025 07.50 WITA" in text
+    assert "Selasa, 28 Oktober 2025 07.50 WITA" in text
 
 
 def test_event_types_have_indonesian_labels(snapshot: Path) -> None:
