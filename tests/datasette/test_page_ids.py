@@ -21,7 +21,10 @@ PAGES = ["article", "official", "story"]
 def test_out_of_range_and_non_numeric_ids_are_404(snapshot: Path, page: str) -> None:
     table = {"article": "article", "official": "person", "story": "story"}[page]
     (real,) = rows(snapshot, f"SELECT min(id) FROM {table}")[0]
-    paths = [f"/{page}/{bad}" for bad in BAD_IDS] + [f"/{page}/9223372036854775807", f"/{page}/{real}"]
+    paths = [f"/{page}/{bad}" for bad in BAD_IDS] + [
+        f"/{page}/9223372036854775807",
+        f"/{page}/{real}",
+    ]
     got = {p: r.status_code for p, r in fetch(snapshot, paths).items()}
     print(page, got)
     assert all(got[f"/{page}/{bad}"] == 404 for bad in BAD_IDS), got
