@@ -926,6 +926,11 @@ _DATELINE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(rf"^(?P<outlet>{_OUTLET_TOKEN})\s*,\s*(?P<place>{_PLACE_TOKEN})(?P<rest>){_DASH}"),
     # "KUPANG, NTTOnlinenow.com - ", "JAKARTA, KOMPAS.com — "
     re.compile(rf"^(?P<place>{_PLACE_TOKEN})\s*,\s*(?P<outlet>{_OUTLET_TOKEN})(?P<rest>){_DASH}"),
+    # "Jakarta, KompasOtomotif – ", "Ende, FloresBangkit - " (a one-word camel-case brand)
+    re.compile(
+        rf"^(?P<place>{_PLACE_TOKEN})\s*,\s*(?P<outlet>[A-Za-z]*[a-z][A-Z][A-Za-z0-9]*)(?P<rest>)"
+        rf"{_DASH}"
+    ),
     # "Labuan Bajo (ANTARA) - ", "Mataram, NTB (ANTARA News) -", "Kupang (Kabar Sasando) - ",
     # "ISTANBUL, 23 Februari 2016 (Antara/PRNewswire) --"
     re.compile(
@@ -1162,30 +1167,52 @@ def _is_hidden(el: Any) -> bool:
 
 
 def _wrap_loose_leads(root: Any) -> None:
-    """Wrap a lead written as loose text before the first ``<p>``/``<br>`` of its container in a
-    ``<p>`` of its own: trafilatura keeps the paragraphs after it but drops the loose run."""
+    """Wrap loose runs of text (text and inline elements between ``<br>``/block children) before
+    the first ``<p>`` of their container in a ``<p>`` of their own: trafilatura keeps the
+    ``<p>``/``<div>`` paragraphs but drops such runs (a lead before the first ``<p>``, two leads
+    joined by ``<br><br>`` above the ``<p>`` paragraphs, a lead before ``<div>`` paragraphs).
+    Without a ``<p>`` only the first run is a lead. Runs too short or mostly links stay."""
     body = root.find("body")
     for el in list(_iter_elements(root if body is None else body)):
         if el.tag in _DROP_TAGS or el.tag in ("a", "p", "head", "title", "html", "body"):
             continue
-        kids = [c for c in el if isinstance(c.tag, str)]
-        stop = next((i for i, c in enumerate(kids) if c.tag in _BLOCK_TAGS or c.tag == "br"), None)
-        if stop is None or not any(c.tag in ("p", "br") for c in kids[stop:]):
-            continue
-        run = kids[:stop]
-        text = _norm((el.text or "") + "".join(_text(c) + " " + (c.tail or "") for c in run))
-        link_chars = sum(len(_text(a)) for c in run for a in c.iter("a"))
-        if (
-            len(text) < LOOSE_LEAD_MIN_CHARS
-            or len(text.split()) < LOOSE_LEAD_MIN_WORDS
-            or link_chars > 0.2 * len(text)
+        kids = list(el)
+        if not any(
+            isinstance(c.tag, str) and (c.tag in _BLOCK_TAGS or c.tag == "br") for c in kids
         ):
             continue
-        para = lxml.html.Element("p")
-        para.text, el.text = el.text, None
-        for c in run:
-            para.append(c)  # moves the child (and its tail) into the new paragraph
-        el.insert(0, para)
+        # (the element whose text/tail opens the run: None for el.text, its inline children)
+        runs: list[tuple[Any, list[Any]]] = [(None, [])]
+        for c in kids:
+            if isinstance(c.tag, str) and (c.tag in _BLOCK_TAGS or c.tag == "br"):
+                runs.append((c, []))
+            else:
+                runs[-1][1].append(c)
+        first_p = next((i for i, c in enumerate(kids) if c.tag == "p"), None)
+        if first_p is None:
+            runs = runs[:1]  # text and <br> lines only: just a loose lead before the first break
+        else:
+            runs = [r for r in runs if r[0] is None or kids.index(r[0]) < first_p]
+        for opener, run in runs:
+            lead = el.text if opener is None else opener.tail
+            inline = [c for c in run if isinstance(c.tag, str)]
+            text = _norm((lead or "") + "".join(_text(c) + " " + (c.tail or "") for c in inline))
+            link_chars = sum(len(_text(a)) for c in inline for a in c.iter("a"))
+            if (
+                len(text) < LOOSE_LEAD_MIN_CHARS
+                or len(text.split()) < LOOSE_LEAD_MIN_WORDS
+                or link_chars > 0.2 * len(text)
+            ):
+                continue
+            para = lxml.html.Element("p")
+            para.text = lead
+            if opener is None:
+                el.text = None
+            else:
+                opener.tail = None
+            for c in run:
+                para.append(c)  # moves the child (and its tail) into the new paragraph
+            el.insert(0 if opener is None else el.index(opener) + 1, para)
 
 
 def _prune(root: Any, base_url: str, records: list[dict[str, Any]]) -> None:

@@ -160,3 +160,56 @@ def test_publication_instant(case: str, html: str, tz: tzinfo, expected: datetim
     assert art.published is not None and art.published.tzinfo is not None, case
     assert art.published == expected, (case, art.published)
     assert art.published.utcoffset() == expected.utcoffset(), (case, art.published)
+
+
+# --------------------------------------------------------------------------- body start
+
+
+CAPTION = "Warga dan pelajar menanam bibit bakau di pantai utara Desa Oeseli, Senin (16/6/2025)."
+START_CASES = [
+    (
+        "dua paragraf pembuka lepas dipisah <br><br> sebelum <p> (KompasOtomotif)",
+        page(
+            body=f"<div class='div-read'><br /><strong>Rote, BeritaTest</strong> &ndash; {LEAD}"
+            f"<br /><br />{MIDDLE}<p>{MORE}</p><p>{LAST}</p></div>"
+        ),
+    ),
+    (
+        "pembuka lepas dalam <span> sebelum paragraf <div> (VIVA)",
+        page(
+            body=f"<span itemprop='articleBody'><strong>BeritaTest.id</strong> - {LEAD}"
+            f"<div><br /></div><div>{MIDDLE}</div><div><br /></div><div>{MORE}</div>"
+            f"<div><br /></div><div>{LAST}</div></span>"
+        ),
+    ),
+    (
+        "keterangan foto dengan kredit di <span> sebelum kotak 'Berita Terkait' (Kompas)",
+        page(
+            body=f"<div class='photo'><img src='/a.jpg'><span class='author'>Dok. Humas</span> "
+            f"{CAPTION}</div><div class='read-content'><div class='terkait'><h4>Berita Terkait"
+            "</h4><ul><li><a href='/a'>Nelayan Oeseli Pulang Lebih Awal</a></li>"
+            "<li><a href='/b'>Bakau di Teluk Kupang Mulai Tumbuh</a></li></ul></div>"
+            f"<p>ROTE, BERITATEST.com — {LEAD}</p><p>{MIDDLE}</p><p>{MORE}</p><p>{LAST}</p></div>"
+        ),
+    ),
+    (
+        "pembuka lepas sebelum <p> pertama",
+        page(body=f"<div>{LEAD}<p>{MIDDLE}</p><p>{MORE}</p><p>{LAST}</p></div>"),
+    ),
+    (
+        "teks dan <br> saja, keterangan foto lebih dulu (detik 2015)",
+        page(
+            body=f"<div class='detail_text'><span class='caption'>{CAPTION}</span><br><br>"
+            f"<b>Rote</b> - {LEAD}<br><br>{MIDDLE}<br><br>{MORE}<br><br>{LAST}<br><br>"
+            "<strong>(ab/cd)</strong></div>"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "html"), START_CASES)
+def test_body_starts_with_the_lead_and_ends_with_the_last_paragraph(case: str, html: str) -> None:
+    paragraphs = clean(html).text.split("\n\n")
+    assert paragraphs[0].startswith(LEAD[:60]), (case, paragraphs[0][:120])
+    assert paragraphs[-1].endswith(LAST[-40:]), (case, paragraphs[-1][-120:])
+    assert not any(CAPTION[:40] in p for p in paragraphs), case
