@@ -42,7 +42,8 @@ MAX_GROUP_SPACE = 1
 def vocabulary() -> dict[str, Any]:
     """The number vocabulary from ``numbers.yaml`` (cached)."""
     with open(DATA_DIR / "numbers.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        data: dict[str, Any] = yaml.safe_load(fh)
+    return data
 
 
 # --------------------------------------------------------------------------- digits
@@ -286,8 +287,25 @@ PLAUSIBLE_MAX: dict[str, tuple[int, str]] = {
 }
 
 
-def _id_int(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
+_ID_SEPARATORS = str.maketrans({",": ".", ".": ","})
+
+
+def format_number(value: float, decimals: int = 0) -> str:
+    """A number as Indonesian prints it: "." groups thousands, "," starts the decimals.
+
+    The one formatter of Pantau's output (digest, reports, Datasette pages, messages).
+
+    >>> format_number(14880), format_number(45.833, 2), format_number(-1500000)
+    ('14.880', '45,83', '-1.500.000')
+    """
+    if isinstance(value, int) and not decimals:
+        return f"{value:,}".translate(_ID_SEPARATORS)
+    return f"{value:,.{decimals}f}".translate(_ID_SEPARATORS)
+
+
+def format_rupiah(value: float) -> str:
+    """Whole rupiah with thousands dots: ``format_rupiah(10_080_000_000)`` → "Rp10.080.000.000"."""
+    return "Rp" + format_number(int(round(value)))
 
 
 def implausible(field: str, value: float) -> str | None:
@@ -301,7 +319,7 @@ def implausible(field: str, value: float) -> str | None:
         return "not a finite number"
     limit, why = PLAUSIBLE_MAX[field]
     if value > limit:
-        return f"above {_id_int(limit)}: {why}"
+        return f"above {format_number(limit)}: {why}"
     if abs(value) > INT64_MAX:  # every limit is far below; kept should a limit ever grow
         return "does not fit a 64-bit integer"
     return None
