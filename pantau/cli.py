@@ -771,6 +771,9 @@ def demo(
 from pantau.sources_cli import sources  # noqa: E402 (the group is defined in its own module)
 
 cli.add_command(sources)
+from pantau.coverage_cli import coverage  # noqa: E402 (issue 15: coverage of a release)
+
+cli.add_command(coverage)
 
 if __name__ == "__main__":  # pragma: no cover
     cli()
