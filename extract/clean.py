@@ -694,6 +694,59 @@ def _strip_role_label(value: str) -> str:
     return re.sub(rf"^(?:{_LABEL_ALT})\s*:?\s*", "", value, flags=re.IGNORECASE)
 
 
+# Role labels that stand alone in an element ("Jurnalis", "Author"); "oleh"/"by" never do.
+_BARE_ROLE_LABELS = {k: v for k, v in _BYLINE_LABELS.items() if k not in ("oleh", "by")}
+_NAME_PARTICLES = frozenset(["bin", "binti", "van", "von", "de", "da", "di", "al", "el"])
+
+
+def _looks_like_name(text: str) -> bool:
+    words = text.split()
+    return 0 < len(words) <= 5 and all(
+        w[0].isupper() or w.lower() in _NAME_PARTICLES for w in words if w[0].isalpha()
+    )
+
+
+def _bylines_from_role_labels(root: Any, result: Byline, outlet: str | None, host: str) -> None:
+    """Credits written as a bare role label beside the names: the name first and its role under
+    it (``<div>Nama</div><span>Jurnalis</span>``), or a credits list where each role heads the
+    names that follow it (``<li>Author</li><li>Nama</li><li>Nama</li><li>Editor</li>…``)."""
+
+    def role_of(el: Any) -> str | None:
+        return _BARE_ROLE_LABELS.get(_norm(_text(el)).rstrip(":").strip().lower())
+
+    def person(el: Any) -> str | None:
+        txt = _norm(_text(el))
+        if not isinstance(el.tag, str) or not txt or len(txt) > 60 or role_of(el):
+            return None
+        return _clean_person(txt, outlet, host) if _looks_like_name(txt) else None
+
+    seen: set[int] = set()
+    for el in root.iter("span", "li", "div", "p", "strong", "b", "dt", "dd", "td", "small"):
+        role = role_of(el)
+        if role is None or _in_excluded_zone(el):
+            continue
+        while el.getparent() is not None and role_of(el.getparent()) == role:
+            el = el.getparent()  # <li><span>Author</span></li>: the list item is the label
+        if id(el) in seen:
+            continue
+        seen.add(id(el))
+        names: list[str] = []
+        for sib in el.itersiblings():
+            name = person(sib)
+            if name is None:
+                break
+            names.append(name)
+        if not names:
+            prev = el.getprevious()
+            name = person(prev) if prev is not None else None
+            names = [name] if name else []
+        for name in names:
+            if role == "editor":
+                result.editor = result.editor or name
+            elif name not in result.authors and name != result.editor:
+                result.authors.append(name)
+
+
 def _bylines_from_tree(root: Any, meta: _Meta, outlet: str | None, host: str) -> Byline:
     result = Byline()
     # 1. visible byline text: labelled segments in small elements.
@@ -707,6 +760,8 @@ def _bylines_from_tree(root: Any, meta: _Meta, outlet: str | None, host: str) ->
             _LABEL_SEGMENT.search(txt) or _LAPORAN.search(txt) or _ROLE_PLACE.match(txt)
         ) and not _in_excluded_zone(el):
             result.merge(parse_byline(txt, outlet=outlet, host=host))
+    # 1b. a bare role label in an element of its own beside the names.
+    _bylines_from_role_labels(root, result, outlet, host)
     # 2. microdata / meta / JSON-LD.
     for el in root.xpath('//*[@itemprop="author" or @rel="author"]'):
         value = el.get("content") or _text(el)
@@ -1636,7 +1691,12 @@ def _clean_tree(
     raw_text, traf = _trafilatura(root, canonical or url)
     title = _title(root, meta, traf.get("title"), outlet, host)
     if not byline.authors and traf.get("author"):
-        for person in _split_people(str(traf["author"]).replace(";", ",")):
+        # "Wire, PLACE, Region | Section | date": what follows a '|' is not people, and a wire or
+        # organisation heads its dateline, so no person follows it.
+        raw = str(traf["author"]).split("|")[0].replace(";", ",")
+        for person in _split_people(raw):
+            if _is_org(person, outlet, host):
+                break
             name = _clean_person(_strip_role_label(person), outlet, host)
             if name and name not in byline.authors:
                 byline.authors.append(name)

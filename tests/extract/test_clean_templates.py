@@ -213,3 +213,69 @@ def test_body_starts_with_the_lead_and_ends_with_the_last_paragraph(case: str, h
     assert paragraphs[0].startswith(LEAD[:60]), (case, paragraphs[0][:120])
     assert paragraphs[-1].endswith(LAST[-40:]), (case, paragraphs[-1][-120:])
     assert not any(CAPTION[:40] in p for p in paragraphs), case
+
+
+# --------------------------------------------------------------------------- authors
+
+
+@pytest.mark.parametrize(
+    ("case", "html", "authors", "editor"),
+    [
+        (
+            "nama lalu perannya di bawahnya (Okezone)",
+            page(
+                byline="<div class='nmreporter'><div>Yohana Bria </div><span>Jurnalis</span></div>"
+            ),
+            ["Yohana Bria"],
+            None,
+        ),
+        (
+            "daftar kredit: peran lalu nama-nama (KLY)",
+            page(
+                after="<div class='credits-list hide'><ul><li class='role'><span>Author</span></li>"
+                "<li><a href='/u/a'><span class='name'>Petrus Lewa</span></a></li>"
+                "<li><a href='/u/b'><span class='name'>Agnes Dua Lodan</span></a></li>"
+                "<li class='role'><span>Editor</span></li>"
+                "<li><a href='/u/c'><span class='name'>Martha Ina</span></a></li></ul></div>",
+            ),
+            ["Petrus Lewa", "Agnes Dua Lodan"],
+            "Martha Ina",
+        ),
+        (
+            "byline kantor berita dengan tempat, rubrik dan tanggal: bukan orang",
+            page(
+                byline="<div class='byline'>Agence France-Presse, DILI, Timor-Leste | Dunia | "
+                "Jum, 20 Juni 2025, 7:36</div>"
+            ),
+            [],
+            None,
+        ),
+        (
+            "byline tampak mengalahkan penulis JSON-LD (editor)",
+            page(
+                head='<script type="application/ld+json">{"@type": "NewsArticle", '
+                '"author": {"@type": "Person", "name": "Sebastianus Rada"}}</script>',
+                byline="<div class='penulis'>Penulis: Imelda Lomi | Editor: Sebastianus Rada</div>",
+            ),
+            ["Imelda Lomi"],
+            "Sebastianus Rada",
+        ),
+        (
+            "'Kontributor Tempat' bukan nama",
+            page(byline="<div class='author'>Kontributor Lembata</div>"),
+            [],
+            None,
+        ),
+        (
+            "nama kapital sendirian di baris terakhir",
+            page(body=BODY + "<p>YULIANA BOLI</p>"),
+            ["Yuliana Boli"],
+            None,
+        ),
+    ],
+)
+def test_authors(case: str, html: str, authors: list[str], editor: str | None) -> None:
+    art = clean(html)
+    assert art.authors == authors, (case, art.authors)
+    if editor is not None:
+        assert art.editor == editor, (case, art.editor)
