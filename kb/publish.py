@@ -82,6 +82,10 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("coverage", ("month",)),
     ("coverage", ("published",)),
     ("coverage", ("published_local",)),
+    # the figure search (/cari): facts whose value lies in a range
+    ("amount", ("value",)),
+    ("worker_count", ("value",)),
+    ("percentage", ("value",)),
 )
 NOT_PUBLISHED = ("alembic_version",)  # the KB's migration bookkeeping, not data
 SNAPSHOT_MODE = 0o444  # the served file is read-only on disk too
@@ -89,6 +93,9 @@ KEEP_VERSIONS = 2  # the current version and the one before it (a server may sti
 BUILDING = ".building-"  # a version being written; left over only by a killed publish
 VERSION_NAME = re.compile(r"(\d{6,})-\d{8}T\d{6}Z")
 LIMITS_PLUGIN = "pantau-limits"  # datasette/plugins/pantau_limits.py; publish adds a fact to it
+LANG_PLUGIN = "pantau-lang"  # datasette/plugins/pantau_pages.py reads {lang: id|en}
+LANGS = ("id", "en")  # the interface languages; the first is the default
+LANG_ENV = "PANTAU_LANG"  # the language `pantau publish` writes, when not given
 
 log = logging.getLogger(__name__)
 
@@ -293,6 +300,7 @@ def publish(
     target: str | Path,
     config_dir: Path | None | Literal["default"] = "default",
     keep: int = KEEP_VERSIONS,
+    lang: str | None = None,
 ) -> Snapshot:
     """Snapshot ``kb_path`` as a new version of ``target``, make it current, return what it holds.
 
@@ -300,6 +308,10 @@ def publish(
     (default: :func:`default_config_dir`); with ``None`` only the generated descriptions are
     published. ``keep`` versions are kept (the current one and the ones before it), plus any a
     server still holds. Waits while another publish of the same target runs.
+
+    ``lang`` is the interface language, ``id`` (default) or ``en`` (env ``PANTAU_LANG``): the
+    metadata's texts written ``{id: …, en: …}`` are published in it, and the pages read it from
+    the ``pantau-lang`` plugin config.
     """
     kb_path, target = Path(kb_path), Path(target)
     if config_dir == "default":
@@ -309,6 +321,7 @@ def publish(
     if not kb_path.exists():
         raise PublishError(f"{kb_path}: no knowledge base yet (run `pantau process` first)")
     static = _load_yaml(config_dir / METADATA_FILE) if config_dir else {}
+    static = in_language(static, choose_lang(lang, static))
     layout = Layout(target)
     with _publish_lock(layout, wait=True):
         removed = _remove_leftovers(layout)
@@ -358,12 +371,12 @@ def _build(
         for table in NOT_PUBLISHED:
             db.execute(f"DROP TABLE IF EXISTS [{table}]")
         warnings += build_derived(db)
-        for table, columns in FTS_TABLES.items():
+        for table, searched in FTS_TABLES.items():
             if db[table].exists():
-                db[table].enable_fts(columns, create_triggers=False, replace=True)
+                db.table(table).enable_fts(searched, create_triggers=False, replace=True)
         for table, columns in INDEXES:
             if db[table].exists() and set(columns) <= set(db[table].columns_dict):
-                db[table].create_index(columns, if_not_exists=True)
+                db.table(table).create_index(columns, if_not_exists=True)
         db.execute("ANALYZE")
         db.execute("PRAGMA journal_mode=DELETE")  # a read-only copy needs no -wal/-shm files
         check = db.execute("PRAGMA integrity_check").fetchone()[0]
@@ -517,6 +530,34 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def choose_lang(lang: str | None, static: dict[str, Any]) -> str:
+    """``lang``, else env ``PANTAU_LANG``, else metadata.yml's ``pantau-lang``, else ``id``."""
+    configured = ((static.get("plugins") or {}).get(LANG_PLUGIN) or {}).get("lang")
+    chosen = lang or os.environ.get(LANG_ENV) or configured or LANGS[0]
+    if chosen not in LANGS:
+        raise PublishError(f"unknown language {chosen!r}: expected one of {', '.join(LANGS)}")
+    return str(chosen)
+
+
+def in_language(value: Any, lang: str) -> Any:
+    """``value`` with every ``{id: …, en: …}`` mapping replaced by its ``lang`` text, and the
+    language recorded in the ``pantau-lang`` plugin config (at the top level)."""
+
+    def pick(v: Any) -> Any:
+        if isinstance(v, dict):
+            if v and set(v) <= set(LANGS) and all(isinstance(t, str) for t in v.values()):
+                return v.get(lang) or v.get(LANGS[0]) or next(iter(v.values()))
+            return {k: pick(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [pick(x) for x in v]
+        return v
+
+    out = pick(value)
+    if isinstance(out, dict):
+        out.setdefault("plugins", {}).setdefault(LANG_PLUGIN, {})["lang"] = lang
+    return out
+
+
 def zone_label(region_code: str | None) -> str:
     """The zone label of a region code, WIB, WITA or WIT (the default zone without one)."""
     zone = wilayah.zone_of(region_code) if region_code else wilayah.DEFAULT_ZONE
@@ -560,7 +601,7 @@ def build_derived(db: sqlite_utils.Database) -> list[str]:
         foreign_keys = [("article_id", "article", "id")] if name == "coverage" else []
         if name == "region_coverage":
             foreign_keys = [("code", "region", "code")]
-        db[name].create(columns, pk=pk, foreign_keys=foreign_keys, replace=True)
+        db.table(name).create(columns, pk=pk, foreign_keys=foreign_keys, replace=True)
         canonical = "canonical_id" in db["person"].columns_dict if db["person"].exists() else False
         with_region = "region_code" in db["outlet"].columns_dict if db["outlet"].exists() else False
         db.execute(
@@ -613,6 +654,7 @@ def visible_tables(conn: sqlite3.Connection) -> list[str]:
 
 def model_descriptions() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """Table and column descriptions from the SQLModel schema (docstrings, Field descriptions)."""
+    from sqlalchemy import Table as SqlTable
     from sqlmodel.main import default_registry
 
     import kb.store  # noqa: F401  (imports every model module, so every table is registered)
@@ -621,6 +663,8 @@ def model_descriptions() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     columns: dict[str, dict[str, str]] = {}
     for mapper in default_registry.mappers:
         cls, table = mapper.class_, mapper.local_table
+        if not isinstance(table, SqlTable):
+            continue
         doc = cls.__dict__.get("__doc__")
         if doc:
             tables[table.name] = " ".join(doc.strip().split("\n\n")[0].split())
