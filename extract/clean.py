@@ -105,6 +105,10 @@ LISTING_MIN_HEADLINE_LINKS_NO_PROSE = 3
 LISTING_MIN_ARTICLE_ELEMENTS = 5
 # - photo pages: at least this many images and less prose than ARTICLE_MIN_PROSE.
 GALLERY_MIN_IMAGES = 4
+# - a slide strip (thumbnails linking to numbered slides of the same page, "...-1" … "...-5")
+#   makes a photo page even with a teaser of two sentences above ARTICLE_MIN_PROSE; an article
+#   with a slide show has its own full text, longer than this.
+GALLERY_SLIDES_MAX_PROSE = 2 * ARTICLE_MIN_PROSE
 # - gallery UI labels ("Klik gambar untuk perbesar", slide counter "1 / 5") are short blocks; a
 #   block longer than this is text that merely mentions a photo;
 GALLERY_MARKER_MAX_CHARS = 60
@@ -1040,6 +1044,31 @@ class _PageFeatures:
     paginated: bool
     kicker: tuple[str, str] | None  # (page type, headline) when the headline names its medium
     gallery_ui: str | None  # the gallery label or slide counter found, if any
+    slides: int = 0  # thumbnails linking to numbered slides of one page
+
+
+_SLIDE_HREF = re.compile(r"^(?P<stem>.+?)[-_/](?P<n>\d{1,2})/?$")
+
+
+def _slide_strip(root: Any) -> int:
+    """The number of numbered slides (1…n, one stem) linked from image thumbnails inside a
+    gallery-classed block."""
+    classes = _rules().gallery_classes
+    best = 0
+    for el in root.iter("div", "ul", "section", "nav"):
+        cid = _classid(el).lower()
+        if not any(c in cid for c in classes):
+            continue
+        stems: set[str] = set()
+        numbers: set[int] = set()
+        for a in el.iter("a"):
+            m = _SLIDE_HREF.match(a.get("href") or "")
+            if m and a.find(".//img") is not None:
+                stems.add(m.group("stem"))
+                numbers.add(int(m.group("n")))
+        if len(stems) == 1 and set(range(1, GALLERY_MIN_IMAGES + 1)) <= numbers:
+            best = max(best, len(numbers))
+    return best
 
 
 def _media_kicker(root: Any, meta: _Meta) -> tuple[str, str] | None:
@@ -1123,6 +1152,7 @@ def _page_features(root: Any, meta: _Meta) -> _PageFeatures:
         ),
         kicker=_media_kicker(root, meta),
         gallery_ui=gallery_ui,
+        slides=_slide_strip(root),
     )
 
 
@@ -1166,6 +1196,8 @@ def _classify(root: Any, meta: _Meta, url: str, canonical: str) -> tuple[str, st
     # Photo and video pages: galleries (KLY, merdeka.com) carry NewsArticle markup and related
     # lists, so neither the lower bar for marked pages nor the headline-link cap applies once the
     # page names its medium or shows gallery controls. Their prose is a lead and one caption.
+    if f.slides >= GALLERY_MIN_IMAGES and f.best_prose < GALLERY_SLIDES_MAX_PROSE:
+        return "gallery", f"slide strip of {f.slides} photos, prose {f.best_prose}"
     if f.best_prose < ARTICLE_MIN_PROSE:
         if f.kicker is not None:
             return f.kicker[0], f"headline kicker {f.kicker[1][:40]!r}, prose {f.best_prose}"

@@ -279,3 +279,85 @@ def test_authors(case: str, html: str, authors: list[str], editor: str | None) -
     assert art.authors == authors, (case, art.authors)
     if editor is not None:
         assert art.editor == editor, (case, art.editor)
+
+
+# --------------------------------------------------------------------------- body end and inside
+
+
+@pytest.mark.parametrize(
+    ("case", "html", "gone"),
+    [
+        (
+            "blok kontak siaran pers di akhir",
+            page(
+                after="<p>KONTAK: humas@contoh.test</p><p>https://contoh.test/siaran</p>"
+                "<p>Sumber: Pemerintah Desa Oeseli</p>"
+            ),
+            ["KONTAK", "https://contoh.test/siaran"],
+        ),
+        (
+            "baris media yang hanya tautan",
+            page(
+                body=f"<p>{LEAD}</p><p>Video: https://video.contoh.test/bakau</p><p>{MIDDLE}</p>"
+                f"<p>(Foto: http://foto.contoh.test/1.jpg)</p><p>{MORE}</p><p>{LAST}</p>"
+            ),
+            ["video.contoh.test", "foto.contoh.test"],
+        ),
+        (
+            "promo video dan catatan sindikasi",
+            page(
+                body=f"<p>{LEAD}</p><p>Lihat juga Video 'Nelayan Menanam Karang'</p>"
+                f"<p>{MIDDLE}</p><p>[Gambas:Video BeritaTest]</p><p>{MORE}</p><p>{LAST}</p>"
+                "<p>Artikel ini telah tayang di BeritaTest.com dengan judul Warga Menanam Bakau</p>"
+            ),
+            ["Lihat juga", "Gambas", "telah tayang"],
+        ),
+    ],
+)
+def test_furniture_inside_and_after_the_body(case: str, html: str, gone: list[str]) -> None:
+    text = clean(html).text
+    assert text.endswith(LAST), (case, text[-200:])
+    for piece in gone:
+        assert piece not in text, (case, piece)
+
+
+# --------------------------------------------------------------------------- page type
+
+
+def _slides(n: int) -> str:
+    links = "".join(
+        f"<a class='image_detail' href='https://berita.test/foto/16/06/bakau-oeseli-{i}'>"
+        f"<img src='/t{i}.jpg' width='156'></a>"
+        for i in range(1, n + 1)
+    )
+    return f"<div class='thumb-gallery'>{links}</div>"
+
+
+@pytest.mark.parametrize(
+    ("case", "html", "page_type"),
+    [
+        (
+            "strip foto bernomor dengan teaser dua kalimat (In Picture)",
+            page(above=_slides(5), body=f"<p>{LEAD} {MIDDLE}<br><br>{MORE}</p>"),
+            "gallery",
+        ),
+        (
+            "artikel penuh dengan strip foto tetap artikel",
+            page(above=_slides(5), body=BODY * 3),
+            "article",
+        ),
+        (
+            "tiga foto bukan strip galeri",
+            page(above=_slides(3), body=f"<p>{LEAD} {MIDDLE}<br><br>{MORE}</p>"),
+            "article",
+        ),
+    ],
+)
+def test_page_type_from_the_page(case: str, html: str, page_type: str) -> None:
+    from extract.clean import CleanError
+
+    try:
+        got = clean(html).page_type
+    except CleanError as exc:
+        got = exc.reason.split(":", 1)[-1]
+    assert got == page_type, case
