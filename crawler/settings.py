@@ -67,9 +67,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PoliteRobotsTxtMiddleware": 100,
 }
 # The spider's components: the run and its ledger (an extension every other component reaches
-# through crawler.get_extension), and the refetch policy, last on the spider's output.
+# through crawler.get_extension); on the spider's output (highest number first) the article
+# pages (canonical URL, multi-page joins), then the refetch policy, last before the scheduler.
 EXTENSIONS = {"crawler.ledger.CrawlRun": 0}
-SPIDER_MIDDLEWARES = {"crawler.refetch.RefetchPolicy": 100}
+SPIDER_MIDDLEWARES = {"crawler.articles.ArticlePages": 150, "crawler.refetch.RefetchPolicy": 100}
 # Many small hosts: schedule by downloader slot so one slow outlet does not starve the rest.
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 CONCURRENT_REQUESTS = 16

@@ -24,6 +24,8 @@ The spider is the discovery and parsing part of the crawl; the rest are Scrapy c
 
 - :class:`crawler.ledger.CrawlRun` (extension): the crawl run in the raw store, the ledger,
   failure classification, aliases and validators; the spider records outcomes through it;
+- :class:`crawler.articles.ArticlePages` (spider middleware): a fetched page's identity
+  (AMP copies, aliases, canonical URLs) and multi-page joins;
 - :class:`crawler.refetch.RefetchPolicy` (spider middleware): drops articles already stored,
   turns refetches and feed/sitemap fetches into conditional GETs (lookups off the reactor);
 - :class:`crawler.pipelines.RawStorePipeline` (item pipeline): stores the pages;
@@ -66,23 +68,18 @@ from scrapy.http import Response, TextResponse
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
+from crawler.articles import response_headers
 from crawler.discovery import Link, parse_feed, parse_sitemap
 from crawler.items import PageItem
 from crawler.ledger import CrawlRun, Ledger
-from crawler.pages import declared_canonical, join_pages, own_text, page_links, with_param
+from crawler.pages import own_text
 from crawler.pages import without_param as _without_param
-from crawler.refetch import NOT_MODIFIED, aware, stored_pages
+from crawler.refetch import NOT_MODIFIED, aware
 from crawler.settings import source_user_agent
 from crawler.sources import SITE_TZ, Source, SourcesConfig, site_today
 from crawler.urls import canonical_url, fetch_url
 from kb.ledger import Outcome
 from kb.raw import RetryCandidate
-
-
-def _headers(response: Response) -> dict[str, str]:
-    return {
-        k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()
-    }
 
 
 class NewsSpider(scrapy.Spider):
@@ -145,7 +142,7 @@ class NewsSpider(scrapy.Spider):
         for candidate in self.run.store.retry_candidates():
             source = self.by_name.get(candidate.source)
             if source is not None:
-                for req in self._article(source, Link(candidate.url), retry=candidate):
+                for req in self.article_requests(source, Link(candidate.url), retry=candidate):
                     yield req
         for s in self.sources:
             for url in s.feeds:
@@ -242,7 +239,7 @@ class NewsSpider(scrapy.Spider):
                           retryable=False)
             return
         for link in links:
-            yield from self._article(source, link)
+            yield from self.article_requests(source, link)
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         if not self._done_discovery(response):
@@ -258,7 +255,7 @@ class NewsSpider(scrapy.Spider):
             self.stats.inc_value("pantau/sitemaps/invalid")
         if kind != "index":
             for link in links:
-                yield from self._article(source, link)
+                yield from self.article_requests(source, link)
             return
         oldest = datetime.now(UTC) - self.sitemap_max_age
         for link in links:
@@ -289,9 +286,9 @@ class NewsSpider(scrapy.Spider):
         articles = 0
         for href in response.css("a::attr(href)").getall():
             link = Link(response.urljoin(href.strip()))
-            if self._article_url(source, link.url):
+            if self.article_url(source, link.url):
                 articles += 1
-                yield from self._article(source, link)
+                yield from self.article_requests(source, link)
         # Walk the pagination: rel=next when the page has it, else the URL template while
         # pages keep listing articles; never past the configured maximum.
         index: int = response.meta["pantau_listing"]
@@ -310,7 +307,7 @@ class NewsSpider(scrapy.Spider):
         day = aware(link.date).astimezone(SITE_TZ).date()
         return not (self.since and day < self.since) and not (self.until and day > self.until)
 
-    def _article_url(self, source: Source, raw: str) -> str | None:
+    def article_url(self, source: Source, raw: str) -> str | None:
         """The canonical article URL of a link, or None when it is not an article of source."""
         try:
             url = canonical_url(raw)
@@ -324,10 +321,12 @@ class NewsSpider(scrapy.Spider):
                 return whole
         return None
 
-    def _article(
+    def article_requests(
         self, source: Source, link: Link, retry: RetryCandidate | None = None
     ) -> Iterator[scrapy.Request]:
-        url = self._article_url(source, link.url)
+        """The request for the article a link names (none when it is not an article of
+        ``source``, the run already has it, or it is dated outside the window)."""
+        url = self.article_url(source, link.url)
         if url is None or not self.ledger.claim(url, source.name):
             return
         self.stats.inc_value("pantau/discovered")
@@ -365,61 +364,28 @@ class NewsSpider(scrapy.Spider):
         )
 
     # -- fetching ----------------------------------------------------------------------------
-    async def parse_article(self, response: Response) -> AsyncIterator[PageItem | scrapy.Request]:
+    # A fetched article page becomes an item under the URL requested; what it is (an AMP copy,
+    # an alias, part of a multi-page article) is crawler.articles.ArticlePages's call.
+    def parse_article(self, response: Response) -> Iterator[PageItem]:
         source = self._source(response)
         url: str = response.meta["pantau_url"]
         if response.status == NOT_MODIFIED:
             self.stats.inc_value("pantau/articles/not_modified")
             self.ledger.skipped(url, source.name, Outcome.NOT_MODIFIED, "not modified")
             return
-        if not isinstance(response, TextResponse):  # kept as fetched; processing rejects it
-            yield self._item(source, url, response, response.body)
-            return
-        sel = response.selector
-        canon = declared_canonical(sel, response.url, response.text)
-        target = canon.url if canon.url and self._article_url(source, canon.url) else None
-        if target is None:
-            target = self._article_url(source, response.url)  # where a redirect ended
-        identity = url
-        if target and target != url:
-            self.run.alias(url, target, source.name)
-            if canon.amp:  # an AMP copy: fetch (or skip, if stored) the canonical page
-                self.stats.inc_value("pantau/articles/amp")
-                self.ledger.skipped(url, source.name, Outcome.AMP_COPY, f"amp copy of {target}")
-                for request in self._article(source, Link(target)):
-                    yield request
-                return
-            stored = target in self.ledger or (
-                (await stored_pages(self.raw_path, [target])).get(target, ("",))[0] == target
-            )
-            if stored:
-                self.stats.inc_value("pantau/articles/duplicate")
-                self.ledger.skipped(url, source.name, Outcome.DUPLICATE, f"duplicate of {target}")
-                return
-            self.stats.inc_value("pantau/articles/canonical")
-            self.ledger.skipped(url, source.name, Outcome.CANONICAL, f"canonical is {target}")
-            self.ledger.pending(target, source.name)
-            identity = target
-        if source.page_param:
-            has_all, numbers = page_links(sel, response.url, identity, source.page_param)
-            if has_all or numbers:
-                self.stats.inc_value("pantau/articles/multipage")
-                meta = {
-                    "pantau_source": source.name,
-                    "pantau_kind": "article_part",
-                    "pantau_url": identity,
-                    "pantau_parts": [response.url],
-                    "pantau_bodies": [] if has_all else [response.text],
-                    "pantau_first": {"status": response.status, "headers": _headers(response)},
-                    "pantau_remaining": [] if has_all else numbers[1:],
-                }
-                value = "all" if has_all else str(numbers[0])
-                yield self._part_request(source, with_param(identity, source.page_param, value),
-                                         meta)
-                return
-        yield self._item(source, identity, response, response.body, sel=sel)
+        yield self._item(source, url, response)  # not text: kept as fetched; processing rejects it
 
-    def _part_request(self, source: Source, url: str, meta: dict[str, Any]) -> scrapy.Request:
+    def parse_article_part(self, response: Response) -> Iterator[PageItem]:
+        source = self._source(response)
+        url: str = response.meta["pantau_url"]
+        if not isinstance(response, TextResponse):
+            self.run.fail(url, source.name, Outcome.MALFORMED,
+                          f"part {response.url}: not a text page", retryable=False)
+            return
+        yield self._item(source, url, response)
+
+    def part_request(self, source: Source, url: str, meta: dict[str, Any]) -> scrapy.Request:
+        """The request for one more part of a multi-page article (meta: see the module)."""
         return scrapy.Request(
             url,
             callback=self.parse_article_part,
@@ -429,74 +395,24 @@ class NewsSpider(scrapy.Spider):
             meta=meta,
         )
 
-    def parse_article_part(self, response: Response) -> Iterator[PageItem | scrapy.Request]:
-        source = self._source(response)
-        meta = response.meta
-        url: str = meta["pantau_url"]
-        if not isinstance(response, TextResponse):
-            self.run.fail(url, source.name, Outcome.MALFORMED,
-                          f"part {response.url}: not a text page", retryable=False)
-            return
-        parts = [*meta["pantau_parts"], response.url]
-        if not meta["pantau_bodies"]:  # ?page=all: this one page is the whole article
-            yield self._item(source, url, response, response.body, parts=parts)
-            return
-        bodies = [*meta["pantau_bodies"], response.text]
-        remaining: list[int] = meta["pantau_remaining"]
-        if remaining:
-            assert source.page_param
-            nxt = with_param(url, source.page_param, str(remaining[0]))
-            yield self._part_request(
-                source,
-                nxt,
-                {**meta, "pantau_parts": parts, "pantau_bodies": bodies,
-                 "pantau_remaining": remaining[1:]},
-            )
-            return
-        body = join_pages(bodies, source.css.get("body"))
-        first = meta["pantau_first"]
-        headers = {k: v for k, v in first["headers"].items() if k.lower() != "content-type"}
-        headers["Content-Type"] = "text/html; charset=utf-8"
-        yield PageItem(
-            url=url,
-            final_url=parts[0],
-            source=source.name,
-            status=first["status"],
-            headers=headers,
-            body=body,
-            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            parts=parts,
-            **self._topic(Selector(text=body.decode("utf-8"))),
-        )
-
-    def _topic(self, sel: Selector) -> dict[str, Any]:
+    def topic(self, sel: Selector) -> dict[str, Any]:
+        """The topic filter's verdict on a page: ``on_topic`` and the keywords it matched."""
         if not self.config.keywords:
             return {"on_topic": True, "topic_hits": []}
         hits = self.config.topic_hits(own_text(sel))
         return {"on_topic": bool(hits), "topic_hits": hits}
 
-    def _item(
-        self,
-        source: Source,
-        url: str,
-        response: Response,
-        body: bytes,
-        *,
-        sel: Selector | None = None,
-        parts: list[str] | None = None,
-    ) -> PageItem:
-        if sel is None and isinstance(response, TextResponse):
-            sel = response.selector
-        topic = self._topic(sel) if sel is not None else {"on_topic": False, "topic_hits": []}
+    def _item(self, source: Source, url: str, response: Response) -> PageItem:
+        topic = (self.topic(response.selector) if isinstance(response, TextResponse)
+                 else {"on_topic": False, "topic_hits": []})
         return PageItem(
             url=url,
             final_url=response.url,
             source=source.name,
             status=response.status,
-            headers=_headers(response),
-            body=body,
+            headers=response_headers(response),
+            body=response.body,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            parts=parts or [],
             **topic,
         )
 

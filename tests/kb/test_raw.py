@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,8 +12,8 @@ from kb.raw import RawStore, RetryCandidate, legacy_outcome
 
 def test_put_is_idempotent_and_keeps_previous_hash(tmp_path: Path) -> None:
     with RawStore(tmp_path / "raw.db") as raw:
-        kwargs = {"url": "https://x.test/a", "final_url": "https://x.test/a", "source": "x",
-                  "status": 200, "headers": {"ETag": '"1"'}}
+        kwargs: dict[str, Any] = {"url": "https://x.test/a", "final_url": "https://x.test/a",
+                                  "source": "x", "status": 200, "headers": {"ETag": '"1"'}}
         assert raw.put(**kwargs, body=b"<html>satu</html>") == "new"
         assert raw.put(**kwargs, body=b"<html>satu</html>") == "unchanged"
         assert raw.put(**kwargs, body=b"<html>dua</html>") == "changed"
@@ -42,8 +43,8 @@ def test_retry_candidates_are_failed_retryable_and_unstored(tmp_path: Path) -> N
 
 def test_unchanged_refetch_updates_fetch_time_and_validators(tmp_path: Path) -> None:
     with RawStore(tmp_path / "raw.db") as raw:
-        kwargs = {"url": "https://x.test/a", "final_url": "https://x.test/a", "source": "x",
-                  "status": 200, "body": b"<p>sama</p>"}
+        kwargs: dict[str, Any] = {"url": "https://x.test/a", "final_url": "https://x.test/a",
+                                  "source": "x", "status": 200, "body": b"<p>sama</p>"}
         raw.put(**kwargs, headers={"ETag": '"1"'}, fetched_at="2025-08-01T00:00:00+00:00")
         raw.put(**kwargs, headers={"ETag": '"2"'}, fetched_at="2025-08-02T00:00:00+00:00",
                 parts=["https://x.test/a", "https://x.test/a?page=2"])
