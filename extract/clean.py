@@ -551,20 +551,35 @@ def _outlet(meta: _Meta, url: str) -> str | None:
     return _host(url) or None
 
 
-def _strip_title_suffix(title: str, outlet: str | None, host: str) -> str:
-    parts = re.split(r"\s+[|\-–—:]\s+", title)
-    if len(parts) < 2:
-        return title
-    last = parts[-1].strip().lower()
+def _looks_like_site(part: str, outlet: str | None, host: str) -> bool:
+    """A title segment that names the site ("KapanLagi.com", "Okezone", "Pos Kupang")."""
+    last = part.strip().lower()
     keys = {k for k in (outlet or "").lower().split() if len(k) > 2}
     host_key = host.split(".")[0] if host else ""
-    looks_site = (
-        bool(re.search(r"\.(?:com|co\.id|id|net|org|co|test)\b", last))
+    return bool(
+        re.search(r"\.(?:com|co\.id|id|net|org|co|test)\b", last)
         or (outlet and last == outlet.lower())
         or (host_key and host_key in last.replace(" ", "").replace("-", ""))
         or (keys and any(k in last for k in keys) and len(last.split()) <= 3)
     )
-    return " | ".join(parts[:-1]).strip() if looks_site else title
+
+
+def _strip_title_suffix(title: str, outlet: str | None, host: str) -> str:
+    """Drop the site's name after the headline ("… - Kompas.com") or before it
+    ("KapanLagi.com: …")."""
+    prefix = re.match(r"^(?P<site>[^|:–—]{2,40}?)\s*(?:[|:]|\s[-–—])\s+(?P<rest>\S.*)$", title)
+    if prefix and _looks_like_site(prefix.group("site"), outlet, host):
+        rest = prefix.group("rest")
+        if len(rest) >= 10:
+            title = rest
+    parts = re.split(r"\s+[|\-–—:]\s+", title)
+    if len(parts) < 2:
+        return title
+    return " | ".join(parts[:-1]).strip() if _looks_like_site(parts[-1], outlet, host) else title
+
+
+def _same_words(a: str, b: str) -> bool:
+    return re.sub(r"[\W_]+", "", a).lower() == re.sub(r"[\W_]+", "", b).lower()
 
 
 def _title(
@@ -575,7 +590,13 @@ def _title(
     for cand in (_meta_first(meta, "og:title", "twitter:title"), h1, trafilatura_title, title_tag):
         cand = _norm(cand)
         if cand:
-            return _strip_title_suffix(cand, outlet, host)
+            title = _strip_title_suffix(cand, outlet, host)
+            # The headline as readers see it keeps its punctuation ('!', '?', quotes) when the
+            # metadata title is the same words written plainer.
+            shown = _strip_title_suffix(_norm(h1), outlet, host) if h1 else ""
+            if shown and shown != title and _same_words(shown, title):
+                return shown
+            return title
     return ""
 
 
@@ -1302,13 +1323,68 @@ def _wrap_loose_leads(root: Any) -> None:
             el.insert(0 if opener is None else el.index(opener) + 1, para)
 
 
+# Teasers of the printed edition placed above the article (Tribun-engine "Headline" / e-paper
+# boxes): a block whose class names the e-paper, or whose first line is such a label alone.
+_EDITION_CLASS = re.compile(r"e-?paper|edisi-?cetak|koran-?hari", re.IGNORECASE)
+_EDITION_LABEL = re.compile(
+    r"^(?:headline(?:\s+hari\s+ini)?|e-?paper|koran\s+hari\s+ini|edisi\s+cetak)$", re.IGNORECASE
+)
+# Such a box holds one teaser or a few; a longer block is content.
+EDITION_TEASER_MAX_CHARS = 800
+_SENTENCE_END = re.compile(r"[.!?:;\"”’)]\s*$")
+# A wrapped line of prose is long; short lines between <br>s are list items or addresses.
+SOFT_BREAK_MIN_LINE = 40
+_LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-•*–])\s")
+
+
+def _is_edition_teaser(el: Any) -> bool:
+    if el.tag in ("html", "body", "article", "main"):
+        return False
+    txt = _text(el)
+    if not txt or len(txt) > EDITION_TEASER_MAX_CHARS:
+        return False
+    if _EDITION_CLASS.search(_classid(el)):
+        return True
+    first = next((c for c in el if isinstance(c.tag, str)), None)
+    return first is not None and bool(_EDITION_LABEL.match(_text(first))) and len(el) > 1
+
+
+def _join_soft_breaks(root: Any) -> None:
+    """A single ``<br>`` inside a ``<p>`` after words that do not end a sentence is a line wrap,
+    not a new paragraph: it becomes a space (trafilatura split such lines into fragments)."""
+    for br in list(root.iter("br")):
+        parent = br.getparent()
+        if parent is None or parent.tag != "p":
+            continue
+        prev, nxt = br.getprevious(), br.getnext()
+        if prev is not None and prev.tag == "br" and not (prev.tail or "").strip():
+            continue
+        if nxt is not None and nxt.tag == "br" and not (br.tail or "").strip():
+            continue
+        before = (prev.tail if prev is not None else parent.text) or ""
+        if not before.strip() and prev is not None:
+            before = _text(prev)
+        if len(before.strip()) < SOFT_BREAK_MIN_LINE or _SENTENCE_END.search(before):
+            continue
+        if not (br.tail or "").strip() and nxt is None or _LIST_MARKER.match(br.tail or ""):
+            continue
+        br.tail = " " + (br.tail or "")
+        br.drop_tag()
+
+
 def _prune(root: Any, base_url: str, records: list[dict[str, Any]]) -> None:
     rules = _rules()
     for el in list(root.iter(*_DROP_TAGS)):
         _drop(el)
+    _join_soft_breaks(root)
     for el in list(_iter_elements(root)):
+        if el.getparent() is None:
+            continue  # inside a block dropped above
         if _EMBED_CLASS.search(_classid(el)) and el.getparent() is not None:
             _drop(el)  # embedded tweets/posts quote other people, not the article
+        elif _is_edition_teaser(el):
+            _record(records, "promo", _text(el), None)
+            _drop(el)
         elif _is_hidden(el) and el.getparent() is not None:
             txt = _text(el)
             if len(txt) <= HIDDEN_MAX_CHARS and not any(True for _ in el.iterdescendants("p")):
@@ -1428,6 +1504,10 @@ def _paragraphs(text: str) -> list[str]:
     return [p for p in (_norm(line) for line in text.splitlines()) if p]
 
 
+# A site prefix before a repeated headline ("BeritaTest.com: ") is at most this long.
+TITLE_PREFIX_MAX_CHARS = 40
+
+
 def _filter_paragraphs(
     paragraphs: list[str], title: str, records: list[dict[str, Any]], anchors: dict[str, str]
 ) -> list[str]:
@@ -1454,9 +1534,13 @@ def _filter_paragraphs(
             body = _strip_label(para) if rule.kind == "baca_juga" else para
             _record(records, rule.kind, body, anchors.get(body.lower()))
             continue
-        if title_key and para.lower() == title_key:
+        if title_key and (
+            para.lower() == title_key
+            or len(para) <= len(title_key) + TITLE_PREFIX_MAX_CHARS
+            and re.sub(r"[\W_]+", "", para.lower()).endswith(re.sub(r"[\W_]+", "", title_key))
+        ):
             _record(records, "other", para, None)
-            continue  # the headline repeated inside the body
+            continue  # the headline repeated inside the body (with a site prefix, '!' or '?')
         if not re.search(r"[^\W\d_]{2}", para):
             continue  # no word at all: carousel counters, separators
         if not out and len(para) < LEADING_CRUMB_MAX_CHARS and len(para.split()) <= 3:

@@ -207,12 +207,96 @@ START_CASES = [
 ]
 
 
+START_CASES += [
+    (
+        "ringkasan tersembunyi h4.hide sebelum pembuka (mesin Tribun)",
+        page(
+            body="<h4 class='hide'>Ringkasan: warga menanam bakau untuk menahan abrasi.</h4>" + BODY
+        ),
+    ),
+    (
+        "kotak 'Headline' koran cetak di atas berita",
+        page(
+            above="<div class='box'><h3>Headline</h3><p>Harga beras di pasar kota naik dua kali "
+            "dalam sepekan menjelang hari raya, pedagang mengeluh sepi pembeli.</p>"
+            "<a href='/cetak'>Baca edisi cetak</a></div>"
+        ),
+    ),
+    (
+        "kotak e-paper di dalam isi berita",
+        page(
+            body="<div class='widget-epaper'><span>HEADLINE</span><p>Harga beras di pasar kota naik "
+            "dua kali dalam sepekan menjelang hari raya.</p></div>" + BODY
+        ),
+    ),
+    (
+        "judul diulang di isi dengan awalan situs",
+        page(body="<p>BeritaTest.com: Warga Menanam Bakau di Pesisir!</p>" + BODY),
+    ),
+    (
+        "kredit foto 'Foto: Dok.' di tengah dan daftar tautan terkait di akhir",
+        page(
+            body=f"<p>{LEAD}</p><p>{CAPTION} Foto: Dok. Desa Oeseli</p><p>{MIDDLE}</p>"
+            f"<p>{MORE}</p><p>{LAST}</p><div class='detail-related'><p><a href='/x'>Nelayan "
+            "Oeseli Pulang Lebih Awal karena Gelombang Tinggi</a></p><p><a href='/y'>Bakau di "
+            "Teluk Kupang Mulai Tumbuh Setelah Dua Tahun</a></p></div>"
+        ),
+    ),
+]
+
+
 @pytest.mark.parametrize(("case", "html"), START_CASES)
 def test_body_starts_with_the_lead_and_ends_with_the_last_paragraph(case: str, html: str) -> None:
     paragraphs = clean(html).text.split("\n\n")
     assert paragraphs[0].startswith(LEAD[:60]), (case, paragraphs[0][:120])
     assert paragraphs[-1].endswith(LAST[-40:]), (case, paragraphs[-1][-120:])
     assert not any(CAPTION[:40] in p for p in paragraphs), case
+    assert not any("Harga beras" in p or "Ringkasan" in p for p in paragraphs), case
+    assert len(paragraphs) == 4, (case, paragraphs)
+
+
+def test_a_line_wrap_inside_a_paragraph_is_a_space() -> None:
+    cut = LEAD.index(" bibit")
+    html = page(body=f"<p>{LEAD[:cut]}<br>{LEAD[cut:].lstrip()}</p><p>{MIDDLE}<br><br>{MORE}</p>"
+                f"<p>Daftar desa:<br>Oeseli<br>Oelasin</p><p>{LAST}</p>")  # fmt: skip
+    paragraphs = clean(html).text.split("\n\n")
+    assert paragraphs[0] == LEAD
+    assert MIDDLE in paragraphs and MORE in paragraphs  # <br><br> still separates
+    assert "Oeseli Oelasin" not in clean(html).text  # short list lines stay lines
+
+
+@pytest.mark.parametrize(
+    ("case", "html", "title"),
+    [
+        (
+            "awalan situs di og:title",
+            page(
+                head='<meta property="og:title" content="BeritaTest.com: Warga Menanam Bakau">',
+                title="Warga Menanam Bakau",
+            ),
+            "Warga Menanam Bakau",
+        ),
+        (
+            "tanda baca dari <h1> bila meta menulis kata yang sama",
+            page(
+                head='<meta property="og:title" content="Warga Menanam Bakau, Kapan Panen - '
+                'BeritaTest.com">',
+                title="Warga Menanam Bakau, Kapan Panen?",
+            ),
+            "Warga Menanam Bakau, Kapan Panen?",
+        ),
+        (
+            "judul meta lain dari <h1>: meta tetap dipakai",
+            page(
+                head='<meta property="og:title" content="Bakau Oeseli Ditanam Warga">',
+                title="Warga Menanam Bakau di Pesisir",
+            ),
+            "Bakau Oeseli Ditanam Warga",
+        ),
+    ],
+)
+def test_title(case: str, html: str, title: str) -> None:
+    assert clean(html).title == title, case
 
 
 # --------------------------------------------------------------------------- authors
