@@ -4,9 +4,12 @@ After every ingest batch, :func:`cluster_stories` recomputes the stories from al
 (deterministic; one transaction). Two articles published at most :data:`STORY_WINDOW_DAYS`
 apart are linked when
 
-- ``text`` — their texts are near-duplicates: MinHash LSH (datasketch, word
-  :data:`SHINGLE_WORDS`-grams, :data:`MINHASH_PERMUTATIONS` permutations) proposes candidates
-  and the exact Jaccard similarity of the shingle sets must reach :data:`TEXT_JACCARD`; or
+- ``text`` — their texts are near-duplicates: the Jaccard similarity of their word
+  :data:`SHINGLE_WORDS`-gram sets reaches :data:`TEXT_JACCARD`. It is estimated from MinHash
+  signatures (:data:`MINHASH_PERMUTATIONS` of datasketch's permutations, computed with numpy for
+  all articles at once); candidates come from LSH bands of the signatures, compared only with
+  articles published in the window around them; pairs whose estimate is within
+  :data:`EXACT_MARGIN` of a threshold are measured exactly; or
 - ``shared_facts`` — they share at least :data:`MIN_SHARED_FACTS` distinctive facts with a
   total weight of at least :data:`MIN_FACT_WEIGHT`: the same official (resolved person), worker
   count, rupiah amount, percentage or dated event. A fact's weight is its inverse document
@@ -17,11 +20,19 @@ apart are linked when
 - ``override`` — the overrides file forces the pair (``stories.force``); ``stories.forbid``
   keeps two articles' clusters apart (see :mod:`kb.resolve` for the file).
 
-Linked articles form a story (connected components, at least two articles). The earliest
+Each article keeps at most :data:`MAX_NEIGHBOURS` links (its strongest). Linked articles form
+a story — not by chaining (A like B, B like C, … joined every article of a templated corpus
+into one story): two groups join, strongest link first, only when at least
+:data:`MIN_LINKED_SHARE` of their article pairs are linked (average linkage) and the joined
+story spans at most :data:`STORY_SPAN_DAYS`. A story has at least two articles. The earliest
 published article is its ``original``; a later article whose text has Jaccard similarity of
 at least :data:`SYNDICATED_JACCARD` with an earlier one is ``syndicated`` (a wire copy or a
 press release reposted), with ``syndicated_of`` naming that earlier article. Story ids stay
 stable across runs: a cluster keeps the id most of its articles already had.
+
+Cost is linear in the articles (for a steady number of articles a day): each article is
+shingled and signed once, compared with its LSH neighbours in the window, and the grouping
+touches each link once per pass.
 """
 
 from __future__ import annotations
@@ -29,12 +40,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections import Counter, defaultdict, deque
+import zlib
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from datasketch import MinHash, MinHashLSH
-from sqlalchemy import delete, insert, select, update
+import numpy as np
+import numpy.typing as npt
+from datasketch import MinHash
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from kb.models import (
@@ -48,18 +62,38 @@ from kb.models import (
     Story,
     WorkerCount,
 )
-from kb.resolve import Clusters, Overrides
+from kb.resolve import Clusters, Overrides, table
 
 STORY_WINDOW_DAYS = 4  # follow-ups and late reposts come within days; a month later is news again
+STORY_SPAN_DAYS = STORY_WINDOW_DAYS  # first to last article of a story: every pair in the window
 SHINGLE_WORDS = 3  # word 3-grams: robust to small edits, rare enough across unrelated articles
-MINHASH_PERMUTATIONS = 128  # LSH recall at TEXT_JACCARD ≈ 0.99; 1 KiB per article in memory
+MINHASH_PERMUTATIONS = 128  # estimate's standard error ≤ 0.045; 512 bytes per article
+LSH_ROWS = 2  # 64 bands of 2 rows: a pair at Jaccard 0.3 is a candidate with p > 0.99
 TEXT_JACCARD = 0.3  # rewritten reports share < 0.15 of their 3-grams; copies with edits > 0.5
 SYNDICATED_JACCARD = 0.6  # a wire copy or press-release repost: mostly the same text
+EXACT_MARGIN = 0.12  # ~2.5 standard errors: estimates this close to a threshold are measured
 MIN_SHARED_FACTS = 2  # one shared figure can be chance; two are the same event
 MIN_FACT_WEIGHT = 3.0  # e.g. two facts each in ≤ 1/5 of the articles (log 5 ≈ 1.6)
 MAX_FACT_SHARE = 0.25  # a fact in over a quarter of all articles says nothing about the event
 MAX_FACT_ARTICLES = 200  # and one in more articles than this is no event's (pairs grow as n²)
 SMALL_COUNT = 10  # counts below this ("dua orang", "11 ahli waris" aside) are too common
+# An article's strongest links kept (of either end: ~2× as many on average). A story joins
+# groups linked on half their pairs, so this carries stories of ~30 articles in a window — the
+# biggest demo/NTT stories have about a dozen; beyond it the links are a template or a whole
+# outlet's boilerplate (every article of the templated bench corpus is like every other),
+# and the cost of grouping grows with them.
+MAX_NEIGHBOURS = 16
+# LSH bucket neighbours compared per article and band, in time order: a bucket larger than this
+# within one window is a boilerplate paragraph, not a story.
+MAX_BUCKET_NEIGHBOURS = 16
+MIN_LINKED_SHARE = 0.5  # two groups join when half their article pairs are linked
+JOIN_PASSES = 3  # links refused early may pass once their groups have grown; then stable
+SIGN_CHUNK = 256  # articles signed per numpy batch (≈ 40 MiB of permuted hashes)
+
+_MAX_HASH = np.uint64((1 << 32) - 1)
+_WORD = re.compile(r"\w+")
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
 
 
 @dataclass
@@ -69,21 +103,81 @@ class Doc:
     outlet: str
     published: dt.datetime | None
     title: str
-    shingles: set[str]
+    shingles: U32  # sorted unique 32-bit hashes of the word shingles
     facts: set[tuple[Any, ...]] = field(default_factory=set)
 
 
-def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
-    words = re.findall(r"\w+", text.lower())
-    if len(words) < size:
-        return {" ".join(words)} if words else set()
-    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+class Hasher:
+    """Word shingles as 32-bit hashes (deterministic across runs: CRC-32 of each word, mixed)."""
+
+    def __init__(self) -> None:
+        self.words: dict[str, int] = {}
+
+    def shingles(self, text: str, size: int = SHINGLE_WORDS) -> U32:
+        words = _WORD.findall(text.lower())
+        cache = self.words
+        ids = list(map(cache.get, words))
+        if None in ids:
+            for w in words:
+                if w not in cache:
+                    cache[w] = zlib.crc32(w.encode("utf-8"))
+            ids = list(map(cache.__getitem__, words))
+        v = np.array(ids, dtype=np.uint64)
+        if len(v) == 0:
+            return np.zeros(0, dtype=np.uint32)
+        if len(v) < size:
+            h64 = np.array([np.bitwise_xor.reduce(v * _MIXERS[: len(v)])], dtype=np.uint64)
+        else:
+            n = len(v) - size + 1
+            h64 = np.zeros(n, dtype=np.uint64)
+            for k in range(size):
+                h64 ^= v[k : k + n] * _MIXERS[k]
+        return _unique((h64 >> np.uint64(29)).astype(np.uint32) ^ h64.astype(np.uint32))
 
 
-def jaccard(a: set[str], b: set[str]) -> float:
-    if not a or not b:
+# odd 64-bit multipliers, one per word position in a shingle (wrapping multiplication)
+_MIXERS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                    0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD], dtype=np.uint64)  # fmt: skip
+
+
+def _unique(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Sorted unique values (by sorting: numpy's hash-based ``unique`` is slower here)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
+def shingles(text: str, size: int = SHINGLE_WORDS) -> U32:
+    """The shingle hashes of one text (see :class:`Hasher`)."""
+    return Hasher().shingles(text, size)
+
+
+def jaccard(a: U32, b: U32) -> float:
+    """Exact Jaccard similarity of two sorted unique hash arrays."""
+    if not len(a) or not len(b):
         return 0.0
-    return len(a & b) / len(a | b)
+    common = len(np.intersect1d(a, b, assume_unique=True))
+    return common / (len(a) + len(b) - common)
+
+
+def signatures(docs: list[Doc]) -> U32:
+    """MinHash signatures (rows) of the docs, numpy in batches: one hash function per
+    permutation, multiply-shift (``(a·x + b) >> 32`` on 64 bits, no modulo) with the odd
+    multipliers and offsets drawn from datasketch's permutation seeds."""
+    a32, b32 = (p.astype(np.uint64) for p in MinHash(num_perm=MINHASH_PERMUTATIONS, seed=1)
+                .permutations)  # fmt: skip
+    a = (a32 << np.uint64(32)) | b32 | np.uint64(1)
+    b = (b32 << np.uint64(32)) | a32
+    out = np.full((len(docs), MINHASH_PERMUTATIONS), _MAX_HASH, dtype=np.uint32)
+    for first in range(0, len(docs), SIGN_CHUNK):
+        chunk = [d.shingles for d in docs[first : first + SIGN_CHUNK]]
+        rows = [k for k, sh in enumerate(chunk) if len(sh)]
+        if not rows:
+            continue
+        hv = np.concatenate([chunk[k] for k in rows]).astype(np.uint64)
+        starts = np.cumsum([0] + [len(chunk[k]) for k in rows[:-1]])
+        phv = ((hv[:, None] * a + b) >> np.uint64(32)).astype(np.uint32)
+        out[first + np.array(rows)] = np.minimum.reduceat(phv, starts, axis=0)
+    return out
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -94,8 +188,9 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 
 def load_docs(conn: Connection) -> tuple[dict[int, Doc], dict[int, str]]:
     """Every article's shingles and facts; and the names of the (canonical) persons."""
-    a, o = Article.__table__, Outlet.__table__
+    a, o = table(Article), table(Outlet)
     docs: dict[int, Doc] = {}
+    hasher = Hasher()
     rows = conn.execute(
         select(a.c.id, a.c.url, o.c.name, a.c.published, a.c.title, a.c.text).select_from(
             a.outerjoin(o, o.c.id == a.c.outlet_id)
@@ -103,32 +198,27 @@ def load_docs(conn: Connection) -> tuple[dict[int, Doc], dict[int, str]]:
     ).all()
     for aid, url, outlet, published, title, body in rows:
         docs[aid] = Doc(
-            aid, url, outlet or "", _utc(published), title, shingles(f"{title}\n{body}")
+            aid, url, outlet or "", _utc(published), title, hasher.shingles(f"{title}\n{body}")
         )
-    m, p = Mention.__table__, Person.__table__
+    m, p = table(Mention), table(Person)
     people = conn.execute(select(p.c.id, p.c.canonical_id, p.c.name)).all()
     canonical = {pid: cid or pid for pid, cid, _ in people}
     names = {pid: name for pid, cid, name in people if cid is None}
     for aid, pid in conn.execute(select(m.c.article_id, m.c.person_id)):
         docs[aid].facts.add(("person", canonical.get(pid, pid)))
-    for aid, value in conn.execute(select(WorkerCount.__table__.c.article_id, WorkerCount.value)):
+    wc, am, pc, ev = table(WorkerCount), table(Amount), table(Percentage), table(Event)
+    for aid, value in conn.execute(select(wc.c.article_id, wc.c.value)):
         if value >= SMALL_COUNT:
             docs[aid].facts.add(("count", value))
-    for aid, value in conn.execute(select(Amount.__table__.c.article_id, Amount.value)):
+    for aid, value in conn.execute(select(am.c.article_id, am.c.value)):
         docs[aid].facts.add(("amount", value))
-    for aid, value in conn.execute(select(Percentage.__table__.c.article_id, Percentage.value)):
+    for aid, value in conn.execute(select(pc.c.article_id, pc.c.value)):
         docs[aid].facts.add(("percent", round(value, 2)))
     for aid, kind, day in conn.execute(
-        select(Event.__table__.c.article_id, Event.type, Event.date).where(Event.date.is_not(None))
+        select(ev.c.article_id, ev.c.type, ev.c.date).where(ev.c.date.is_not(None))
     ):
         docs[aid].facts.add(("event", kind, day))
     return docs, names
-
-
-def _close(a: Doc, b: Doc) -> bool:
-    if a.published is None or b.published is None:
-        return True
-    return abs(a.published - b.published) <= dt.timedelta(days=STORY_WINDOW_DAYS)
 
 
 def _by_time(d: Doc) -> tuple[bool, dt.datetime, int]:
@@ -159,41 +249,76 @@ def _pairs_in_window(ids: list[int], docs: dict[int, Doc]) -> list[tuple[int, in
     return pairs
 
 
-def _minhash(d: Doc) -> MinHash:
-    mh = MinHash(num_perm=MINHASH_PERMUTATIONS, seed=1)
-    mh.update_batch([s.encode("utf-8") for s in d.shingles])
-    return mh
+def _seconds(d: Doc) -> float:
+    return d.published.timestamp() if d.published is not None else math.nan
 
 
-def _text_candidates(docs: dict[int, Doc]) -> set[tuple[int, int]]:
-    """Pairs whose MinHash signatures collide, among articles at most the window apart.
-
-    The LSH index slides over time: an article is queried against those published in the
-    window before it, then added; older ones leave the index. Undated articles are matched
-    against every article.
-    """
-    window = dt.timedelta(days=STORY_WINDOW_DAYS)
+def text_similar(docs: dict[int, Doc]) -> dict[tuple[int, int], float]:
+    """Pairs (a < b) of articles at most the window apart whose texts reach
+    :data:`TEXT_JACCARD`, with their similarity (see the module docstring)."""
     ordered = sorted(docs.values(), key=_by_time)
-    hashes = {d.id: _minhash(d) for d in ordered}
-    pairs: set[tuple[int, int]] = set()
-    undated = [d.id for d in ordered if d.published is None]
-    if undated:
-        everything = MinHashLSH(threshold=TEXT_JACCARD, num_perm=MINHASH_PERMUTATIONS)
-        for d in ordered:
-            everything.insert(d.id, hashes[d.id])
-        for i in undated:
-            pairs.update((min(i, j), max(i, j)) for j in everything.query(hashes[i]) if j != i)
-    lsh = MinHashLSH(threshold=TEXT_JACCARD, num_perm=MINHASH_PERMUTATIONS)
-    recent: deque[Doc] = deque()
-    for d in ordered:
-        if d.published is None:
-            continue
-        while recent and d.published - recent[0].published > window:  # type: ignore[operator]
-            lsh.remove(recent.popleft().id)
-        pairs.update((min(d.id, j), max(d.id, j)) for j in lsh.query(hashes[d.id]))
-        lsh.insert(d.id, hashes[d.id])
-        recent.append(d)
-    return pairs
+    ordered = [d for d in ordered if len(d.shingles)]
+    if len(ordered) < 2:
+        return {}
+    ids = np.array([d.id for d in ordered], dtype=np.int64)
+    when = np.array([_seconds(d) for d in ordered])
+    sig = signatures(ordered)
+    window = STORY_WINDOW_DAYS * 86400.0
+    undated = np.isnan(when)
+    found: list[npt.NDArray[np.int64]] = []
+    bands = MINHASH_PERMUTATIONS // LSH_ROWS
+    for band in range(bands):
+        cols = sig[:, band * LSH_ROWS : (band + 1) * LSH_ROWS]
+        key = cols[:, 0].astype(np.uint64) << np.uint64(32) | cols[:, 1]
+        order = np.lexsort((np.arange(len(key)), key))  # by key, then by time (input order)
+        skey = key[order]
+        for step in range(1, MAX_BUCKET_NEIGHBOURS + 1):
+            same = skey[step:] == skey[:-step]
+            if not same.any():
+                break
+            x, y = order[:-step][same], order[step:][same]
+            near = np.abs(when[y] - when[x]) <= window
+            near |= undated[x] | undated[y]
+            if near.any():
+                found.append(np.stack([x[near], y[near]], axis=1))
+    if not found:
+        return {}
+    both = np.sort(np.concatenate(found), axis=1)
+    codes = _unique(both[:, 0] * len(ordered) + both[:, 1])
+    pairs = np.stack([codes // len(ordered), codes % len(ordered)], axis=1)
+    estimate = np.empty(len(pairs))
+    for first in range(0, len(pairs), 65_536):
+        p = pairs[first : first + 65_536]
+        estimate[first : first + 65_536] = (sig[p[:, 0]] == sig[p[:, 1]]).mean(axis=1)
+    keep = estimate >= TEXT_JACCARD - EXACT_MARGIN
+    pairs, estimate = pairs[keep], estimate[keep]
+    keep = _strongest(pairs, estimate, MAX_NEIGHBOURS)
+    out: dict[tuple[int, int], float] = {}
+    for (x, y), est in zip(pairs[keep].tolist(), estimate[keep].tolist(), strict=True):
+        grey = min(abs(est - TEXT_JACCARD), abs(est - SYNDICATED_JACCARD)) < EXACT_MARGIN
+        sim = jaccard(ordered[x].shingles, ordered[y].shingles) if grey else est
+        if sim >= TEXT_JACCARD:
+            a, b = int(ids[x]), int(ids[y])
+            out[(min(a, b), max(a, b))] = sim
+    return out
+
+
+def _strongest(
+    pairs: npt.NDArray[np.int64], score: npt.NDArray[np.float64], k: int
+) -> npt.NDArray[np.bool_]:
+    """Which pairs are among the ``k`` highest-scoring of either end (ties: lower pair index)."""
+    n = len(pairs)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    ends = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    index = np.concatenate([np.arange(n), np.arange(n)])
+    order = np.lexsort((index, -np.concatenate([score, score]), ends))
+    sorted_ends = ends[order]
+    starts = np.flatnonzero(np.r_[True, sorted_ends[1:] != sorted_ends[:-1]])
+    rank = np.arange(2 * n) - np.repeat(starts, np.diff(np.r_[starts, 2 * n]))
+    keep = np.zeros(n, dtype=bool)
+    keep[index[order][rank < k]] = True
+    return keep
 
 
 @dataclass
@@ -203,6 +328,23 @@ class Link:
     rule: str
     weight: float
     detail: str
+
+
+RULE_ORDER = {"override": 0, "text": 1, "shared_facts": 2}
+
+
+def _cap_neighbours(links: list[Link]) -> list[Link]:
+    """Each article's :data:`MAX_NEIGHBOURS` strongest links (a link stays when it is among
+    the strongest of either end); forced links always stay."""
+    ranked = sorted(links, key=lambda lk: (RULE_ORDER[lk.rule], -lk.weight, lk.a, lk.b))
+    degree: Counter[int] = Counter()
+    kept = []
+    for lk in ranked:
+        if lk.rule == "override" or min(degree[lk.a], degree[lk.b]) < MAX_NEIGHBOURS:
+            kept.append(lk)
+            degree[lk.a] += 1
+            degree[lk.b] += 1
+    return kept
 
 
 def find_links(
@@ -226,11 +368,8 @@ def find_links(
         links.append(Link(min(x, y), max(x, y), "override", 100.0, "forced by the overrides file"))
     report["forbid"] = pairs(overrides.story_forbid)
 
-    # text: MinHash LSH candidates, confirmed by exact Jaccard
-    for x, y in sorted(_text_candidates(docs)):
-        sim = jaccard(docs[x].shingles, docs[y].shingles)
-        if sim >= TEXT_JACCARD:
-            links.append(Link(x, y, "text", round(sim, 3), f"text similarity {sim:.2f}"))
+    for (x, y), sim in sorted(text_similar(docs).items()):
+        links.append(Link(x, y, "text", round(sim, 3), f"text similarity {sim:.2f}"))
     linked = {(lk.a, lk.b) for lk in links}
 
     # shared facts, weighted by inverse document frequency
@@ -261,7 +400,65 @@ def find_links(
             Link(x, y, "shared_facts", round(total, 2), f"{len(facts)} shared facts: {named}")
         )
     report["unknown_override_urls"] = sorted(set(report["unknown_override_urls"]))
+    report["capped_links"] = len(links)
+    links = _cap_neighbours(links)
+    report["capped_links"] -= len(links)
     return links, report
+
+
+def group_links(
+    docs: dict[int, Doc], links: list[Link], forbid: list[tuple[int, int]]
+) -> tuple[Clusters, dict[int, tuple[str, float]]]:
+    """Groups of linked articles by average linkage within the story span (see the module
+    docstring); and the rule and weight of the first link that joined each article."""
+    clusters = Clusters(sorted(docs), forbid)
+    between: dict[int, Counter[int]] = defaultdict(Counter)  # root → root → links
+    for lk in links:
+        between[lk.a][lk.b] += 1
+        between[lk.b][lk.a] += 1
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    near = dt.datetime.min.replace(tzinfo=dt.UTC)
+    span = {i: (d.published or far, d.published or near) for i, d in docs.items()}
+    size = dict.fromkeys(docs, 1)
+    limit = dt.timedelta(days=STORY_SPAN_DAYS)
+    rule_of: dict[int, tuple[str, float]] = {}
+    ranked = sorted(links, key=lambda lk: (RULE_ORDER[lk.rule], -lk.weight, lk.a, lk.b))
+    for _ in range(JOIN_PASSES):
+        joined = False
+        refused = []
+        for lk in ranked:
+            ra, rb = clusters.find(lk.a), clusters.find(lk.b)
+            if ra == rb:
+                continue
+            refused.append(lk)
+            first = min(span[ra][0], span[rb][0])
+            last = max(span[ra][1], span[rb][1])
+            if lk.rule != "override" and (
+                between[ra][rb] < MIN_LINKED_SHARE * size[ra] * size[rb]
+                or (last > first and last - first > limit)
+            ):
+                continue
+            if not clusters.union(lk.a, lk.b):
+                continue
+            refused.pop()
+            joined = True
+            root = clusters.find(lk.a)
+            gone = rb if root == ra else ra
+            size[root] += size.pop(gone)
+            span[root] = (first, last)
+            moved = between.pop(gone, Counter())
+            moved.pop(root, None)
+            between[root].pop(gone, None)
+            for other, count in moved.items():
+                between[root][other] += count
+                row = between[other]
+                row[root] += row.pop(gone, 0)
+            for end in (lk.a, lk.b):
+                rule_of.setdefault(end, (lk.rule, lk.weight))
+        if not joined:
+            break
+        ranked = refused
+    return clusters, rule_of
 
 
 def _fact_label(f: tuple[Any, ...], names: dict[int, str]) -> str:
@@ -283,18 +480,12 @@ def cluster_stories(engine: Engine, overrides: Overrides | None = None) -> dict[
     with engine.begin() as conn:
         docs, names = load_docs(conn)
         links, report = find_links(docs, overrides, names)
-        clusters = Clusters(sorted(docs), report.pop("forbid"))
-        rule_of: dict[int, tuple[str, float]] = {}
+        clusters, rule_of = group_links(docs, links, report.pop("forbid"))
         similar: dict[int, dict[int, float]] = defaultdict(dict)  # text links, both directions
         for lk in links:
             if lk.rule == "text":
                 similar[lk.a][lk.b] = similar[lk.b][lk.a] = lk.weight
-        order = {"override": 0, "text": 1, "shared_facts": 2}
-        for link in sorted(links, key=lambda lk: (order[lk.rule], -lk.weight, lk.a, lk.b)):
-            if clusters.union(link.a, link.b):
-                for end in (link.a, link.b):
-                    rule_of.setdefault(end, (link.rule, link.weight))
-        a, st = Article.__table__, Story.__table__
+        a, st = table(Article), table(Story)
         previous = {
             r.id: (r.story_id, r.original, r.syndicated, r.syndicated_of, r.story_rule,
                    r.story_score)
@@ -334,7 +525,7 @@ def cluster_stories(engine: Engine, overrides: Overrides | None = None) -> dict[
                     syndicated += 1
                 rule = "original" if k == 0 else rule_of.get(i, ("shared_facts", 0.0))[0]
                 row_values[i] = (k == 0, synd_of is not None, synd_of, rule, score)
-            published = [docs[i].published for i in members if docs[i].published]
+            published = [t for i in members if (t := docs[i].published) is not None]
             values = {
                 "title": original.title,
                 "original_article_id": original.id,
@@ -345,9 +536,8 @@ def cluster_stories(engine: Engine, overrides: Overrides | None = None) -> dict[
                 "syndicated": syndicated,
             }
             if story_id is None:
-                story_id = conn.execute(
-                    insert(st).values(**values, updated_at=now)
-                ).inserted_primary_key[0]  # noqa: E501
+                inserted = conn.execute(insert(st).values(**values, updated_at=now))
+                story_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
             else:
                 old = old_stories[story_id]
                 if any(_differs(getattr(old, k), v) for k, v in values.items()):
@@ -358,14 +548,13 @@ def cluster_stories(engine: Engine, overrides: Overrides | None = None) -> dict[
             stories_rows.append(values)
             for i, vals in row_values.items():
                 wanted[i] = (story_id, *vals)
-        for aid, vals in sorted(wanted.items()):
-            if _row_differs(previous[aid], vals):
-                conn.execute(
-                    update(a)
-                    .where(a.c.id == aid)
-                    .values(story_id=vals[0], original=vals[1], syndicated=vals[2],
-                            syndicated_of=vals[3], story_rule=vals[4], story_score=vals[5])
-                )  # fmt: skip
+        changed = [
+            {"aid": aid, "story_id": vals[0], "original": vals[1], "syndicated": vals[2],
+             "syndicated_of": vals[3], "story_rule": vals[4], "story_score": vals[5]}
+            for aid, vals in sorted(wanted.items()) if _row_differs(previous[aid], vals)
+        ]  # fmt: skip
+        if changed:
+            conn.execute(update(a).where(a.c.id == bindparam("aid")), changed)
         stale = sorted(set(old_stories) - used_ids)
         if stale:
             conn.execute(delete(st).where(st.c.id.in_(stale)))
@@ -376,6 +565,7 @@ def cluster_stories(engine: Engine, overrides: Overrides | None = None) -> dict[
         "in_stories": sum(r["articles"] for r in stories_rows),
         "syndicated": sum(r["syndicated"] for r in stories_rows),
         "links": dict(sorted(rules.items())),
+        "largest_story": max((r["articles"] for r in stories_rows), default=0),
         **report,
     }
 
