@@ -24,6 +24,7 @@ with Indonesian separators (10.080.000.000; 45,83).
 """
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -122,6 +123,8 @@ def waktu(local: Any, zone: Any = None, lang: str = "id") -> str:
     if not text:
         return ""
     day = tanggal(text[:10], lang, weekday=True)
+    if day == text[:10]:
+        return text  # not a time: shown as it is
     clock = text[11:16] if len(text) >= 16 else ""
     if lang != "en":
         clock = clock.replace(":", ".")
@@ -953,6 +956,10 @@ PIN_MIN_R, PIN_SCALE_R = 4.0, 5.0  # radius = min + scale * sqrt(articles): area
 PIN_LABELS = 12  # the regions with most articles are named on the map
 
 
+def radius_of(articles: int) -> float:
+    return PIN_MIN_R + PIN_SCALE_R * math.sqrt(articles)
+
+
 async def coverage_map(datasette: Any, db: Database, lang: str) -> Markup | None:
     """An SVG map: the kabupaten/kota seats of the snapshot's ``region`` table (the wilayah
     package) as the base layer, a circle per region sized by its articles. No tiles, no JS."""
@@ -976,20 +983,22 @@ async def coverage_map(datasette: Any, db: Database, lang: str) -> Markup | None
     if north - south < MAP_MIN_SPAN_DEG / 2:
         mid = (north + south) / 2
         south, north = mid - MAP_MIN_SPAN_DEG / 4, mid + MAP_MIN_SPAN_DEG / 4
-    scale = MAP_W / (east - west)
-    height = (north - south) * scale
+    pad = radius_of(max(p["articles"] for p in pins)) + 2  # px: the largest pin fits inside
+    scale = (MAP_W - 2 * pad) / (east - west)
+    height = (north - south) * scale + 2 * pad
 
     def xy(lat: float, lon: float) -> tuple[float, float]:
-        return (lon - west) * scale, (north - lat) * scale
+        return pad + (lon - west) * scale, pad + (north - lat) * scale
 
     base = await _all(
         db,
         "SELECT name, kind, latitude, longitude FROM region WHERE latitude BETWEEN ? AND ?"
         " AND longitude BETWEEN ? AND ?",
-        [south, north, west, east],
+        [south - pad / scale, north + pad / scale, west - pad / scale, east + pad / scale],
     )
     parts = [
-        f'<svg class="pantau-map" viewBox="0 0 {MAP_W} {height:.0f}" xmlns="http://www.w3.org/2000/svg"'
+        f'<svg class="pantau-map" viewBox="0 0 {MAP_W} {height:.0f}"'
+        ' xmlns="http://www.w3.org/2000/svg"'
         f' width="100%" style="max-width:{MAP_W}px;background:#eef4f8" role="img">'
     ]
     for r in base:
@@ -1001,7 +1010,7 @@ async def coverage_map(datasette: Any, db: Database, lang: str) -> Markup | None
         )
     for i, p in enumerate(pins):
         x, y = xy(p["latitude"], p["longitude"])
-        radius = PIN_MIN_R + PIN_SCALE_R * (p["articles"] ** 0.5)
+        radius = radius_of(p["articles"])
         label = translate(
             lang, "map_pin", name=p["name"], articles=p["articles"], outlets=p["outlets"]
         )
