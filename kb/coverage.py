@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz.distance import OSA
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 import wilayah
@@ -656,3 +656,167 @@ def releases_between(
                 .order_by(a.c.published, a.c.id)
             )
         ]
+
+
+# -- clippings (the rows of a clipping report) ---------------------------------------------------
+CLIP_BATCH = 500  # articles per query: memory stays bounded whatever the period's size
+LEAD_CHARS = 300  # of the first paragraph, as the lead/summary column
+EARLIEST_OFFSET = dt.timedelta(hours=9)  # WIT: a local day starts at most 9 h before UTC's
+LATEST_OFFSET = dt.timedelta(hours=7)  # WIB: and ends at most 7 h after UTC's
+
+
+@dataclass(frozen=True)
+class ClipFilter:
+    """A period of local dates (inclusive) and filters: any of the values of one filter, all
+    filters together. Text filters are case-insensitive substrings."""
+
+    start: dt.date
+    end: dt.date
+    keywords: tuple[str, ...] = ()
+    stories: tuple[int, ...] = ()
+    officials: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()  # region name or Kemendagri code
+    outlets: tuple[str, ...] = ()  # outlet slug or title
+
+    def describe(self) -> list[tuple[str, str]]:
+        parts = [
+            ("keyword", ", ".join(self.keywords)), ("story", ", ".join(map(str, self.stories))),
+            ("official", ", ".join(self.officials)), ("region", ", ".join(self.regions)),
+            ("outlet", ", ".join(self.outlets)),
+        ]  # fmt: skip
+        return [(k, v) for k, v in parts if v]
+
+
+@dataclass
+class Clipping:
+    """One article of a clipping report."""
+
+    no: int
+    article_id: int
+    published: dt.datetime
+    day: dt.date  # local date in the outlet's zone
+    published_local: str
+    outlet: str
+    outlet_title: str
+    title: str
+    url: str
+    quoted: list[str]
+    officials: list[str]
+    figures: list[str]
+    lead: str
+
+
+def _lead(text: str) -> str:
+    first = next((p.strip() for p in text.split("\n\n") if p.strip()), "")
+    first = " ".join(first.split())
+    return first if len(first) <= LEAD_CHARS else first[: LEAD_CHARS - 1].rstrip() + "…"
+
+
+def _like(column: Any, value: str) -> Any:
+    return func.lower(column).like(f"%{value.lower()}%")
+
+
+def _clip_query(flt: ClipFilter) -> Any:
+    a, o = table(Article), table(Outlet)
+    start = dt.datetime.combine(flt.start, dt.time(), dt.UTC) - EARLIEST_OFFSET
+    end = dt.datetime.combine(flt.end + dt.timedelta(days=1), dt.time(), dt.UTC) + LATEST_OFFSET
+    query = (
+        select(a.c.id, a.c.published, a.c.title, a.c.url, a.c.text, o.c.name, o.c.title,
+               o.c.region_code)
+        .select_from(a.outerjoin(o, o.c.id == a.c.outlet_id))
+        .where(a.c.published >= start, a.c.published < end)
+    )  # fmt: skip
+    if flt.keywords:
+        query = query.where(
+            or_(*[or_(_like(a.c.title, k), _like(a.c.text, k)) for k in flt.keywords])
+        )
+    if flt.stories:
+        query = query.where(a.c.story_id.in_(flt.stories))
+    if flt.officials:
+        m = table(Mention)
+        named = or_(*[_like(m.c.name, x) for x in flt.officials])
+        query = query.where(a.c.id.in_(select(m.c.article_id).where(named)))
+    if flt.regions:
+        ar, r = table(ArticleRegion), table(Region)
+        match = or_(*[or_(_like(r.c.name, x), r.c.code == x) for x in flt.regions])
+        query = query.where(
+            a.c.id.in_(
+                select(ar.c.article_id).select_from(ar.join(r, r.c.code == ar.c.region_code))
+                .where(match)
+            )
+        )  # fmt: skip
+    if flt.outlets:
+        query = query.where(or_(*[or_(o.c.name == x, _like(o.c.title, x)) for x in flt.outlets]))
+    return query
+
+
+def iter_clippings(engine: Engine, flt: ClipFilter) -> Iterable[Clipping]:
+    """The period's articles, earliest first, in batches of :data:`CLIP_BATCH` (keyset
+    pagination on publication time and id: no cursor is held between batches)."""
+    a = table(Article)
+    base = _clip_query(flt)
+    last: tuple[dt.datetime, int] | None = None
+    no = 0
+    while True:
+        query = base
+        if last is not None:
+            query = query.where(
+                or_(a.c.published > last[0], and_(a.c.published == last[0], a.c.id > last[1]))
+            )
+        with engine.connect() as conn:
+            rows = conn.execute(query.order_by(a.c.published, a.c.id).limit(CLIP_BATCH)).all()
+            if not rows:
+                return
+            ids = [r[0] for r in rows]
+            quoted, officials, figures = _clip_facts(conn, ids)
+        last = (rows[-1][1], rows[-1][0])
+        for aid, published, title, url, text, oname, otitle, region in rows:
+            when = _aware(published)
+            assert when is not None
+            local = when.astimezone(wilayah.zone_of(region))
+            if not flt.start <= local.date() <= flt.end:
+                continue
+            no += 1
+            yield Clipping(
+                no=no, article_id=aid, published=when, day=local.date(),
+                published_local=local_time(when, wilayah.zone_of(region)),
+                outlet=oname or "", outlet_title=otitle or oname or "", title=title, url=url,
+                quoted=quoted.get(aid, []), officials=officials.get(aid, []),
+                figures=figures.get(aid, []), lead=_lead(text),
+            )  # fmt: skip
+
+
+def _append_once(target: dict[int, list[str]], key: int, value: str | None) -> None:
+    if value:
+        values = target.setdefault(key, [])
+        if value not in values:
+            values.append(value)
+
+
+def _clip_facts(
+    conn: Connection, ids: list[int]
+) -> tuple[dict[int, list[str]], dict[int, list[str]], dict[int, list[str]]]:
+    quoted: dict[int, list[str]] = {}
+    officials: dict[int, list[str]] = {}
+    figures: dict[int, list[str]] = {}
+    q, m = table(Quote), table(Mention)
+    for aid, speaker in conn.execute(
+        select(q.c.article_id, q.c.speaker).where(q.c.article_id.in_(ids)).order_by(q.c.start)
+    ):
+        _append_once(quoted, aid, speaker)
+    for aid, name in conn.execute(
+        select(m.c.article_id, m.c.name).where(m.c.article_id.in_(ids)).order_by(m.c.start)
+    ):
+        _append_once(officials, aid, name)
+    spans: list[tuple[int, int, str]] = []
+    for model in (WorkerCount, Amount, Percentage):
+        t = table(model)
+        spans += [
+            (aid, start, text)
+            for aid, start, text in conn.execute(
+                select(t.c.article_id, t.c.start, t.c.text).where(t.c.article_id.in_(ids))
+            )
+        ]
+    for aid, _, text in sorted(spans):
+        _append_once(figures, aid, text)
+    return quoted, officials, figures

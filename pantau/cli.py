@@ -774,6 +774,9 @@ cli.add_command(sources)
 from pantau.coverage_cli import coverage  # noqa: E402 (issue 15: coverage of a release)
 
 cli.add_command(coverage)
+from pantau.report import report  # noqa: E402 (issue 15: clipping reports)
+
+cli.add_command(report)
 
 if __name__ == "__main__":  # pragma: no cover
     cli()
