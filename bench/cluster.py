@@ -123,7 +123,8 @@ def realistic(n: int, rng: random.Random) -> list[dict[str, Any]]:
         if rng.random() < 0.05:  # a daily price report: one outlet, one template
             outlet = OUTLETS[story % 2][0]
             body = (f"Harga beras medium di pasar {REGIONS[day % 5]} hari ini"
-                    f" Rp{rng.randint(9, 16)}.{rng.randint(100, 999)} per kilogram. Harga cabai rawit Rp"
+                    f" Rp{rng.randint(9, 16)}.{rng.randint(100, 999)} per kilogram."
+                    " Harga cabai rawit Rp"
                     f"{rng.randint(20, 90)}.000 per kilogram dan bawang merah Rp"
                     f"{rng.randint(20, 60)}.000. Pedagang menyebut pasokan dari petani"
                     " masih lancar sehingga harga relatif stabil dibanding pekan lalu.")
