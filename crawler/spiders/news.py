@@ -58,7 +58,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import scrapy
@@ -108,7 +107,6 @@ class NewsSpider(scrapy.Spider):
         self.sitemap_max_age = timedelta(0)
         self.contact = ""
         self.default_ua: str | None = None
-        self.raw_path = Path()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -117,7 +115,6 @@ class NewsSpider(scrapy.Spider):
         spider.sitemap_max_age = timedelta(days=settings.getint("PANTAU_SITEMAP_MAX_AGE_DAYS", 0))
         spider.contact = str(settings.get("PANTAU_CONTACT", ""))
         spider.default_ua = settings.get("USER_AGENT")
-        spider.raw_path = Path(settings["PANTAU_RAW_STORE"])
         return spider
 
     @property
