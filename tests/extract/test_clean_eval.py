@@ -24,6 +24,7 @@ from pantau.evaluate_clean import (
 )
 
 REALPAGES = Path(__file__).resolve().parents[2].parent / "shared" / "realpages"
+FIXTURES = Path(__file__).parent / "fixtures" / "clean"  # template shapes written for the tests
 BASELINE = json.loads(BASELINE_FILE.read_text(encoding="utf-8"))
 WIB = timezone(timedelta(hours=7))
 TRUTH_KEYS = {"page_type", "title", "published", "published_day", "authors", "editor",
@@ -56,8 +57,17 @@ def test_cleaning_on_real_pages_stays_above_its_floors() -> None:
     assert not failed, f"{report.table()}\n" + "\n".join(failed) + "\n" + details
 
 
-def test_every_field_has_a_floor() -> None:
-    assert set(floors_for(BASELINE, "realpages")) == set(FIELDS)
+def test_cleaning_on_our_template_fixtures_stays_above_its_floors() -> None:
+    report = evaluate_clean(FIXTURES, trafilatura=False)
+    assert len(report.pages) >= 12
+    failed = report.regressions(floors_for(BASELINE, "clean"))
+    details = "\n".join(json.dumps(d, ensure_ascii=False) for d in report.details)
+    assert not failed, f"{report.table()}\n" + "\n".join(failed) + "\n" + details
+
+
+@pytest.mark.parametrize("corpus", ["realpages", "clean"])
+def test_every_field_has_a_floor(corpus: str) -> None:
+    assert set(floors_for(BASELINE, corpus)) == set(FIELDS)
 
 
 # --------------------------------------------------------------------------- the CLI
