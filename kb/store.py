@@ -1,19 +1,31 @@
 """Storage: open a KB at any SQLAlchemy URL and ingest articles with their facts.
 
-SQLite is the default (WAL, busy timeout, foreign keys on). Each article is written in one
-transaction together with all its facts, its persons/positions and its ``processed_page`` row:
-an article is stored with all its facts or not at all.
+SQLite is the default (WAL, busy timeout, foreign keys on). Each article is written atomically
+together with all its facts, its persons/positions and its ``processed_page`` row: an article is
+stored with all its facts or not at all. Facts arrive as typed records
+(:class:`extract.facts.Facts`; the JSON form is read with :meth:`~extract.facts.Facts.from_dict`,
+which refuses an item without offsets).
 
 Ingest is idempotent: a page already processed from the same raw body by the same extractor
 version is left alone; a changed body or a new extractor version replaces the article's facts
 (and keeps the previous content hash in ``article.previous_sha256``).
 
+Ingest is written for batches (:meth:`KB.batch`, :class:`IngestBatch`): facts go in with
+SQLAlchemy Core bulk inserts, outlets, persons, organisations, positions and regions are looked
+up once per batch and cached, and several articles share one transaction, each in its own
+savepoint — a bad article is rolled back alone, a crash loses at most the uncommitted articles
+(never part of one). :meth:`KB.ingest` is a batch of one.
+
+Local time: an article's ``month`` and the dates positions are seen on are taken in its outlet's
+zone (``outlet.region_code`` through :func:`wilayah.zone_of`; :data:`wilayah.DEFAULT_ZONE` for an
+outlet without a region), and a time written without a zone is read in that zone; ``published``
+is stored in UTC.
+
 Numbers are range-checked twice: the extractors leave implausible values out (listed under the
 facts' ``rejected``, which ingest notes in the page's ``processed_page.reason``), and ingest
 itself refuses an integer its column cannot hold (32 bits; 64 for amounts) or a non-finite
-float with a one-line
-:class:`FactValueError` — the article's transaction is rolled back, and the caller records the
-page as an error — instead of the driver's ``OverflowError``.
+float with a one-line :class:`FactValueError` — the article's savepoint is rolled back, and
+the caller records the page as an error — instead of the driver's ``OverflowError``.
 
 Opening a KB brings its schema to the latest Alembic revision (:mod:`kb.migrations`) and seeds
 the reference regions (:mod:`wilayah`). After a batch of ingests, :meth:`KB.resolve`
@@ -23,20 +35,27 @@ re-derives positions, resolves persons (:mod:`kb.resolve`) and clusters stories
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import math
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
-from sqlalchemy import event, func
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine, delete, select
+from sqlalchemy import Table, delete, event, func, insert, update
+from sqlalchemy import select as core_select
+from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlmodel import Session, SQLModel, create_engine, select
 
 import kb.health  # noqa: F401  (registers the source_health table in SQLModel.metadata)
 import wilayah
+from extract import facts as ef
+from extract.facts import FactValueError
 from kb.migrations import ensure_schema
 from kb.models import (
     FACT_TABLES,
@@ -60,56 +79,65 @@ from kb.models import (
     WorkerCount,
 )
 
-LOCAL_TZ = wilayah.DEFAULT_ZONE  # for dates written without a zone
+LOCAL_TZ = wilayah.DEFAULT_ZONE  # for an outlet without a region
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # `pantau publish` may read while `process` writes
 # Integer columns are INTEGER (32 bits on PostgreSQL, 64 on SQLite: the KB keeps to 32) except
 # amount.value, a BIGINT (64 bits on both).
 INTEGER_BITS, BIGINT_BITS = 32, 64
 MAX_REASON_CHARS = 300  # processed_page.reason stays one readable line
-NOTE_TEXT_CHARS = 40  # of each rejected number's text quoted in that note
+# Articles per transaction in a batch: a COMMIT (an fsync) per article was a third of ingest
+# time; 50 keeps what a crash or a stop signal loses (to be redone next run) small, and the
+# write lock is released every few seconds at most.
+ARTICLES_PER_TRANSACTION = 50
+# ... or after this many seconds, whichever comes first: with slow workers a transaction never
+# holds the write lock (publish and Datasette read meanwhile) or unsaved work for long.
+MAX_TRANSACTION_S = 2.0
+# Pages whose processed state is looked up in one SELECT (their decompressed bodies are held
+# meanwhile: 64 pages are a few MB).
+LOOKUP_CHUNK = 64
+# Storing failures that are the database's, not the article's (locked, disk full, connection
+# lost): a batch rolls back and re-raises them instead of committing.
+DATABASE_FAILURES = (OperationalError, InterfaceError)
+
+__all__ = [
+    "KB",
+    "Amount",
+    "Article",
+    "Event",
+    "FactValueError",
+    "IngestBatch",
+    "Percentage",
+    "Quote",
+    "WorkerCount",
+    "make_engine",
+    "sqlite_url",
+]
 
 
-class FactValueError(ValueError):
-    """A fact value the KB cannot store: an integer outside 64 bits, a non-finite number."""
+def _int(value: int, what: str, bits: int = INTEGER_BITS) -> int:
+    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        raise FactValueError(f"{what} {ef.short(value)} does not fit a {bits}-bit integer")
+    return value
 
 
-def _short(value: Any) -> str:
-    try:
-        text = str(value)
-    except ValueError:  # an int beyond Python's digit limit for str()
-        return "(a number of thousands of digits)"
-    if len(text) <= NOTE_TEXT_CHARS:
-        return text
-    return f"{text[:NOTE_TEXT_CHARS]}… ({len(text)} characters)"
+def _finite(value: float, what: str) -> float:
+    if not math.isfinite(value):
+        raise FactValueError(f"{what} {ef.short(value)} is not a finite number")
+    return value
 
 
-def _int(value: Any, what: str, bits: int = INTEGER_BITS) -> int:
-    try:
-        number = int(value)
-    except (OverflowError, TypeError, ValueError):
-        raise FactValueError(f"{what} {_short(value)} is not an integer") from None
-    if not -(2 ** (bits - 1)) <= number < 2 ** (bits - 1):
-        raise FactValueError(f"{what} {_short(number)} does not fit a {bits}-bit integer")
-    return number
+def as_records(facts: ef.Facts | Mapping[str, Any]) -> ef.Facts:
+    """Typed records; the JSON form is read (and checked) by ``Facts.from_dict``."""
+    return facts if isinstance(facts, ef.Facts) else ef.Facts.from_dict(facts)
 
 
-def _finite(value: Any, what: str) -> float:
-    try:
-        number = float(value)
-    except (OverflowError, TypeError, ValueError):
-        raise FactValueError(f"{what} {_short(value)} is not a finite number") from None
-    if not math.isfinite(number):
-        raise FactValueError(f"{what} {_short(value)} is not a finite number")
-    return number
-
-
-def rejected_note(facts: Mapping[str, Any]) -> str | None:
+def rejected_note(facts: ef.Facts | Mapping[str, Any]) -> str | None:
     """One line for ``processed_page.reason``: the numbers the extractors rejected, and why."""
-    items = facts.get("rejected") or []
+    items = as_records(facts).rejected
     if not items:
         return None
-    parts = [f"{_short(i.get('text') or '')!r} ({i.get('reason')})" for i in items]
+    parts = [f"{ef.short(i.text)!r} ({i.reason or None})" for i in items]
     note = f"rejected {len(items)} implausible number(s): " + "; ".join(parts)
     return " ".join(note.split())[:MAX_REASON_CHARS]
 
@@ -139,18 +167,13 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _date(value: Any) -> dt.date | None:
-    if not value:
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
+def outlet_zone(region_code: str | None) -> dt.tzinfo:
+    """The zone an outlet's times are local to: its region's, else :data:`LOCAL_TZ`."""
+    return wilayah.zone_of(region_code) if region_code else LOCAL_TZ
 
 
-def _datetime(value: Any) -> dt.datetime | None:
+def _datetime(value: Any, zone: dt.tzinfo) -> dt.datetime | None:
+    """An aware time from an ISO string or datetime; one without a zone is read in ``zone``."""
     if not value:
         return None
     if not isinstance(value, dt.datetime):
@@ -158,19 +181,33 @@ def _datetime(value: Any) -> dt.datetime | None:
             value = dt.datetime.fromisoformat(str(value))
         except ValueError:
             return None
-    return value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)
+    assert isinstance(value, dt.datetime)
+    return value if value.tzinfo else value.replace(tzinfo=zone)
 
 
-def _evidence(item: Mapping[str, Any], article_id: int) -> dict[str, Any]:
+def _table(model: type[SQLModel]) -> Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    """The primary key an INSERT made."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _evidence(item: ef.Fact, article_id: int) -> dict[str, Any]:
     return {
         "article_id": article_id,
-        "text": item.get("text") or "",
-        "start": _int(item.get("start") or 0, "start"),
-        "end": _int(item.get("end") or 0, "end"),
-        "sentence": item.get("sentence") or "",
-        "extractor": item.get("extractor") or "",
-        "version": item.get("version") or "",
-        "confidence": _finite(item.get("confidence") or 0.0, "confidence"),
+        "text": item.text,
+        "start": _int(item.start, "start"),
+        "end": _int(item.end, "end"),
+        "sentence": item.sentence,
+        "extractor": item.extractor,
+        "version": item.version,
+        "confidence": _finite(item.confidence, "confidence"),
     }
 
 
@@ -243,13 +280,20 @@ class KB:
         row = self.processed(url)
         return bool(row and row.page_sha256 == page_sha256 and row.extractor_version == version)
 
-    def _outcome(self, s: Session, **values: Any) -> None:
-        row = s.exec(select(ProcessedPage).where(ProcessedPage.url == values["url"])).first()
-        row = row or ProcessedPage(**values, processed_at=utcnow())
-        for key, value in values.items():
-            setattr(row, key, value)
-        row.processed_at = utcnow()
-        s.add(row)
+    def current_pages(self, pages: Iterable[tuple[str, str]], version: str) -> set[str]:
+        """Of ``(url, page_sha256)`` pairs, the URLs already processed from that body by
+        ``version`` — one SELECT (callers pass at most :data:`LOOKUP_CHUNK` pages)."""
+        wanted = dict(pages)
+        if not wanted:
+            return set()
+        pp = _table(ProcessedPage)
+        query = (
+            core_select(pp.c.url, pp.c.page_sha256)
+            .where(pp.c.url.in_(list(wanted)))
+            .where(pp.c.extractor_version == version)
+        )
+        with self.engine.connect() as conn:
+            return {url for url, sha in conn.execute(query) if wanted.get(url) == sha}
 
     def record_outcome(
         self,
@@ -262,18 +306,11 @@ class KB:
         reason: str | None = None,
     ) -> None:
         """Record a page that did not become an article (rejected, off_topic, error)."""
-        with Session(self.engine) as s:
-            self._outcome(
-                s,
-                url=url,
-                source=source,
-                page_sha256=page_sha256,
-                extractor_version=extractor_version,
-                outcome=outcome,
-                reason=reason,
-                article_id=None,
-            )
-            s.commit()
+        with self.batch(1) as batch:
+            batch.record_outcome(
+                url=url, source=source, page_sha256=page_sha256,
+                extractor_version=extractor_version, outcome=outcome, reason=reason,
+            )  # fmt: skip
 
     def start_extraction_run(self, version: str) -> ExtractionRun:
         with Session(self.engine) as s:
@@ -290,6 +327,11 @@ class KB:
             s.commit()
 
     # -- ingest ------------------------------------------------------------------------------
+    def batch(self, articles_per_transaction: int = ARTICLES_PER_TRANSACTION) -> IngestBatch:
+        """A writer storing several articles per transaction, each in its own savepoint (a
+        context manager: see :class:`IngestBatch`)."""
+        return IngestBatch(self, articles_per_transaction)
+
     def ingest(
         self,
         *,
@@ -298,233 +340,16 @@ class KB:
         page_sha256: str,
         fetched_at: str | None,
         article: Mapping[str, Any],
-        facts: Mapping[str, Any],
+        facts: ef.Facts | Mapping[str, Any],
         extractor_version: str,
     ) -> str:
-        """Store one cleaned article and its facts in one transaction.
-
-        ``page_url`` is the raw page's URL when it differs from the article's canonical URL.
-        Returns ``"new"``, ``"updated"`` or ``"unchanged"``.
-        """
-        url = article["url"]
-        content = f"{article.get('title') or ''}\n\n{article.get('text') or ''}"
-        content_sha = hashlib.sha256(content.encode("utf-8")).hexdigest()
-        with Session(self.engine) as s:
-            row = s.exec(select(Article).where(Article.url == url)).first()
-            outcome = {
-                "url": page_url or url,
-                "source": source,
-                "page_sha256": page_sha256,
-                "extractor_version": extractor_version,
-                "outcome": "article",
-                "reason": rejected_note(facts),
-            }
-            if (
-                row is not None
-                and row.page_sha256 == page_sha256
-                and row.extractor_version == extractor_version
-            ):
-                self._outcome(s, **outcome, article_id=row.id)
-                s.commit()
-                return "unchanged"
-            status = "updated" if row is not None else "new"
-            outlet = s.exec(select(Outlet).where(Outlet.name == source)).first()
-            if outlet is None:
-                outlet = Outlet(name=source, title=article.get("outlet") or source)
-                s.add(outlet)
-                s.flush()
-            if row is None:
-                row = Article(
-                    url=url,
-                    title="",
-                    text="",
-                    content_sha256=content_sha,
-                    page_sha256=page_sha256,
-                    extractor_version=extractor_version,
-                    processed_at=utcnow(),
-                )
-            elif row.content_sha256 != content_sha:
-                earlier = json.loads(row.previous_sha256) + [row.content_sha256]
-                row.previous_sha256 = json.dumps(earlier)
-            published = _datetime(article.get("published"))
-            row.outlet_id = outlet.id
-            row.title = article.get("title") or ""
-            row.text = article.get("text") or ""
-            row.published = published
-            row.published_source = article.get("published_source")
-            row.modified = _datetime(article.get("modified"))
-            row.month = published.strftime("%Y-%m") if published else None
-            row.authors = json.dumps(article.get("authors") or [], ensure_ascii=False)
-            row.editor = article.get("editor")
-            row.reporter = article.get("reporter")
-            row.dateline = article.get("dateline")
-            row.section = article.get("section")
-            row.tags = json.dumps(article.get("tags") or [], ensure_ascii=False)
-            row.image = article.get("image")
-            row.language = article.get("language")
-            row.advertorial = bool(article.get("advertorial"))
-            row.boilerplate = json.dumps(article.get("boilerplate") or [], ensure_ascii=False)
-            row.content_sha256 = content_sha
-            row.page_sha256 = page_sha256
-            row.extractor_version = extractor_version
-            row.fetched_at = fetched_at
-            row.processed_at = utcnow()
-            s.add(row)
-            s.flush()
-            assert row.id is not None
-            for table in FACT_TABLES:
-                s.exec(delete(table).where(table.article_id == row.id))  # type: ignore[attr-defined]
-            self._add_facts(s, row.id, published.date() if published else None, facts)
-            self._outcome(s, **outcome, article_id=row.id)
-            s.commit()
-            return status
-
-    def _person(self, s: Session, name: str, aliases: Iterable[str]) -> Person:
-        person = s.exec(select(Person).where(Person.name == name)).first()
-        if person is None:
-            person = Person(name=name, aliases="[]")
-            s.add(person)
-            s.flush()
-        known = set(json.loads(person.aliases))
-        new = {a for a in aliases if a and a != name} - known
-        if new:
-            person.aliases = json.dumps(sorted(known | new), ensure_ascii=False)
-            s.add(person)
-        return person
-
-    def _organization(self, s: Session, item: Mapping[str, Any]) -> Organization | None:
-        name = item.get("organization")
-        if not name:
-            return None
-        org = s.exec(select(Organization).where(Organization.name == name)).first()
-        if org is None:
-            org = Organization(name=name, aliases="[]", region=item.get("organization_region"))
-            s.add(org)
-            s.flush()
-        written = item.get("organization_text")  # the form in the article, when the extractor says
-        known = set(json.loads(org.aliases))
-        if written and written != name and written not in known:
-            org.aliases = json.dumps(sorted(known | {written}), ensure_ascii=False)
-            s.add(org)
-        return org
-
-    def _position(
-        self,
-        s: Session,
-        person: Person,
-        item: Mapping[str, Any],
-        seen: dt.date | None,
-        org: Organization | None,
-    ) -> None:
-        title = item.get("title")
-        if not title:
-            return
-        pos = s.exec(
-            select(Position).where(Position.person_id == person.id, Position.title == title)
-        ).first()
-        if pos is None:
-            pos = Position(
-                person_id=person.id or 0,
-                title=title,
-                organization=item.get("organization"),
-                region=item.get("region"),
-                organization_id=org.id if org else None,
-            )
-        if seen:
-            pos.first_seen = min(filter(None, (pos.first_seen, seen)))
-            pos.last_seen = max(filter(None, (pos.last_seen, seen)))
-        s.add(pos)
-
-    def _add_facts(
-        self, s: Session, article_id: int, seen: dt.date | None, facts: Mapping[str, Any]
-    ) -> None:
-        persons: dict[str, Person] = {}
-        for item in facts.get("officials") or []:
-            name = item.get("name")
-            if not name:
-                continue
-            person = self._person(s, name, item.get("aliases") or [])
-            persons[name] = person
-            org = self._organization(s, item)
-            self._position(s, person, item, seen, org)
-            s.add(
-                Mention(
-                    **_evidence(item, article_id),
-                    person_id=person.id or 0,
-                    name=name,
-                    title=item.get("title"),
-                    organization=item.get("organization"),
-                    region=item.get("region"),
-                    organization_id=org.id if org else None,
-                )
-            )
-        for item in facts.get("worker_counts") or []:
-            s.add(
-                WorkerCount(
-                    **_evidence(item, article_id),
-                    value=_int(item["value"], "worker_count value"),
-                    noun=item.get("noun") or "",
-                    qualifier=item.get("qualifier"),
-                )
-            )
-        for item in facts.get("amounts") or []:
-            s.add(
-                Amount(
-                    **_evidence(item, article_id),
-                    value=_int(item["value"], "amount value", BIGINT_BITS),
-                    currency=item.get("currency") or "IDR",
-                    role=item.get("role"),
-                    per=item.get("per"),
-                )
-            )
-        for item in facts.get("percentages") or []:
-            value = _finite(item["value"], "percentage value")
-            s.add(Percentage(**_evidence(item, article_id), value=value))
-        for item in facts.get("events") or []:
-            s.add(
-                Event(
-                    **_evidence(item, article_id),
-                    type=item.get("type") or "other",
-                    date=_date(item.get("date")),
-                    place=item.get("place"),
-                )
-            )
-        for item in facts.get("quotes") or []:
-            speaker = item.get("speaker")
-            person = persons.get(speaker) if speaker else None
-            s.add(
-                Quote(
-                    **_evidence(item, article_id),
-                    speaker=speaker,
-                    person_id=person.id if person else None,
-                )
-            )
-        seen_codes: set[str] = set()
-        for item in facts.get("regions") or []:
-            code = item.get("code")
-            if not code or code in seen_codes:
-                continue
-            seen_codes.add(code)
-            if s.get(Region, code) is None:
-                s.add(
-                    Region(
-                        code=code,
-                        name=item.get("name") or code,
-                        kind=item.get("kind"),
-                        parent=item.get("parent"),
-                        latitude=item.get("latitude"),
-                        longitude=item.get("longitude"),
-                    )
-                )
-                s.flush()
-            s.add(
-                ArticleRegion(
-                    article_id=article_id,
-                    region_code=code,
-                    start=item.get("start"),
-                    end=item.get("end"),
-                )
-            )
+        """Store one cleaned article and its facts in one transaction (see
+        :meth:`IngestBatch.ingest`). Returns ``"new"``, ``"updated"`` or ``"unchanged"``."""
+        with self.batch(1) as batch:
+            return batch.ingest(
+                page_url=page_url, source=source, page_sha256=page_sha256, fetched_at=fetched_at,
+                article=article, facts=facts, extractor_version=extractor_version,
+            )  # fmt: skip
 
     # -- after a batch: derived data ---------------------------------------------------------
     def resolve(self, overrides: Any = None) -> dict[str, Any]:
@@ -543,7 +368,7 @@ class KB:
 
     # -- queries -----------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        tables = (
+        tables: tuple[type[SQLModel], ...] = (
             Article,
             Person,
             PersonMerge,
@@ -556,20 +381,383 @@ class KB:
             Region,
         )
         out = {}
-        with Session(self.engine) as s:
-            for table in tables:
-                out[table.__tablename__] = s.exec(select(func.count()).select_from(table)).one()
+        with self.engine.connect() as conn:
+            for model in tables:
+                table = _table(model)
+                count = conn.execute(core_select(func.count()).select_from(table)).scalar()
+                out[table.name] = int(count or 0)
         return out
 
 
-__all__ = [
-    "KB",
-    "Amount",
-    "Article",
-    "Event",
-    "Percentage",
-    "Quote",
-    "WorkerCount",
-    "make_engine",
-    "sqlite_url",
-]
+class IngestBatch:
+    """Articles stored several per transaction, each in a savepoint of its own.
+
+    Use as ``with kb.batch() as batch: batch.ingest(...)``. The transaction is committed every
+    ``articles_per_transaction`` stored pages (articles or outcomes) or after
+    :data:`MAX_TRANSACTION_S`; leaving the block commits the rest, also when an exception
+    leaves it (a stop signal, a bug in the caller: every article in it is complete), except a
+    failure of the database itself (:data:`DATABASE_FAILURES`), which rolls back. A page whose
+    article or facts the KB refuses (:class:`FactValueError`, a constraint) rolls back its own
+    savepoint and raises; the batch goes on. Outlets, persons, organisations, positions and
+    region codes are cached for the batch (and forgotten when a savepoint rolls back).
+    """
+
+    def __init__(self, kb: KB, articles_per_transaction: int = ARTICLES_PER_TRANSACTION) -> None:
+        self.kb = kb
+        self.size = max(1, articles_per_transaction)
+        self.conn: Connection | None = None
+        self.pending = 0
+        self.started = time.monotonic()
+        self._forget()
+
+    # transaction handling
+    def __enter__(self) -> IngestBatch:
+        self.conn = self.kb.engine.connect()
+        self._begin()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self.conn
+        self.conn = None
+        if conn is None:
+            return
+        try:
+            if isinstance(exc, DATABASE_FAILURES):
+                conn.rollback()
+            else:
+                conn.commit()
+        finally:
+            conn.close()
+
+    def _begin(self) -> None:
+        conn = self._conn()
+        if conn.dialect.name == "sqlite":
+            # pysqlite begins a transaction only at the first INSERT/UPDATE/DELETE, so a
+            # SAVEPOINT issued first would start (and its RELEASE commit) the transaction:
+            # begin it explicitly for the savepoints to nest.
+            conn.exec_driver_sql("BEGIN")
+        self.started = time.monotonic()
+
+    def commit(self) -> None:
+        """Commit what is stored so far and begin the next transaction."""
+        conn = self._conn()
+        conn.commit()
+        self.pending = 0
+        self._begin()
+
+    def _conn(self) -> Connection:
+        if self.conn is None:
+            raise RuntimeError("IngestBatch used outside its with block")
+        return self.conn
+
+    def _forget(self) -> None:
+        self.outlets: dict[str, tuple[int, dt.tzinfo]] = {}
+        self.persons: dict[str, tuple[int, set[str]]] = {}
+        self.orgs: dict[str, tuple[int, set[str]]] = {}
+        self.positions: dict[tuple[int, str], list[Any]] = {}
+        self.region_codes: set[str] | None = None
+
+    def _atomic(self, write: Any, *args: Any, **kwargs: Any) -> Any:
+        """``write(conn, …)`` in a savepoint: rolled back alone when it raises."""
+        conn = self._conn()
+        savepoint = conn.begin_nested()
+        try:
+            result = write(conn, *args, **kwargs)
+        except BaseException:
+            if savepoint.is_active:
+                # when the database failed, the caller's error says so and the batch rolls back
+                with contextlib.suppress(*DATABASE_FAILURES):
+                    savepoint.rollback()
+            self._forget()
+            raise
+        savepoint.commit()
+        self.pending += 1
+        if self.pending >= self.size or time.monotonic() - self.started >= MAX_TRANSACTION_S:
+            self.commit()
+        return result
+
+    # writes
+    def record_outcome(
+        self,
+        *,
+        url: str,
+        source: str,
+        page_sha256: str,
+        extractor_version: str,
+        outcome: str,
+        reason: str | None = None,
+    ) -> None:
+        """Record a page that did not become an article (rejected, off_topic, error)."""
+        values = {"url": url, "source": source, "page_sha256": page_sha256,
+                  "extractor_version": extractor_version, "outcome": outcome, "reason": reason,
+                  "article_id": None}  # fmt: skip
+        self._atomic(self._outcome, values)
+
+    def ingest(
+        self,
+        *,
+        page_url: str | None = None,
+        source: str,
+        page_sha256: str,
+        fetched_at: str | None,
+        article: Mapping[str, Any],
+        facts: ef.Facts | Mapping[str, Any],
+        extractor_version: str,
+    ) -> str:
+        """Store one cleaned article and its facts atomically (in a savepoint).
+
+        ``page_url`` is the raw page's URL when it differs from the article's canonical URL.
+        Returns ``"new"``, ``"updated"`` or ``"unchanged"``.
+        """
+        status: str = self._atomic(
+            self._ingest, page_url=page_url, source=source, page_sha256=page_sha256,
+            fetched_at=fetched_at, article=article, facts=facts,
+            extractor_version=extractor_version,
+        )  # fmt: skip
+        return status
+
+    def _outcome(self, conn: Connection, values: Mapping[str, Any]) -> None:
+        pp = _table(ProcessedPage)
+        row = {**values, "processed_at": utcnow()}
+        done = conn.execute(update(pp).where(pp.c.url == values["url"]).values(**row))
+        if not done.rowcount:
+            conn.execute(insert(pp).values(**row))
+
+    def _ingest(
+        self,
+        conn: Connection,
+        *,
+        page_url: str | None,
+        source: str,
+        page_sha256: str,
+        fetched_at: str | None,
+        article: Mapping[str, Any],
+        facts: ef.Facts | Mapping[str, Any],
+        extractor_version: str,
+    ) -> str:
+        records = as_records(facts)
+        url = str(article["url"])
+        content = f"{article.get('title') or ''}\n\n{article.get('text') or ''}"
+        content_sha = hashlib.sha256(content.encode("utf-8")).hexdigest()
+        outcome = {"url": page_url or url, "source": source, "page_sha256": page_sha256,
+                   "extractor_version": extractor_version, "outcome": "article",
+                   "reason": rejected_note(records)}  # fmt: skip
+        at = _table(Article)
+        row = conn.execute(
+            core_select(at.c.id, at.c.page_sha256, at.c.extractor_version, at.c.content_sha256,
+                   at.c.previous_sha256).where(at.c.url == url)
+        ).first()  # fmt: skip
+        if row is not None and (row.page_sha256, row.extractor_version) == (
+            page_sha256,
+            extractor_version,
+        ):
+            self._outcome(conn, {**outcome, "article_id": row.id})
+            return "unchanged"
+        outlet_id, zone = self._outlet(conn, source, article.get("outlet"))
+        published = _datetime(article.get("published"), zone)
+        local = published.astimezone(zone) if published else None
+        values = {
+            "outlet_id": outlet_id,
+            "title": article.get("title") or "",
+            "text": article.get("text") or "",
+            "published": published.astimezone(dt.UTC) if published else None,
+            "published_source": article.get("published_source"),
+            "modified": _datetime(article.get("modified"), zone),
+            "month": local.strftime("%Y-%m") if local else None,
+            "authors": json.dumps(article.get("authors") or [], ensure_ascii=False),
+            "editor": article.get("editor"),
+            "reporter": article.get("reporter"),
+            "dateline": article.get("dateline"),
+            "section": article.get("section"),
+            "tags": json.dumps(article.get("tags") or [], ensure_ascii=False),
+            "image": article.get("image"),
+            "language": article.get("language"),
+            "advertorial": bool(article.get("advertorial")),
+            "boilerplate": json.dumps(article.get("boilerplate") or [], ensure_ascii=False),
+            "content_sha256": content_sha,
+            "page_sha256": page_sha256,
+            "extractor_version": extractor_version,
+            "fetched_at": fetched_at,
+            "processed_at": utcnow(),
+        }
+        if row is None:
+            article_id = _new_id(conn.execute(insert(at).values(url=url, **values)))
+            status = "new"
+        else:
+            article_id = int(row.id)
+            if row.content_sha256 != content_sha:
+                earlier = json.loads(row.previous_sha256) + [row.content_sha256]
+                values["previous_sha256"] = json.dumps(earlier)
+            conn.execute(update(at).where(at.c.id == article_id).values(**values))
+            for model in FACT_TABLES:
+                table = _table(model)
+                conn.execute(delete(table).where(table.c.article_id == article_id))
+            status = "updated"
+        self._add_facts(conn, article_id, local.date() if local else None, records)
+        self._outcome(conn, {**outcome, "article_id": article_id})
+        return status
+
+    # cached reference rows
+    def _outlet(self, conn: Connection, name: str, title: Any) -> tuple[int, dt.tzinfo]:
+        if name not in self.outlets:
+            ot = _table(Outlet)
+            row = conn.execute(
+                core_select(ot.c.id, ot.c.region_code).where(ot.c.name == name)
+            ).first()
+            if row is None:
+                new = conn.execute(insert(ot).values(name=name, title=title or name))
+                self.outlets[name] = (_new_id(new), LOCAL_TZ)
+            else:
+                self.outlets[name] = (int(row.id), outlet_zone(row.region_code))
+        return self.outlets[name]
+
+    def _named(
+        self,
+        conn: Connection,
+        model: type[SQLModel],
+        cache: dict[str, tuple[int, set[str]]],
+        name: str,
+        aliases: Iterable[str],
+        **create: Any,
+    ) -> int:
+        """The id of the person/organisation row ``name`` (created when missing), with
+        ``aliases`` added to its JSON list."""
+        table = _table(model)
+        if name not in cache:
+            row = conn.execute(
+                core_select(table.c.id, table.c.aliases).where(table.c.name == name)
+            ).first()
+            if row is None:
+                new = conn.execute(insert(table).values(name=name, aliases="[]", **create))
+                cache[name] = (_new_id(new), set())
+            else:
+                cache[name] = (int(row.id), set(json.loads(row.aliases)))
+        row_id, known = cache[name]
+        new_aliases = {a for a in aliases if a and a != name} - known
+        if new_aliases:
+            known |= new_aliases
+            conn.execute(
+                update(table).where(table.c.id == row_id)
+                .values(aliases=json.dumps(sorted(known), ensure_ascii=False))
+            )  # fmt: skip
+        return row_id
+
+    def _position(
+        self,
+        conn: Connection,
+        person_id: int,
+        item: ef.Official,
+        seen: dt.date | None,
+        org_id: int | None,
+    ) -> None:
+        if not item.title:
+            return
+        pt = _table(Position)
+        key = (person_id, item.title)
+        if key not in self.positions:
+            row = conn.execute(
+                core_select(pt.c.id, pt.c.first_seen, pt.c.last_seen)
+                .where(pt.c.person_id == person_id, pt.c.title == item.title)
+            ).first()  # fmt: skip
+            if row is None:
+                new = conn.execute(
+                    insert(pt).values(
+                        person_id=person_id, title=item.title, organization=item.organization,
+                        region=item.region, organization_id=org_id, first_seen=seen,
+                        last_seen=seen,
+                    )
+                )  # fmt: skip
+                self.positions[key] = [_new_id(new), seen, seen]
+                return
+            self.positions[key] = [int(row.id), row.first_seen, row.last_seen]
+        cached = self.positions[key]
+        if seen is None:
+            return
+        first = min(d for d in (cached[1], seen) if d is not None)
+        last = max(d for d in (cached[2], seen) if d is not None)
+        if (first, last) != (cached[1], cached[2]):
+            change = {"first_seen": first, "last_seen": last}
+            conn.execute(update(pt).where(pt.c.id == cached[0]).values(**change))
+            cached[1], cached[2] = first, last
+
+    def _known_regions(self, conn: Connection) -> set[str]:
+        if self.region_codes is None:
+            rt = _table(Region)
+            self.region_codes = {code for (code,) in conn.execute(core_select(rt.c.code))}
+        return self.region_codes
+
+    # facts, in bulk
+    def _add_facts(
+        self, conn: Connection, article_id: int, seen: dt.date | None, facts: ef.Facts
+    ) -> None:
+        persons: dict[str, int] = {}
+        mentions: list[dict[str, Any]] = []
+        for o in facts.officials:
+            if not o.name:
+                continue
+            person_id = self._named(conn, Person, self.persons, o.name, o.aliases)
+            persons[o.name] = person_id
+            org_id = None
+            if o.organization:
+                written = [o.organization_text] if o.organization_text else []
+                org_id = self._named(conn, Organization, self.orgs, o.organization, written,
+                                     region=o.organization_region)  # fmt: skip
+            self._position(conn, person_id, o, seen, org_id)
+            mentions.append({**_evidence(o, article_id), "person_id": person_id, "name": o.name,
+                             "title": o.title, "organization": o.organization,
+                             "region": o.region, "organization_id": org_id})  # fmt: skip
+        rows: list[tuple[type[SQLModel], list[dict[str, Any]]]] = [
+            (Mention, mentions),
+            (WorkerCount, [
+                {**_evidence(c, article_id), "value": _int(c.value, "worker_count value"),
+                 "noun": c.noun, "qualifier": c.qualifier}
+                for c in facts.worker_counts
+            ]),
+            (Amount, [
+                {**_evidence(a, article_id),
+                 "value": _int(a.value, "amount value", BIGINT_BITS),
+                 "currency": a.currency or "IDR", "role": a.role, "per": a.per}
+                for a in facts.amounts
+            ]),
+            (Percentage, [
+                {**_evidence(p, article_id), "value": _finite(p.value, "percentage value")}
+                for p in facts.percentages
+            ]),
+            (Event, [
+                {**_evidence(e, article_id), "type": e.type or "other", "date": e.date,
+                 "place": e.place}
+                for e in facts.events
+            ]),
+            (Quote, [
+                {**_evidence(q, article_id), "speaker": q.speaker,
+                 "person_id": persons.get(q.speaker) if q.speaker else None}
+                for q in facts.quotes
+            ]),
+            (ArticleRegion, self._regions(conn, article_id, facts.regions)),
+        ]  # fmt: skip
+        for model, values in rows:
+            if values:
+                conn.execute(insert(_table(model)), values)
+
+    def _regions(
+        self, conn: Connection, article_id: int, regions: list[ef.RegionMention]
+    ) -> list[dict[str, Any]]:
+        known = self._known_regions(conn)
+        out: list[dict[str, Any]] = []
+        seen_codes: set[str] = set()
+        for r in regions:
+            if not r.code or r.code in seen_codes:
+                continue
+            seen_codes.add(r.code)
+            if r.code not in known:
+                conn.execute(insert(_table(Region)).values(code=r.code, name=r.name or r.code,
+                                                           kind=r.kind))  # fmt: skip
+                known.add(r.code)
+            out.append({"article_id": article_id, "region_code": r.code,
+                        "start": _int(r.start, "start"), "end": _int(r.end, "end")})  # fmt: skip
+        return out

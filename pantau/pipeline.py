@@ -16,6 +16,7 @@ story clustering (:meth:`kb.store.KB.resolve`, with the overrides file when give
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -23,19 +24,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy.exc import InterfaceError, OperationalError
-
 from crawler.urls import canonical_url
 from kb.raw import RawPage, RawStore
 from kb.resolve import Overrides
-from kb.store import KB
+from kb.store import DATABASE_FAILURES, KB, LOOKUP_CHUNK, IngestBatch
 
 PAGE_TIMEOUT_S = 60.0  # a page cleans + extracts in well under a second; 60 s means it hangs
 IN_FLIGHT_PER_WORKER = 4  # bounded queue: raw bodies are streamed, never all in memory
 MAX_REASON_CHARS = 300  # an error reason is one line of processed_page
-# Storing failures that are the database's, not the page's: they stop the batch (and the page
-# stays unprocessed, so the next run tries it again) instead of marking every page an error.
-DATABASE_FAILURES = (OperationalError, InterfaceError)
+# Storing failures that are the database's, not the page's (kb.store.DATABASE_FAILURES) stop
+# the batch (and the page stays unprocessed, so the next run tries it again) instead of marking
+# every page an error.
 
 
 def one_line(exc: BaseException, prefix: str = "") -> str:
@@ -61,17 +60,19 @@ def process_one(
     url: str, body: bytes, content_type: str | None, zone: str | None = None
 ) -> dict[str, Any]:
     """Clean and extract one page (runs in a worker). Never raises for a bad page. ``zone``
-    ("WIB"/"WITA"/"WIT") is the outlet's: times the page writes without a zone are read in it."""
+    ("WIB"/"WITA"/"WIT") is the outlet's: times the page writes without a zone are read in it,
+    and year-less dates in the text are anchored on the local publication day. ``facts`` is an
+    :class:`extract.facts.Facts` (typed records)."""
     import wilayah
     from extract.clean import CleanError, clean_html
-    from extract.facts import extract_facts
+    from extract.facts import extract_records
 
+    tz = wilayah.zone_named(zone) if zone else None
     try:
-        tz = wilayah.zone_named(zone) if zone else None
         article = clean_html(body, url, content_type=content_type, tz=tz)
     except CleanError as exc:
         return {"outcome": "rejected", "reason": exc.reason}
-    facts = extract_facts(article.text, published=article.published, title=article.title)
+    facts = extract_records(article.text, published=article.published, title=article.title, zone=tz)
     return {"outcome": "article", "article": article.to_dict(), "facts": facts}
 
 
@@ -136,22 +137,45 @@ class Processor:
         self.workers, self.timeout, self.reprocess = workers, timeout, reprocess
         self.progress = progress or (lambda url, outcome: None)
         self.report = ProcessReport(pipeline_version())
+        self._batch: IngestBatch | None = None  # while run() stores: several pages per commit
+
+    def _writer(self) -> KB | IngestBatch:
+        return self._batch or self.kb
 
     def _todo(self, source: str | None) -> Iterator[RawPage]:
         version = self.report.version
-        for page in self.raw.pages(source=source):
-            self.report.pages += 1
-            if not self.reprocess and self.kb.is_current(page.url, page.body_sha256, version):
-                self.report.unchanged += 1
-                continue
-            if not page.on_topic:
-                self._record(page, "off_topic", "no topic keyword")
-                continue
-            yield page
+        pages = self.raw.pages(source=source)
+        while chunk := list(itertools.islice(pages, LOOKUP_CHUNK)):
+            current: set[str] = set()
+            if not self.reprocess:  # one SELECT per chunk, not one per page
+                current = self.kb.current_pages(((p.url, p.body_sha256) for p in chunk), version)
+            for page in chunk:
+                self.report.pages += 1
+                if page.url in current:
+                    self.report.unchanged += 1
+                    continue
+                if not page.on_topic:
+                    self._record(page, "off_topic", "no topic keyword")
+                    continue
+                yield page
 
     def run(self, source: str | None = None) -> ProcessReport:
         run = self.kb.start_extraction_run(self.report.version)
         self.kb.sync_crawl_runs(self.raw.runs())
+        with self.kb.batch() as batch:
+            self._batch = batch
+            try:
+                self._process(source)
+            finally:
+                self._batch = None
+        r = self.report
+        run.pages, run.articles_new, run.articles_updated = r.pages, r.new, r.updated
+        run.unchanged, run.rejected, run.errors = r.unchanged, r.rejected + r.off_topic, r.errors
+        r.resolution = self.kb.resolve(self.overrides)
+        self.kb.finish_extraction_run(run)
+        return r
+
+    def _process(self, source: str | None) -> None:
         if self.workers <= 0:
             for page in self._todo(source):
                 try:
@@ -163,12 +187,6 @@ class Processor:
                 self._store(page, result)
         else:
             self._run_pool(source)
-        r = self.report
-        run.pages, run.articles_new, run.articles_updated = r.pages, r.new, r.updated
-        run.unchanged, run.rejected, run.errors = r.unchanged, r.rejected + r.off_topic, r.errors
-        r.resolution = self.kb.resolve(self.overrides)
-        self.kb.finish_extraction_run(run)
-        return r
 
     def _run_pool(self, source: str | None) -> None:
         from pebble import ProcessPool
@@ -199,7 +217,7 @@ class Processor:
         self._store(page, result)
 
     def _record(self, page: RawPage, outcome: str, reason: str) -> None:
-        self.kb.record_outcome(
+        self._writer().record_outcome(
             url=page.url,
             source=page.source,
             page_sha256=page.body_sha256,
@@ -224,7 +242,7 @@ class Processor:
         article = result["article"]
         article["url"] = article_url(page.url, article.get("url"))
         try:
-            status = self.kb.ingest(
+            status = self._writer().ingest(
                 page_url=page.url,
                 source=page.source,
                 page_sha256=page.body_sha256,
@@ -235,7 +253,7 @@ class Processor:
             )
         except DATABASE_FAILURES:
             raise
-        except Exception as exc:  # this page's data: its transaction was rolled back
+        except Exception as exc:  # this page's data: its savepoint was rolled back
             self._record(page, "error", one_line(exc, "ingest: "))
             return
         if status == "new":
