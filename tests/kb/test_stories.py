@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from kb.resolve import Overrides
 from kb.store import KB, sqlite_url
+from kb.stories import STORY_SPAN_DAYS, Doc, jaccard, shingles, signatures
 from tests.kb.conftest import table_rows
 from tests.kb.factory import add, official
 
@@ -200,3 +201,45 @@ def test_demo_persons_resolved(demo_kb: tuple[KB, dict[str, Any]]) -> None:
             " JOIN person_merge m ON p.id IN (m.person_id, m.other_id)"
             " WHERE p.name = 'Melki Laka Lena'")).one()
     assert tuple(row) == ("Emanuel Melkiades Laka Lena", "short_name")
+
+
+# -- no chaining -------------------------------------------------------------------------------
+def harga(hari: int) -> str:
+    """A daily price report: the same template every day, other figures (our own text)."""
+    return (f"Harga beras medium di Pasar Inpres Naikoten pada hari ke-{hari} tercatat"
+            f" Rp12.{hari:03d} per kilogram. Harga cabai rawit dan bawang merah relatif stabil karena pasokan dari"
+            " petani di Kabupaten Kupang masih lancar, kata para pedagang yang ditemui pagi ini.")
+
+
+def test_a_daily_series_is_not_chained_into_one_story(kb: KB) -> None:
+    """Each report is like the next few days' (text links inside the window), so linked pairs
+    chained every day of the month into one story; a story now spans at most the window."""
+    for hari in range(1, 21):
+        add(kb, f"https://fp.test/harga-{hari}", harga(hari), source="fp",
+            published=f"2025-08-{hari:02d}T07:00:00+08:00")
+    report = kb.resolve()["stories"]
+    with kb.engine.connect() as conn:
+        spans = conn.execute(text(
+            "SELECT articles, julianday(last_published) - julianday(first_published) FROM story"
+        )).all()
+    assert report["links"]["text"] > 20 and len(spans) > 1
+    assert report["largest_story"] == max(n for n, _ in spans) <= 5
+    assert all(days <= STORY_SPAN_DAYS for _, days in spans)
+
+
+@pytest.mark.parametrize(("a", "b", "low", "high"), [
+    (RILIS, RILIS, 1.0, 1.0),
+    (RILIS, SALINAN, 0.85, 0.99),  # a copy with a word and a tag added
+    (RILIS, TULIS_ULANG, 0.0, 0.1),  # a rewrite shares facts, not sentences
+    (lain(0), lain(1), 0.0, 0.3),
+    ("", RILIS, 0.0, 0.0),
+])
+def test_text_similarity_exact_and_estimated(a: str, b: str, low: float, high: float) -> None:
+    """Exact Jaccard of the shingle hashes, and the MinHash estimate within 0.15 of it."""
+    sa, sb = shingles(a), shingles(b)
+    exact = jaccard(sa, sb)
+    assert low <= exact <= high
+    if len(sa) and len(sb):
+        docs = [Doc(1, "a", "x", None, "", sa), Doc(2, "b", "x", None, "", sb)]
+        sig = signatures(docs)
+        assert abs(float((sig[0] == sig[1]).mean()) - exact) < 0.15
