@@ -26,7 +26,10 @@ def test_shipped_sources_load() -> None:
 
 def test_demo_sources_load() -> None:
     config = load_sources(site_dir() / "sources.yaml")
-    assert [s.name for s in config.sources] == ["flobamora-pos", "kabar-sasando", "suara-lontar"]
+    assert [s.name for s in config.sources] == [
+        "flobamora-pos", "kabar-sasando", "suara-lontar", "humas-ntt"
+    ]
+    assert [s.name for s in config.sources if s.issuer] == ["humas-ntt"]  # press releases
 
 
 @pytest.mark.parametrize(
