@@ -18,6 +18,7 @@ import contextlib
 import json
 import logging
 import os
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -326,13 +327,31 @@ def datasette_command(
     return cmd
 
 
-def do_serve(target: Path, host: str, port: int, *, allow_sql: bool = True) -> None:
+def listen(host: str, port: int) -> socket.socket:
+    """The bound address to serve on: a busy port is one line and exit 1, before any work."""
+    from pantau.serve import ServeError, listen_on
+
+    try:
+        return listen_on(host, port)
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def do_serve(
+    target: Path,
+    host: str,
+    port: int,
+    *,
+    allow_sql: bool = True,
+    sock: socket.socket | None = None,
+) -> None:
     from kb.publish import current_version
-    from pantau.serve import ServeError, serve
+    from pantau.serve import ServeError, serve, url_of
 
     if current_version(target) is None:
         raise click.ClickException(f"{target}: nothing published yet (run `pantau publish`)")
-    click.echo(f"http://{host}:{port}/")
+    sock = sock or listen(host, port)
+    click.echo(url_of(sock))
     _say(
         "Serving the published snapshot read-only with Datasette; a new `pantau publish` is"
         " served as soon as it is ready, without a restart. Ctrl+C stops."
@@ -344,7 +363,7 @@ def do_serve(target: Path, host: str, port: int, *, allow_sql: bool = True) -> N
         return datasette_command(snapshot, uds=socket, allow_sql=allow_sql)
 
     try:
-        serve(target, host, port, command, say=_say)
+        serve(target, sock, command, say=_say)
     except ServeError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -738,16 +757,21 @@ def demo(
     """Run the whole pipeline on the bundled demo site (offline), then serve it."""
     from crawler.sources import load_sources
     from pantau.demosite import DemoServer, site_dir
+    from pantau.serve import interrupt_on_signals
 
     paths = Paths.from_options(home, db)
     config = load_sources(site_dir() / "sources.yaml")
     open_kb(paths.db_url).close()  # a bad --db fails now, not after the crawl
+    sock = None if no_serve else listen(host, port)  # … and so does a busy port
     with DemoServer() as server:
         _say(f"Demo site: 3 fictional outlets behind {server.proxy}")
         os.environ["http_proxy"] = server.proxy  # Scrapy's HttpProxyMiddleware routes through it
         os.environ.pop("no_proxy", None)
         os.environ.pop("NO_PROXY", None)
         crawl_summary = do_crawl(paths, config, fast=True, verbose=ctx.obj["verbose"])
+    interrupt_on_signals()  # Scrapy's handlers outlive its crawl and would swallow Ctrl+C
+    if crawl_summary.get("finish_reason") == "shutdown":  # Ctrl+C or SIGTERM during the crawl
+        raise click.ClickException("demo interrupted during the crawl; run it again to resume")
     _say(
         f"Crawled: {crawl_summary.get('pantau/pages/new', 0)} new pages,"
         f" {crawl_summary.get('pantau/articles/already_stored', 0)} already stored"
@@ -765,7 +789,7 @@ def demo(
     if no_serve:
         _emit({"crawl": crawl_summary, "process": report, "publish": published})
         return
-    do_serve(paths.published, host, port)
+    do_serve(paths.published, host, port, sock=sock)
 
 
 from pantau.sources_cli import sources  # noqa: E402 (the group is defined in its own module)

@@ -17,6 +17,12 @@ file under a Datasette:
 - the served version is held (a shared ``flock``, see :func:`kb.publish.hold`), so no publish
   removes it while it is served; a Datasette that dies is started again;
 - a version whose Datasette does not start is reported once and the current one stays served.
+
+Operations: the address is bound (:func:`listen_on`) before anything starts, so a busy port is
+one line and a non-zero exit, not a Datasette started for nothing; SIGTERM is handled like
+Ctrl+C (SIGINT), whoever installed handlers before (Scrapy leaves its own after a crawl in the
+same process): the Datasette child is stopped before the supervisor exits, and it gets SIGTERM
+from the kernel if the supervisor is killed outright.
 """
 
 from __future__ import annotations
@@ -24,13 +30,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import errno
+import functools
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,7 +59,40 @@ Command = Callable[[Path, Path], list[str]]  # (snapshot file, socket) -> the da
 
 
 class ServeError(RuntimeError):
-    """Datasette could not be started on a version."""
+    """Datasette could not be started on a version, or the address cannot be used."""
+
+
+def listen_on(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port`` (port 0: a free one), not yet accepting.
+
+    Bound before Datasette starts, so a busy port or an unknown host is a :class:`ServeError`
+    at once. Until the server accepts on it, connections are refused, as if nothing listened.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise ServeError(f"--host {host}: unknown address ({exc.strerror})") from exc
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: TIME_WAIT is free
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ServeError(
+                f"{host}:{port} is already in use (another `pantau serve`?); choose another"
+                " port with --port"
+            ) from exc
+        raise ServeError(f"{host}:{port}: cannot listen there ({exc.strerror or exc})") from exc
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    """The URL a bound socket serves (the real port when 0 was asked for)."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
 def _stderr() -> int | None:
@@ -60,11 +102,32 @@ def _stderr() -> int | None:
         return None
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+def _die_with_parent(parent: int) -> None:  # pragma: no cover - runs in the child before exec
     """Linux: the child Datasette gets SIGTERM if the supervisor dies (even by kill -9)."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # it died before prctl: no signal will come
+            os._exit(1)
+
+
+_signals_held = False  # see _holding_signals
+_pending_signals: list[int] = []
+
+
+@contextlib.contextmanager
+def _holding_signals() -> Iterator[None]:
+    """SIGINT/SIGTERM that arrive while a child is being started are raised once its Popen
+    exists (and can be stopped); raised inside Popen, they would leave it running."""
+    global _signals_held
+    _signals_held = True
+    try:
+        yield
+    finally:
+        _signals_held = False
+        if _pending_signals:
+            _pending_signals.clear()
+            raise KeyboardInterrupt
 
 
 @dataclass
@@ -132,22 +195,27 @@ class Supervisor:
             raise ServeError(f"{version.db}: {exc.strerror or exc}") from exc
         self._started += 1
         sock = self._rundir / f"datasette-{self._started}.sock"
-        proc = subprocess.Popen(
-            self.command(version.db, sock),
-            stdin=subprocess.DEVNULL,
-            stdout=_stderr(),  # stdout is for data (the URL)
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - before any thread is started
-        )
-        client = httpx.AsyncClient(
-            transport=httpx.AsyncHTTPTransport(uds=str(sock)),
-            base_url="http://datasette",
-            timeout=httpx.Timeout(connect=10.0, read=None, write=60.0, pool=None),
-        )
-        backend = Backend(version, sock, proc, client, held)
+        backend: Backend | None = None
         try:
+            with _holding_signals():  # raised below, where `backend` can be stopped
+                proc = subprocess.Popen(
+                    self.command(version.db, sock),
+                    stdin=subprocess.DEVNULL,
+                    stdout=_stderr(),  # stdout is for data (the URL)
+                    preexec_fn=functools.partial(_die_with_parent, os.getpid()),  # noqa: PLW1509
+                )
+                client = httpx.AsyncClient(
+                    transport=httpx.AsyncHTTPTransport(uds=str(sock)),
+                    base_url="http://datasette",
+                    timeout=httpx.Timeout(connect=10.0, read=None, write=60.0, pool=None),
+                )
+                backend = Backend(version, sock, proc, client, held)
             await self._wait_ready(backend)
         except BaseException:
-            await backend.stop()
+            if backend is not None:
+                await backend.stop()
+            else:
+                os.close(held)
             raise
         return backend
 
@@ -287,17 +355,17 @@ async def _plain(send: Any, status: int, text: bytes) -> None:
 
 
 def _interrupt(signum: int, frame: Any) -> None:
+    if _signals_held:
+        _pending_signals.append(signum)
+        return
     raise KeyboardInterrupt
 
 
-async def _main(supervisor: Supervisor, host: str, port: int) -> None:
+async def _main(supervisor: Supervisor, sock: socket.socket) -> None:
     import uvicorn
 
-    await supervisor.start()
     config = uvicorn.Config(
         supervisor,
-        host=host,
-        port=port,
         lifespan="off",
         log_level="warning",
         access_log=False,
@@ -305,29 +373,46 @@ async def _main(supervisor: Supervisor, host: str, port: int) -> None:
         date_header=False,
     )
     server = uvicorn.Server(config)
-    watcher = asyncio.create_task(supervisor.watch())
+    watcher: asyncio.Task[None] | None = None
     try:
-        await server.serve()
+        await supervisor.start()  # a signal while Datasette starts still ends in close()
+        watcher = asyncio.create_task(supervisor.watch())
+        await server.serve(sockets=[sock])
     finally:
-        watcher.cancel()
+        if watcher is not None:
+            watcher.cancel()
         await supervisor.close()
+
+
+def interrupt_on_signals() -> None:
+    """SIGINT and SIGTERM raise KeyboardInterrupt in the main thread from now on (whatever
+    handler was there: Scrapy keeps its own after a crawl and would swallow them), so every
+    ``finally`` runs: children stopped, locks released.
+
+    Not Python's own SIGINT handler: with it, asyncio.run cancels its task on Ctrl+C, and the
+    cancellation would cut the supervisor's clean-up short (its folder left behind)."""
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 def serve(
     target: Path,
-    host: str,
-    port: int,
+    sock: socket.socket,
     command: Command,
     *,
     poll: float = POLL_SECONDS,
     say: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve the current version of ``target`` until interrupted (SIGINT or SIGTERM)."""
+    """Serve the current version of ``target`` on the bound ``sock`` (:func:`listen_on`) until
+    interrupted (SIGINT or SIGTERM); the Datasette child is stopped before this returns."""
     supervisor = Supervisor(target, command, poll)
     if say is not None:
         supervisor.say = say
-    # uvicorn restores these after its graceful shutdown and raises the signal again: the
-    # supervisor then stops its Datasette before exiting
-    signal.signal(signal.SIGTERM, _interrupt)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_main(supervisor, host, port))
+    # uvicorn replaces these while it serves, restores them after its graceful shutdown and
+    # raises the signal again: the supervisor then stops its Datasette before exiting
+    interrupt_on_signals()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_main(supervisor, sock))
+    finally:
+        sock.close()
