@@ -2,6 +2,9 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
+# Where `make demo` serves Datasette: `make demo PORT=8080`, `make demo HOST=0.0.0.0 PORT=8080`
+HOST ?= 127.0.0.1
+PORT ?= 8001
 
 .PHONY: demo test lint clean
 
@@ -17,8 +20,9 @@ $(BIN)/.installed-stanza: $(BIN)/.installed
 	$(BIN)/pip install --quiet -e '.[dev,stanza]'
 	touch $@
 
+# exec: make's shell is replaced by pantau, so a signal to it reaches pantau directly
 demo: $(BIN)/.installed
-	$(BIN)/pantau demo
+	exec $(BIN)/pantau demo --host $(HOST) --port $(PORT)
 
 test: $(BIN)/.installed-stanza
 	$(BIN)/ruff check .
