@@ -1119,7 +1119,38 @@ def _gallery_ui(el: Any, text: str) -> str | None:
     return None
 
 
-def _page_features(root: Any, meta: _Meta) -> _PageFeatures:
+_HEADINGS = ("h1", "h2", "h3", "h4")
+# The link that closes a teaser: "Baca selengkapnya", "Selengkapnya »", "Read more".
+_READ_MORE = re.compile(
+    r"^(?:baca|lihat)?\s*(?:selengkapnya|lanjutannya)\b|^read\s+more\b|^continue\s+reading\b",
+    re.IGNORECASE,
+)
+
+
+def _url_path(url: str | None) -> str:
+    parts = urlsplit(url or "")
+    return parts.path.rstrip("/") or "/"
+
+
+def _is_teaser(el: Any, own_paths: set[str]) -> bool:
+    """A prose block that presents another page: it follows a heading that links elsewhere
+    (home pages, indexes: '<h2><a href=…>Judul</a></h2><p>ringkasan</p>') or ends with a
+    "Baca selengkapnya" link (newsletters). A heading linking to the page itself (WordPress
+    permalinks) is the article's own."""
+    links = [a for a in el.iter("a") if _text(a)]
+    if links and _READ_MORE.match(_text(links[-1])):
+        return True
+    prev = el.getprevious()
+    while prev is not None and not isinstance(prev.tag, str):
+        prev = prev.getprevious()
+    if prev is None or prev.tag not in _HEADINGS:
+        return False
+    hrefs = [a.get("href") for a in prev.iter("a") if a.get("href")]
+    return any(_url_path(h) not in own_paths for h in hrefs if not h.startswith("#"))
+
+
+def _page_features(root: Any, meta: _Meta, urls: Iterable[str] = ()) -> _PageFeatures:
+    own_paths = {_url_path(u) for u in urls} | {_url_path(_meta_first(meta, "og:url"))}
     hrefs: set[str] = set()
     for a in root.iter("a"):
         t = _text(a)
@@ -1148,6 +1179,8 @@ def _page_features(root: Any, meta: _Meta) -> _PageFeatures:
             isinstance(c.tag, str) and c.tag in _BLOCK_TAGS for c in el
         ):
             n = len(_visible_text(el)) - _link_text_len(el)
+            if n >= PROSE_BLOCK_MIN_CHARS and _is_teaser(el, own_paths):
+                continue  # it presents another page
             if n >= PROSE_BLOCK_MIN_CHARS:
                 parent = el.getparent()
                 if parent is not None:
@@ -1208,7 +1241,7 @@ def _classify(root: Any, meta: _Meta, url: str, canonical: str) -> tuple[str, st
                 return "other", f"url matches {pattern.pattern}"
     if urls and all(any(p.search(u) for p in rules.url_listing) for u in urls):
         return "listing", "url shape"
-    f = _page_features(root, meta)
+    f = _page_features(root, meta, urls)
     min_prose = ARTICLE_MIN_PROSE_MARKED if f.marked_article else ARTICLE_MIN_PROSE
     if f.og_type in rules.non_article_og_types:
         min_prose = ARTICLE_MIN_PROSE

@@ -445,3 +445,45 @@ def test_page_type_from_the_page(case: str, html: str, page_type: str) -> None:
     except CleanError as exc:
         got = exc.reason.split(":", 1)[-1]
     assert got == page_type, case
+
+
+TEASER = (
+    "Pemerintah kabupaten menyalurkan bibit kepada kelompok tani di tiga kecamatan pada awal "
+    "musim tanam tahun ini, kata kepala dinas pertanian setempat."
+)
+ITEMS = "".join(
+    f"<div class='item'><h2><a href='/berita/2025/06/{i}/judul-{i}'>Judul berita nomor {i} "
+    f"tentang petani dan nelayan desa</a></h2><p>{TEASER}</p></div>"
+    for i in range(12)
+)
+HOME_CASES = [
+    (
+        "beranda portal: judul utama bertaut ke berita lain, ringkasan di bawahnya",
+        "<html><head><title>BeritaTest - Berita Terkini NTT</title>"
+        "<meta property='og:type' content='website'></head><body><div class='utama'>"
+        f"<h1><a href='/berita/a'>Bupati Resmikan Pasar Ikan</a></h1><p>{TEASER} {TEASER} "
+        f"{TEASER}</p></div><div class='list'>{ITEMS}</div></body></html>",
+        "listing",
+    ),
+    (
+        "buletin: ringkasan yang diakhiri 'Baca selengkapnya'",
+        "<html><head><title>Kabar Pekan Ini</title></head><body><h1>Kabar Pekan Ini dari "
+        "Redaksi</h1><p>Selamat pagi, berikut rangkuman pilihan pekan ini.</p>"
+        + "".join(
+            f"<h3>Rangkuman {i}</h3><p>{TEASER} <a href='/berita/{i}'>Baca selengkapnya</a></p>"
+            for i in range(8)
+        )
+        + "</body></html>",
+        "other",
+    ),
+    (
+        "judul WordPress bertaut ke halaman itu sendiri tetap artikel",
+        page(title=f"<a href='{URL}'>Warga Menanam Bakau di Pesisir</a>"),
+        "article",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "html", "page_type"), HOME_CASES)
+def test_home_pages_and_newsletters_are_not_articles(case: str, html: str, page_type: str) -> None:
+    test_page_type_from_the_page(case, html, page_type)
