@@ -37,24 +37,27 @@ touches each link once per pass.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import re
 import zlib
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from kb.models import (
     Amount,
     Article,
     Event,
+    ExtractionRun,
     Mention,
     Outlet,
     Percentage,
@@ -88,6 +91,7 @@ MAX_NEIGHBOURS = 16
 MAX_BUCKET_NEIGHBOURS = 16
 MIN_LINKED_SHARE = 0.5  # two groups join when half their article pairs are linked
 JOIN_PASSES = 3  # links refused early may pass once their groups have grown; then stable
+IN_CHUNK = 900  # ids per "IN (…)" list: below SQLite's oldest limit of 999 variables
 SIGN_CHUNK = 256  # articles signed per numpy batch (≈ 40 MiB of permuted hashes)
 
 _MAX_HASH = np.uint64((1 << 32) - 1)
@@ -186,39 +190,106 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def load_docs(conn: Connection) -> tuple[dict[int, Doc], dict[int, str]]:
-    """Every article's shingles and facts; and the names of the (canonical) persons."""
+def load_docs(
+    conn: Connection, scope: set[int] | None = None
+) -> tuple[dict[int, Doc], dict[int, str], dict[tuple[Any, ...], float]]:
+    """The articles of ``scope`` (None: all) with shingles and facts; the names of the
+    (canonical) persons; and every fact's weight (from all articles' facts, see
+    :func:`fact_weights`)."""
     a, o = table(Article), table(Outlet)
     docs: dict[int, Doc] = {}
     hasher = Hasher()
-    rows = conn.execute(
-        select(a.c.id, a.c.url, o.c.name, a.c.published, a.c.title, a.c.text).select_from(
-            a.outerjoin(o, o.c.id == a.c.outlet_id)
-        )
-    ).all()
-    for aid, url, outlet, published, title, body in rows:
-        docs[aid] = Doc(
-            aid, url, outlet or "", _utc(published), title, hasher.shingles(f"{title}\n{body}")
-        )
+    query = select(a.c.id, a.c.url, o.c.name, a.c.published, a.c.title, a.c.text).select_from(
+        a.outerjoin(o, o.c.id == a.c.outlet_id)
+    )
+    chunks = [None] if scope is None else [sorted(scope)[k : k + IN_CHUNK]
+                                           for k in range(0, len(scope), IN_CHUNK)]  # fmt: skip
+    for chunk in chunks:
+        where = query if chunk is None else query.where(a.c.id.in_(chunk))
+        for aid, url, outlet, published, title, body in conn.execute(where):
+            docs[aid] = Doc(
+                aid, url, outlet or "", _utc(published), title, hasher.shingles(f"{title}\n{body}")
+            )
+    facts: dict[int, set[tuple[Any, ...]]] = defaultdict(set)
     m, p = table(Mention), table(Person)
     people = conn.execute(select(p.c.id, p.c.canonical_id, p.c.name)).all()
     canonical = {pid: cid or pid for pid, cid, _ in people}
     names = {pid: name for pid, cid, name in people if cid is None}
     for aid, pid in conn.execute(select(m.c.article_id, m.c.person_id)):
-        docs[aid].facts.add(("person", canonical.get(pid, pid)))
+        facts[aid].add(("person", canonical.get(pid, pid)))
     wc, am, pc, ev = table(WorkerCount), table(Amount), table(Percentage), table(Event)
     for aid, value in conn.execute(select(wc.c.article_id, wc.c.value)):
         if value >= SMALL_COUNT:
-            docs[aid].facts.add(("count", value))
+            facts[aid].add(("count", value))
     for aid, value in conn.execute(select(am.c.article_id, am.c.value)):
-        docs[aid].facts.add(("amount", value))
+        facts[aid].add(("amount", value))
     for aid, value in conn.execute(select(pc.c.article_id, pc.c.value)):
-        docs[aid].facts.add(("percent", round(value, 2)))
+        facts[aid].add(("percent", round(value, 2)))
     for aid, kind, day in conn.execute(
         select(ev.c.article_id, ev.c.type, ev.c.date).where(ev.c.date.is_not(None))
     ):
-        docs[aid].facts.add(("event", kind, day))
-    return docs, names
+        facts[aid].add(("event", kind, day))
+    for aid, doc in docs.items():
+        doc.facts = facts.get(aid, set())
+    total = conn.execute(select(func.count()).select_from(a)).scalar_one()
+    return docs, names, fact_weights(facts.values(), total)
+
+
+def fact_weights(
+    facts: Iterable[set[tuple[Any, ...]]], articles: int
+) -> dict[tuple[Any, ...], float]:
+    """Each distinctive fact's inverse document frequency ``log(N / df)`` over all articles
+    (facts in one article, more than :data:`MAX_FACT_ARTICLES` or :data:`MAX_FACT_SHARE` of
+    them are left out)."""
+    n = max(articles, 1)
+    df = Counter(f for fs in facts for f in fs)
+    return {
+        f: math.log(n / c)
+        for f, c in df.items()
+        if 2 <= c <= MAX_FACT_ARTICLES and c / n <= MAX_FACT_SHARE
+    }
+
+
+def batch_scope(conn: Connection, overrides: Overrides) -> set[int] | None:
+    """The articles to cluster again after a processing batch; None: all of them.
+
+    The batch is every unfinished extraction run (the one being resolved, and any run killed
+    before its resolution): the articles it processed, and every article published within two
+    story windows of one of them (the links of an article reach one window; the stories they
+    may join, one more), with all members of the stories these are in. All articles when no
+    run is unfinished (``pantau resolve``), when the overrides name stories (they may join any
+    two articles) or when the batch has an undated article (it may pair with any article).
+    """
+    if overrides.story_force or overrides.story_forbid:
+        return None
+    er, a = table(ExtractionRun), table(Article)
+    since = conn.execute(
+        select(func.min(er.c.started_at)).where(er.c.finished_at.is_(None))
+    ).scalar()
+    if since is None:
+        return None
+    rows = conn.execute(select(a.c.id, a.c.published, a.c.story_id, a.c.processed_at)).all()
+    touched = [_utc(published) for _, published, _, processed in rows if processed >= since]
+    if any(t is None for t in touched):
+        return None
+    reach = dt.timedelta(days=2 * STORY_WINDOW_DAYS)
+    spans: list[list[dt.datetime]] = []
+    for t in sorted(t for t in touched if t is not None):
+        if spans and t - reach <= spans[-1][1]:
+            spans[-1][1] = t + reach
+        else:
+            spans.append([t - reach, t + reach])
+    starts = [lo for lo, _ in spans]
+
+    def inside(published: dt.datetime | None) -> bool:
+        if published is None:
+            return True
+        k = bisect.bisect_right(starts, published) - 1
+        return k >= 0 and published <= spans[k][1]
+
+    scope = {aid for aid, published, _, _ in rows if spans and inside(_utc(published))}
+    stories = {sid for aid, _, sid, _ in rows if sid is not None and aid in scope}
+    return scope | {aid for aid, _, sid, _ in rows if sid in stories}
 
 
 def _by_time(d: Doc) -> tuple[bool, dt.datetime, int]:
@@ -348,8 +419,13 @@ def _cap_neighbours(links: list[Link]) -> list[Link]:
 
 
 def find_links(
-    docs: dict[int, Doc], overrides: Overrides, names: dict[int, str] | None = None
+    docs: dict[int, Doc],
+    overrides: Overrides,
+    names: dict[int, str] | None = None,
+    weight: dict[tuple[Any, ...], float] | None = None,
 ) -> tuple[list[Link], dict[str, Any]]:
+    """The links between ``docs`` by the rules (``weight``: the facts' weights, by default
+    from ``docs`` alone) and a report."""
     links: list[Link] = []
     by_url = {d.url: d.id for d in docs.values()}
     report: dict[str, Any] = {"unknown_override_urls": []}
@@ -373,13 +449,8 @@ def find_links(
     linked = {(lk.a, lk.b) for lk in links}
 
     # shared facts, weighted by inverse document frequency
-    n = max(len(docs), 1)
-    df = Counter(f for d in docs.values() for f in d.facts)
-    weight = {
-        f: math.log(n / c)
-        for f, c in df.items()
-        if 2 <= c <= MAX_FACT_ARTICLES and c / n <= MAX_FACT_SHARE
-    }
+    if weight is None:
+        weight = fact_weights((d.facts for d in docs.values()), len(docs))
     postings: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     for d in sorted(docs.values(), key=_by_time):
         for f in d.facts:
@@ -474,12 +545,17 @@ def _fact_label(f: tuple[Any, ...], names: dict[int, str]) -> str:
     return f"{f[1]} people"
 
 
-def cluster_stories(engine: Engine, overrides: Overrides | None = None) -> dict[str, Any]:
-    """Recompute stories and the articles' story columns in one transaction."""
+def cluster_stories(
+    engine: Engine, overrides: Overrides | None = None, *, everything: bool = False
+) -> dict[str, Any]:
+    """Recompute stories and the articles' story columns in one transaction: of the articles a
+    processing batch touched (:func:`batch_scope`), or of all articles (``everything``, or
+    when no batch is unfinished)."""
     overrides = overrides or Overrides()
     with engine.begin() as conn:
-        docs, names = load_docs(conn)
-        links, report = find_links(docs, overrides, names)
+        scope = None if everything else batch_scope(conn, overrides)
+        docs, names, weights = load_docs(conn, scope)
+        links, report = find_links(docs, overrides, names, weights)
         clusters, rule_of = group_links(docs, links, report.pop("forbid"))
         similar: dict[int, dict[int, float]] = defaultdict(dict)  # text links, both directions
         for lk in links:
@@ -498,7 +574,8 @@ def cluster_stories(engine: Engine, overrides: Overrides | None = None) -> dict[
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         wanted: dict[int, tuple[Any, ...]] = {aid: (None, False, False, None, None, None)
                                              for aid in docs}  # fmt: skip
-        used_ids: set[int] = set()
+        # stories of articles outside the scope stay as they are
+        used_ids = {v[0] for aid, v in previous.items() if aid not in docs and v[0] is not None}
         stories_rows: list[dict[str, Any]] = []
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
         groups = [g for g in clusters.groups() if len(g) >= 2]
@@ -558,14 +635,19 @@ def cluster_stories(engine: Engine, overrides: Overrides | None = None) -> dict[
         stale = sorted(set(old_stories) - used_ids)
         if stale:
             conn.execute(delete(st).where(st.c.id.in_(stale)))
+        totals = conn.execute(
+            select(func.count(), func.sum(st.c.articles), func.sum(st.c.syndicated),
+                   func.max(st.c.articles))
+        ).one()  # fmt: skip
     rules = Counter(lk.rule for lk in links)
     return {
-        "articles": len(docs),
-        "stories": len(stories_rows),
-        "in_stories": sum(r["articles"] for r in stories_rows),
-        "syndicated": sum(r["syndicated"] for r in stories_rows),
+        "articles": len(previous),
+        "clustered": len(docs),  # the articles of this run's scope
+        "stories": totals[0],
+        "in_stories": totals[1] or 0,
+        "syndicated": totals[2] or 0,
         "links": dict(sorted(rules.items())),
-        "largest_story": max((r["articles"] for r in stories_rows), default=0),
+        "largest_story": totals[3] or 0,
         **report,
     }
 

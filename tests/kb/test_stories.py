@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from kb.resolve import Overrides
 from kb.store import KB, sqlite_url
-from kb.stories import STORY_SPAN_DAYS, Doc, jaccard, shingles, signatures
+from kb.stories import STORY_SPAN_DAYS, Doc, cluster_stories, jaccard, shingles, signatures
 from tests.kb.conftest import table_rows
 from tests.kb.factory import add, official
 
@@ -243,3 +243,26 @@ def test_text_similarity_exact_and_estimated(a: str, b: str, low: float, high: f
         docs = [Doc(1, "a", "x", None, "", sa), Doc(2, "b", "x", None, "", sb)]
         sig = signatures(docs)
         assert abs(float((sig[0] == sig[1]).mean()) - exact) < 0.15
+
+
+def test_a_batch_reclusters_only_the_windows_it_touches(kb: KB) -> None:
+    """After a processing batch (an unfinished extraction run), only the articles within two
+    story windows of the batch's articles, and their stories, are clustered again; the result
+    is what clustering everything gives."""
+    launch_story(kb)
+    kb.resolve()
+    run = kb.start_extraction_run("uji")
+    add(kb, "https://vn.test/salinan-siang", SALINAN + " (ulang)", source="vn",
+        published="2025-07-08T11:00:00+08:00", officials=[BUPATI, KABID], counts=(14880,),
+        amounts=(3_000_000_000,))
+    report = kb.resolve()["stories"]
+    assert (report["clustered"], report["articles"]) == (4, 20)  # the launch story + the new copy
+    got = articles(kb)
+    assert got["https://vn.test/salinan-siang"]["story_id"] == got["https://fp.test/rilis"][
+        "story_id"]
+    assert got["https://vn.test/salinan-siang"]["syndicated"]
+    before = table_rows(kb, "story", "article")
+    assert cluster_stories(kb.engine, everything=True)["clustered"] == 20
+    assert table_rows(kb, "story", "article") == before
+    kb.finish_extraction_run(run)
+    assert kb.resolve()["stories"]["clustered"] == 20  # no batch: everything
