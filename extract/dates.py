@@ -15,11 +15,12 @@ Public API:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 import wilayah
@@ -31,6 +32,7 @@ __all__ = [
     "WIB",
     "WIT",
     "WITA",
+    "DateScan",
     "ParsedDate",
     "iter_id_datetimes",
     "parse_id_datetime",
@@ -297,6 +299,33 @@ def _build(
     )
 
 
+def _candidates(
+    text: str, tz: tzinfo, relative_to: datetime | None, prefer_nearest: bool
+) -> tuple[list[ParsedDate], list[tuple[int, int]]]:
+    """Every pattern's matches in ``text``: the parsed dates, sorted by start then longest first,
+    and the spans of all matches (parsed or not)."""
+    found: list[ParsedDate] = []
+    spans: list[tuple[int, int]] = []
+    for pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            spans.append(m.span())
+            parsed = _build(m, tz, relative_to, prefer_nearest)
+            if parsed is not None:
+                found.append(parsed)
+    found.sort(key=lambda p: (p.span[0], -(p.span[1] - p.span[0])))
+    return found, spans
+
+
+def _longest(found: list[ParsedDate]) -> Iterator[ParsedDate]:
+    """Sorted candidates without overlaps: the first (longest) of overlapping ones wins."""
+    last_end = -1
+    for parsed in found:
+        if parsed.span[0] < last_end:
+            continue
+        last_end = parsed.span[1]
+        yield parsed
+
+
 def iter_id_datetimes(
     text: str,
     *,
@@ -313,19 +342,68 @@ def iter_id_datetimes(
     if not text:
         return
     tz = default_tz or _LOCAL_ZONE.get()
-    found: list[ParsedDate] = []
-    for pattern in _PATTERNS:
-        for m in pattern.finditer(text):
-            parsed = _build(m, tz, relative_to, prefer_nearest)
-            if parsed is not None:
-                found.append(parsed)
-    found.sort(key=lambda p: (p.span[0], -(p.span[1] - p.span[0])))
-    last_end = -1
-    for parsed in found:
-        if parsed.span[0] < last_end:
-            continue
-        last_end = parsed.span[1]
-        yield parsed
+    yield from _longest(_candidates(text, tz, relative_to, prefer_nearest)[0])
+
+
+class DateScan:
+    """All dates of one text, scanned once, read window by window (sentences, lines):
+    :meth:`window` gives what :func:`iter_id_datetimes` gives on ``text[start:end]``.
+
+    The patterns' lookarounds only refuse digits, letters, "/", "." and "-", so a match inside a
+    window bounded by whitespace (or the text's ends) is the same match in the window alone. A
+    window whose edge a match straddles, or whose edge is not whitespace, is scanned on its own.
+    """
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        default_tz: tzinfo | None = None,
+        relative_to: datetime | None = None,
+        prefer_nearest: bool = False,
+    ) -> None:
+        self.text = text
+        self.tz = default_tz or _LOCAL_ZONE.get()
+        self.relative_to = relative_to
+        self.prefer_nearest = prefer_nearest
+        found, spans = _candidates(text, self.tz, relative_to, prefer_nearest)
+        self.found = found
+        self.starts = [p.span[0] for p in found]
+        # every match by start, and the furthest end among the matches up to each one: a match
+        # straddles ``pos`` when one starting before it ends after it
+        self.span_starts = sorted(s for s, _ in spans)
+        self.reach: list[int] = []
+        for _, e in sorted(spans):
+            self.reach.append(max(e, self.reach[-1]) if self.reach else e)
+
+    def _clean_edge(self, pos: int) -> bool:
+        """Whether no match straddles ``pos`` and the text there is an end or whitespace."""
+        text = self.text
+        if 0 < pos < len(text) and not (text[pos - 1].isspace() or text[pos].isspace()):
+            return False
+        i = bisect.bisect_left(self.span_starts, pos)
+        return i == 0 or self.reach[i - 1] <= pos
+
+    def window(self, start: int, end: int) -> list[ParsedDate]:
+        """The dates in ``text[start:end]``, offsets relative to ``start``."""
+        if start >= end:
+            return []
+        if not (self._clean_edge(start) and self._clean_edge(end)):
+            return list(
+                iter_id_datetimes(
+                    self.text[start:end],
+                    default_tz=self.tz,
+                    relative_to=self.relative_to,
+                    prefer_nearest=self.prefer_nearest,
+                )
+            )
+        lo = bisect.bisect_left(self.starts, start)
+        hi = bisect.bisect_left(self.starts, end)
+        inside = [p for p in self.found[lo:hi] if p.span[1] <= end]
+        return [
+            replace(p, span=(p.span[0] - start, p.span[1] - start)) if start else p
+            for p in _longest(inside)
+        ]
 
 
 def _fallback(text: str, tz: tzinfo, relative_to: datetime | None) -> ParsedDate | None:

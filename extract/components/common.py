@@ -1,27 +1,136 @@
-"""Shared plumbing for Pantau's spaCy components: data files, Doc extensions, fact items.
+"""Shared plumbing for Pantau's spaCy components: data files, typed Doc extensions, fact items.
 
-Every component writes its facts to ``doc._.pantau_facts[<field>]`` (a list of JSON-ready
-dicts) and may leave working data for later components in ``doc._.pantau_state`` (sentence
-bounds, page-furniture ranges, person mentions). Both are created lazily, so a component can
-also run on its own.
+Pipeline state lives in registered, typed ``Doc`` extensions and span groups, each written by
+exactly one component (its owner) and read by the components after it:
+
+========================================  ==========================  =====================
+state                                     owner                       read by
+========================================  ==========================  =====================
+``doc._.pantau_inputs`` (:class:`Inputs`)  the caller (extract_facts)  events
+``doc._.pantau_layout`` (:class:`Layout`)  ``pantau_layout``           every later component
+``doc.spans["pantau_orgs"]`` +            ``pantau_orgs``             regions, officials
+``doc._.pantau_org_entries``
+``doc.spans["pantau_regions"]`` +         ``pantau_regions``          officials, events
+``doc._.pantau_region_entries``
+``doc._.pantau_amount_ranges``            ``pantau_rupiah``           worker counts
+``doc._.pantau_percent_ranges``           ``pantau_percent``          worker counts
+``doc._.pantau_people``                   ``pantau_officials``        quotes
+========================================  ==========================  =====================
+
+Each factory declares the extensions its component reads (``requires``) and writes
+(``assigns``); :func:`check_pipeline` (run by :func:`extract.nlp.create_pipeline`) refuses a
+pipeline where a component reads what no earlier component writes, or where two components write
+the same state. Reading state that is not there raises :class:`PipelineOrderError` naming the
+component that should have written it. Facts go to ``doc._.pantau_facts[<field>]`` (a list of
+JSON-ready dicts; each component adds its own fields).
 """
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import yaml
+from spacy.language import Language
 from spacy.tokens import Doc
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
-if not Doc.has_extension("pantau_facts"):
-    Doc.set_extension("pantau_facts", default=None)
-if not Doc.has_extension("pantau_state"):
-    Doc.set_extension("pantau_state", default=None)
+Range = tuple[int, int]
+
+
+class Inputs(TypedDict, total=False):
+    """What the caller knows about the article besides its text."""
+
+    published: datetime | None  # anchors year-less dates ("Senin (15/9)")
+    title: str | None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Sentences and page furniture (``pantau_layout``): character ranges into the text."""
+
+    sent_starts: list[int]
+    sent_ends: list[int]
+    skip_ranges: list[Range]  # cross-links, bylines, stamps, datelines: not facts
+    headline_ranges: list[Range]  # Title Case lines: capitalised words are not names
+    dateline_ranges: list[Range]  # "Kupang (ANTARA) -": where the story was filed
+
+
+class RegionEntry(TypedDict):
+    """One region the gazetteer knows (``pantau_regions``)."""
+
+    name: str
+    code: str
+    kind: str  # provinsi, kabupaten, kota, town (a seat), area (several provinces)
+    aliases: tuple[str, ...]
+
+
+class PersonRef(TypedDict):
+    """A person named in the article (``pantau_officials``), for quote attribution."""
+
+    name: str
+    mentions: list[Range]
+    official: bool
+
+
+# extension -> (owner, default). The owner is the component (or the caller) that writes it.
+STATE: dict[str, str] = {
+    "pantau_inputs": "the caller",
+    "pantau_layout": "pantau_layout",
+    "pantau_org_entries": "pantau_orgs",
+    "pantau_region_entries": "pantau_regions",
+    "pantau_amount_ranges": "pantau_rupiah",
+    "pantau_percent_ranges": "pantau_percent",
+    "pantau_people": "pantau_officials",
+}
+FACTS = "doc._.pantau_facts"  # the output: written by every extractor, each its own fields
+SPANS = "doc.spans"  # span groups, each under its owner's name ("pantau_orgs", "pantau_regions")
+TEXT = "pantau_text"  # doc.text, cached (spaCy rebuilds the string on every access)
+
+for _name in (*STATE, "pantau_facts", TEXT):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+
+
+class PipelineOrderError(RuntimeError):
+    """A component read pipeline state no earlier component wrote."""
+
+
+def _required(doc: Doc, name: str) -> Any:
+    value = getattr(doc._, name)
+    if value is None:
+        raise PipelineOrderError(f"doc._.{name} is not set: {STATE[name]} must run first")
+    return value
+
+
+def attr(name: str) -> str:
+    """The ``requires``/``assigns`` string of a state extension ("doc._.pantau_layout")."""
+    if name not in STATE:
+        raise KeyError(name)
+    return f"doc._.{name}"
+
+
+def check_pipeline(nlp: Language) -> None:
+    """Raise ``ValueError`` when a component requires state no component before it assigns, or
+    when two components assign the same state (the facts excepted)."""
+    written: dict[str, str] = {attr("pantau_inputs"): "the caller"}
+    for name in nlp.pipe_names:
+        meta = nlp.get_pipe_meta(name)
+        missing = [a for a in meta.requires if a not in written]
+        if missing:
+            raise ValueError(
+                f"{name} requires {', '.join(missing)}: no component before it sets it"
+            )
+        for a in meta.assigns:
+            if a not in (FACTS, SPANS) and a in written:
+                raise ValueError(f"{a} is assigned by both {written[a]} and {name}")
+            written[a] = name
 
 
 @lru_cache(maxsize=32)
@@ -29,29 +138,75 @@ def load_data(name: str) -> dict[str, Any]:
     """A YAML data file from ``extract/data`` (cached; treat the result as read-only)."""
     path = Path(name) if Path(name).is_absolute() else DATA_DIR / name
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
+        data: dict[str, Any] = yaml.safe_load(fh) or {}
+    return data
+
+
+# --------------------------------------------------------------------------- state
 
 
 def text_of(doc: Doc) -> str:
     """``doc.text``, cached: spaCy rebuilds the string from tokens on every access."""
-    st = state(doc)
-    if "text" not in st:
-        st["text"] = doc.text
-    return st["text"]
+    text = doc._.pantau_text
+    if text is None:
+        text = doc._.pantau_text = doc.text
+    return str(text)
 
 
 def facts(doc: Doc) -> dict[str, list[dict[str, Any]]]:
     """The facts collected on ``doc`` so far, by field."""
     if doc._.pantau_facts is None:
         doc._.pantau_facts = {}
-    return doc._.pantau_facts
+    found: dict[str, list[dict[str, Any]]] = doc._.pantau_facts
+    return found
 
 
-def state(doc: Doc) -> dict[str, Any]:
-    """Working data shared between components (not part of the output)."""
-    if doc._.pantau_state is None:
-        doc._.pantau_state = {}
-    return doc._.pantau_state
+def inputs(doc: Doc) -> Inputs:
+    """The caller's inputs (``published``, ``title``); set them before running the components."""
+    if doc._.pantau_inputs is None:
+        doc._.pantau_inputs = Inputs()
+    found: Inputs = doc._.pantau_inputs
+    return found
+
+
+# The caller's inputs under their former name (extract_facts writes st["published"]).
+state = inputs
+
+
+def layout(doc: Doc) -> Layout:
+    """Sentences and furniture (written by ``pantau_layout``)."""
+    found: Layout = _required(doc, "pantau_layout")
+    return found
+
+
+def org_entries(doc: Doc) -> Mapping[str, Any]:
+    """The organisations' data by canonical name (written by ``pantau_orgs``)."""
+    found: Mapping[str, Any] = _required(doc, "pantau_org_entries")
+    return found
+
+
+def region_entries_of(doc: Doc) -> Mapping[str, RegionEntry]:
+    """The gazetteer's regions by code + kind (written by ``pantau_regions``)."""
+    found: Mapping[str, RegionEntry] = _required(doc, "pantau_region_entries")
+    return found
+
+
+def amount_ranges(doc: Doc) -> list[Range]:
+    """Character ranges of rupiah amounts (written by ``pantau_rupiah``)."""
+    found: list[Range] = _required(doc, "pantau_amount_ranges")
+    return found
+
+
+def percent_ranges(doc: Doc) -> list[Range]:
+    """Character ranges of percentages (written by ``pantau_percent``)."""
+    found: list[Range] = _required(doc, "pantau_percent_ranges")
+    return found
+
+
+def people(doc: Doc) -> list[PersonRef]:
+    """People named in the article (written by ``pantau_officials``)."""
+    found: list[PersonRef] = _required(doc, "pantau_people")
+    return found
 
 
 def add_fact(doc: Doc, field: str, item: dict[str, Any]) -> None:
@@ -62,25 +217,18 @@ def add_fact(doc: Doc, field: str, item: dict[str, Any]) -> None:
 
 
 def sentence_starts(doc: Doc) -> list[int]:
-    """Character offsets where sentences start (from the layout component, else spaCy)."""
-    st = state(doc)
-    if "sent_starts" not in st:
-        if doc.has_annotation("SENT_START"):
-            st["sent_starts"] = [s.start_char for s in doc.sents]
-        else:
-            st["sent_starts"] = [0]
-        st.setdefault("sent_ends", st["sent_starts"][1:] + [len(text_of(doc))])
-    return st["sent_starts"]
+    """Character offsets where sentences start."""
+    return layout(doc).sent_starts
 
 
 def sentence_bounds(doc: Doc, start: int, end: int | None = None) -> tuple[int, int]:
     """(start, end) of the sentence(s) covering the character range [start, end)."""
-    starts = sentence_starts(doc)
-    ends = state(doc)["sent_ends"]
+    lay = layout(doc)
+    starts = lay.sent_starts
     end = start + 1 if end is None or end <= start else end
     i = max(0, bisect.bisect_right(starts, start) - 1)
     j = max(i, bisect.bisect_right(starts, end - 1) - 1)
-    return starts[i], ends[j]
+    return starts[i], lay.sent_ends[j]
 
 
 def sentence_text(doc: Doc, start: int, end: int | None = None) -> str:
@@ -91,7 +239,7 @@ def sentence_text(doc: Doc, start: int, end: int | None = None) -> str:
 # --------------------------------------------------------------------------- skipping
 
 
-def in_ranges(ranges: list[tuple[int, int]], start: int, end: int | None = None) -> bool:
+def in_ranges(ranges: list[Range], start: int, end: int | None = None) -> bool:
     """Whether [start, end) overlaps any of the (sorted or not) ranges."""
     end = start + 1 if end is None or end <= start else end
     return any(s < end and start < e for s, e in ranges)
@@ -99,12 +247,12 @@ def in_ranges(ranges: list[tuple[int, int]], start: int, end: int | None = None)
 
 def is_skipped(doc: Doc, start: int, end: int | None = None) -> bool:
     """Whether the range lies in page furniture (cross-links, bylines, link lists)."""
-    return in_ranges(state(doc).get("skip_ranges", []), start, end)
+    return in_ranges(layout(doc).skip_ranges, start, end)
 
 
 def is_headline(doc: Doc, start: int, end: int | None = None) -> bool:
     """Whether the range lies in a Title Case headline line."""
-    return in_ranges(state(doc).get("headline_ranges", []), start, end)
+    return in_ranges(layout(doc).headline_ranges, start, end)
 
 
 # --------------------------------------------------------------------------- items

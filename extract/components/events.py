@@ -2,9 +2,9 @@
 
 Trigger phrases from ``events.yaml`` are matched with a PhraseMatcher on lower-case tokens
 (longest wins: "penyerahan santunan" is a benefit payment, "penyerahan" a handover). The event
-date is the first day-precise date in the trigger's sentence, parsed by
-:func:`extract.dates.iter_id_datetimes` when that module is present (else a small local parser),
-with year-less dates ("Senin (15/9)") resolved against ``published``. The place is the venue
+date is the first day-precise date in the trigger's sentence, parsed by :mod:`extract.dates`
+(one scan per document, read sentence by sentence: :class:`extract.dates.DateScan`), with
+year-less dates ("Senin (15/9)") resolved against ``published``. The place is the venue
 after "di"/"bertempat di"/"berlangsung di" that starts with a venue word or a known region.
 A sentence with a weekday-anchored date but no trigger ("..., Senin (15/9/2025)") still yields
 an event of type "other" at low confidence: Indonesian news dates its main event that way.
@@ -13,9 +13,7 @@ an event of type "other" at low confidence: Indonesian news dates its main event
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -24,15 +22,17 @@ from spacy.util import filter_spans
 
 import wilayah
 
+from ..dates import DateScan, ParsedDate
 from .common import (
     add_fact,
+    attr,
+    inputs,
     is_headline,
     is_skipped,
+    layout,
     load_data,
     make_item,
     sentence_bounds,
-    sentence_starts,
-    state,
     text_of,
 )
 
@@ -51,90 +51,37 @@ NOT_EVENT_WINDOW = 40
 # Longest venue name in tokens ("Ruang Garuda Lantai II Kantor Wali Kota Kupang" is 8).
 MAX_PLACE_WORDS = 10
 
-_MONTHS = {
-    "januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "maret": 3, "mar": 3,
-    "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8,
-    "agu": 8, "agt": 8, "ags": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10,
-    "november": 11, "nopember": 11, "nov": 11, "desember": 12, "des": 12,
-}  # fmt: skip
 _WD = r"(?:Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu)"
-_LOCAL_DATE_RES = [
-    re.compile(rf"(?:(?P<wd>{_WD})\s*,?\s*)?\(\s*(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})"
-               rf"(?:/(?P<y>\d{{4}}|\d{{2}}))?\s*\)"),
-    re.compile(rf"(?:(?P<wd>{_WD})\s*,?\s*)?(?<!\d)(?P<d>\d{{1,2}})\s+(?P<mon>[A-Za-z]+)\.?"
-               rf"(?:\s+(?P<y>\d{{4}}))?(?!\d)"),
-    re.compile(r"(?<![\d/])(?P<d>\d{1,2})[/-](?P<m>\d{1,2})[/-](?P<y>\d{4})(?![\d/])"),
-]  # fmt: skip
+
+# (start, end, date, has a weekday) of a day-precise date, offsets into the scanned window
+DateHit = tuple[int, int, date, bool]
 
 
-def _local_dates(text: str, published: datetime | None) -> Iterator[tuple[int, int, date, bool]]:
-    """(start, end, date, has_weekday) for dates in ``text``; year-less ones need ``published``."""
-    for rx in _LOCAL_DATE_RES:
-        for m in rx.finditer(text):
-            g = m.groupdict()
-            month = int(g["m"]) if g.get("m") else _MONTHS.get((g.get("mon") or "").lower())
-            if not month:
-                continue
-            day = int(g["d"])
-            try:
-                if g.get("y"):
-                    y = int(g["y"])
-                    d = date(y + 2000 if y < 100 else y, month, day)
-                elif published is not None:
-                    ref = published.date()
-                    cands = []
-                    for yy in (ref.year - 1, ref.year, ref.year + 1):
-                        try:
-                            cands.append(date(yy, month, day))
-                        except ValueError:
-                            continue
-                    if not cands:
-                        continue
-                    d = min(cands, key=lambda c: abs((c - ref).days))
-                else:
-                    continue
-            except ValueError:
-                continue
-            yield m.start(), m.end(), d, bool(g.get("wd"))
-
-
-def _dates_backend() -> Callable[..., Any] | None:
-    try:
-        from extract.dates import iter_id_datetimes
-    except Exception:  # noqa: BLE001 - the module is optional; any import failure means "absent"
-        return None
-    return iter_id_datetimes
-
-
-def find_dates(text: str, published: datetime | None) -> list[tuple[int, int, date, bool]]:
-    """Day-precise dates in ``text`` with offsets: (start, end, date, has_weekday).
-
-    A date without a year takes the year that puts it nearest to ``published`` and, when a
-    weekday is written ("Kamis (4/12)"), on that weekday: events are reported shortly before or
-    after they happen. Without ``published`` such dates are dropped.
-    """
-    backend = _dates_backend()
-    if backend is not None:
-        try:
-            out = []
-            zone = wilayah.DEFAULT_ZONE
-            for p in backend(text, default_tz=zone, relative_to=published, prefer_nearest=True):
-                if getattr(p, "year_inferred", False) and published is None:
-                    continue
-                value = p.value.date() if isinstance(p.value, datetime) else p.value
-                start, end = getattr(p, "span", (0, 0))
-                has_wd = bool(re.match(_WD, p.matched or ""))
-                out.append((start, end, value, has_wd, bool(getattr(p, "year_inferred", False))))
-            return [(a, b, c, d) for a, b, c, d, _ in out]
-        except Exception:  # noqa: BLE001 - a bug there must not lose the article's facts
-            pass
-    found = sorted(_local_dates(text, published), key=lambda t: t[0])
-    out, last = [], -1
-    for item in found:
-        if item[0] >= last:
-            out.append(item)
-            last = item[1]
+def _hits(parsed: list[ParsedDate], published: datetime | None) -> list[DateHit]:
+    """The dates an event may take: a year-less date only with ``published`` to anchor it."""
+    out: list[DateHit] = []
+    for p in parsed:
+        if p.year_inferred and published is None:
+            continue
+        value = p.value.date() if isinstance(p.value, datetime) else p.value
+        out.append((p.span[0], p.span[1], value, bool(re.match(_WD, p.matched))))
     return out
+
+
+def scan_dates(text: str, published: datetime | None) -> DateScan:
+    """Every date of ``text`` in one scan (:class:`extract.dates.DateScan`). A date without a
+    year takes the year that puts it nearest to ``published`` and, when a weekday is written
+    ("Kamis (4/12)"), on that weekday: events are reported shortly before or after they
+    happen."""
+    return DateScan(
+        text, default_tz=wilayah.DEFAULT_ZONE, relative_to=published, prefer_nearest=True
+    )
+
+
+def find_dates(text: str, published: datetime | None) -> list[DateHit]:
+    """Day-precise dates in ``text`` with offsets: (start, end, date, has_weekday). Without
+    ``published``, dates without a year are dropped."""
+    return _hits(scan_dates(text, published).window(0, len(text)), published)
 
 
 def _has_year(text: str) -> bool:
@@ -185,11 +132,11 @@ class EventExtractor:
             ps = s + m.start("place")
             for sp in regions:
                 if sp.start_char == ps:
-                    return sp.text
+                    return str(sp.text)
         return None
 
     def __call__(self, doc: Doc) -> Doc:
-        published = state(doc).get("published")
+        published = inputs(doc).get("published")
         spans = [
             Span(doc, s, e, label=self.types[doc.vocab.strings[m]]) for m, s, e in self.matcher(doc)
         ]
@@ -198,9 +145,10 @@ class EventExtractor:
             if is_skipped(doc, sp.start_char, sp.end_char) or is_headline(doc, sp.start_char):
                 continue
             by_sentence.setdefault(sentence_bounds(doc, sp.start_char), []).append(sp)
+        scan = scan_dates(text_of(doc), published)  # one scan; read sentence by sentence
         for (s, e), triggers in by_sentence.items():
             dates = [
-                d for d in find_dates(text_of(doc)[s:e], published)
+                d for d in _hits(scan.window(s, e), published)
                 if not is_skipped(doc, s + d[0], s + d[1])
             ]  # fmt: skip
             when = dates[0][2].isoformat() if dates else None
@@ -217,15 +165,15 @@ class EventExtractor:
                 if weak:
                     conf -= CONF_EVENT_WEAK_PENALTY
                 self._add(doc, sp.start_char, sp.end_char, conf, sp.label_, when, place)
-        self._publication_stamp(doc, published)
+        self._publication_stamp(doc, published, scan)
         # dated sentences without a trigger: "..., Senin (15/9/2025).", "... pada 3 Agustus 2025"
-        starts = sentence_starts(doc)
-        ends = state(doc)["sent_ends"]
+        lay = layout(doc)
+        starts, ends = lay.sent_starts, lay.sent_ends
         text = text_of(doc)
         for s, e in zip(starts, ends, strict=True):
             if (s, e) in by_sentence or is_headline(doc, s):
                 continue
-            for ds, de, d, has_wd in find_dates(text[s:e], published):
+            for ds, de, d, has_wd in _hits(scan.window(s, e), published):
                 if is_skipped(doc, s + ds, s + de):
                     continue
                 if not has_wd and not _has_year(text[s + ds : s + de]):
@@ -237,19 +185,19 @@ class EventExtractor:
                 break
         return doc
 
-    def _publication_stamp(self, doc: Doc, published: datetime | None) -> None:
+    def _publication_stamp(self, doc: Doc, published: datetime | None, scan: DateScan) -> None:
         """The first publication stamp in page furniture or a headline line ("Jumat, 27 Januari
         2023 08:39", "Kamis, 13 Februari 2025 Reporter: …", "… | Jumat, 05/09/2025 | 13:53": a
         full date with its year and a weekday or a time) → a ``publication`` event: the
         annotation rules count page timestamps as dates of the text."""
         text = text_of(doc)
-        st = state(doc)
+        lay = layout(doc)
         # furniture first: a dated headline names the event, the stamp line the publication
-        for s, e in sorted(st.get("skip_ranges", [])) + sorted(st.get("headline_ranges", [])):
+        for s, e in sorted(lay.skip_ranges) + sorted(lay.headline_ranges):
             line = text[s:e]
             if line.lstrip().lower().startswith("baca"):
                 continue  # a cross-link's date is another article's
-            for ds, de, d, weekday in find_dates(line, published):
+            for ds, de, d, weekday in _hits(scan.window(s, e), published):
                 if not _STAMP_YEAR_RE.search(line[ds:de]):
                     continue
                 if weekday or _TIME_RE.search(line[ds:de]):  # "Jumat, 27 Januari 2023 08:39"
@@ -268,6 +216,11 @@ class EventExtractor:
         add_fact(doc, "events", item)
 
 
-@Language.factory("pantau_events", default_config={"data_file": "events.yaml", "version": "0.1.0"})
+@Language.factory(
+    "pantau_events",
+    default_config={"data_file": "events.yaml", "version": "0.1.0"},
+    requires=[attr("pantau_layout"), attr("pantau_region_entries")],
+    assigns=["doc._.pantau_facts"],
+)
 def make_events(nlp: Language, name: str, data_file: str, version: str) -> EventExtractor:
     return EventExtractor(nlp, data_file, version)

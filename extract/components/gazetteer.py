@@ -16,16 +16,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 import wilayah
 
-from .common import add_fact, in_ranges, is_skipped, load_data, make_item, state, text_of
+from .common import (
+    RegionEntry,
+    add_fact,
+    attr,
+    in_ranges,
+    is_skipped,
+    layout,
+    load_data,
+    make_item,
+    org_entries,
+    text_of,
+)
 
 # Confidence of a region mention by how it was recognised.
 CONF_REGION_CLEAR = 0.95  # full name or unambiguous abbreviation
@@ -85,7 +97,7 @@ class OrgMatcher:
                 name = doc.vocab.strings[match_id]
                 spans.append(Span(doc, s, e, label="ORG", kb_id=name))
         doc.spans["pantau_orgs"] = filter_spans(spans)
-        state(doc)["orgs"] = self.orgs
+        doc._.pantau_org_entries = self.orgs
         return doc
 
 
@@ -96,7 +108,7 @@ class RegionMatcher:
         data = load_data(data_file)
         self.version = version
         self.report_towns = report_towns
-        self.regions: list[dict[str, Any]] = region_entries()
+        self.regions: list[RegionEntry] = region_entries()
         self.entries = {r["code"] + r["kind"]: r for r in self.regions}  # for the officials
         self.by_alias: dict[str, list[int]] = {}
         for i, reg in enumerate(self.regions):
@@ -106,7 +118,8 @@ class RegionMatcher:
         # a capital ("Sulawesi tenggara", "Kota bogor").
         self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.lower_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        for alias, doc in zip(self.by_alias, nlp.tokenizer.pipe(self.by_alias), strict=True):
+        tokenizer = cast(Tokenizer, nlp.tokenizer)
+        for alias, doc in zip(self.by_alias, tokenizer.pipe(self.by_alias), strict=True):
             self.matcher.add(alias, [doc])
             if len(doc) > 1:
                 self.lower_matcher.add(alias, [nlp.make_doc(alias.lower())])
@@ -266,7 +279,7 @@ class RegionMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         org_spans = doc.spans.get("pantau_orgs", [])
-        orgs = state(doc).get("orgs", {})
+        orgs = org_entries(doc)
         region_in_org = [
             (s.start, s.end) for s in org_spans if orgs.get(s.kb_id_, {}).get("contains_region")
         ]
@@ -288,7 +301,7 @@ class RegionMatcher:
         org_ends = {s.end for s in org_spans}
         office_ends = {s.end for s in org_spans if orgs.get(s.kb_id_, {}).get("offices")}
         office = self._office_tokens(doc, org_ends, office_ends)
-        datelines = state(doc).get("dateline_ranges", [])
+        datelines = layout(doc).dateline_ranges
         office_places = office_ends | {t.i + 1 for t in doc if t.text in self.office_words}
         found = raw + self._kecamatan_spans(doc, office_places)
         found += self._dateline_spans(doc, datelines)
@@ -377,7 +390,7 @@ class RegionMatcher:
             seen[reg["name"]] = item
             add_fact(doc, "regions", item)
         doc.spans["pantau_regions"] = kept
-        state(doc)["region_entries"] = self.entries
+        doc._.pantau_region_entries = self.entries
         return doc
 
     def _single_word_ok(
@@ -444,7 +457,7 @@ class RegionMatcher:
 
     def _choose(
         self, alias: str, cue: str | None, context: Context | None = None
-    ) -> dict[str, Any] | None:
+    ) -> RegionEntry | None:
         regs = [self.regions[i] for i in self.by_alias[alias]]
         if len(regs) == 1:
             return regs[0]
@@ -474,10 +487,10 @@ KIND_ORDER = {"provinsi": 0, "kota": 1, "kabupaten": 2, "town": 3, "area": 4}
 
 
 @lru_cache(maxsize=1)
-def region_entries() -> list[dict[str, Any]]:
+def region_entries() -> list[RegionEntry]:
     """Every region the gazetteer matches, as dicts: provinces and kabupaten/kota with their
     aliases, seats (``kind: town``, not reported) and multi-province areas (``kind: area``)."""
-    out: list[dict[str, Any]] = []
+    out: list[RegionEntry] = []
     aliases = wilayah.aliases()
     for r in wilayah.regions():
         out.append({"name": r.name, "code": r.code, "kind": r.kind, "aliases": aliases[r.code]})
@@ -489,7 +502,11 @@ def region_entries() -> list[dict[str, Any]]:
     return out
 
 
-@Language.factory("pantau_orgs", default_config={"data_file": "orgs.yaml"})
+@Language.factory(
+    "pantau_orgs",
+    default_config={"data_file": "orgs.yaml"},
+    assigns=["doc.spans", attr("pantau_org_entries")],
+)
 def make_orgs(nlp: Language, name: str, data_file: str) -> OrgMatcher:
     return OrgMatcher(nlp, data_file)
 
@@ -497,6 +514,8 @@ def make_orgs(nlp: Language, name: str, data_file: str) -> OrgMatcher:
 @Language.factory(
     "pantau_regions",
     default_config={"data_file": "region_rules.yaml", "version": "0.1.0", "report_towns": False},
+    requires=[attr("pantau_layout"), attr("pantau_org_entries")],
+    assigns=["doc.spans", attr("pantau_region_entries"), "doc._.pantau_facts"],
 )
 def make_regions(
     nlp: Language, name: str, data_file: str, version: str, report_towns: bool

@@ -12,13 +12,16 @@ body) and ``headline_ranges`` (Title Case lines, where capitalised words are not
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import numpy
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
+from thinc.types import Ints2d
 
-from .common import load_data, state, text_of
+from .common import Layout as LayoutState
+from .common import attr, load_data, text_of
 
 # A sentence may end at . ! ? or an ellipsis, optionally followed by closing quotes/brackets,
 # then whitespace and something that can start a sentence.
@@ -85,7 +88,6 @@ class Layout:
     # -------------------------------------------------------------- component
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
-        st = state(doc)
         starts: list[int] = []
         skip: list[tuple[int, int]] = []
         heads: list[tuple[int, int]] = []
@@ -114,30 +116,25 @@ class Layout:
         if not starts:
             starts = [0]
         ends = [*starts[1:], len(text)]
-        st["sent_starts"], st["sent_ends"] = starts, ends
-        st["skip_ranges"], st["headline_ranges"] = skip, heads
-        st["dateline_ranges"] = datelines
+        doc._.pantau_layout = LayoutState(starts, ends, skip, heads, datelines)
         if len(doc):
-            # SENT_START: 1 = starts a sentence, -1 = does not. from_array is O(n); setting
-            # token.is_sent_start one by one re-checks the whole doc each time.
+            # SENT_START: 1 = starts a sentence, -1 = does not; a token starts one when it is
+            # the first token at or after a sentence's start offset (and the first token).
+            # from_array is O(n); setting token.is_sent_start one by one re-checks the doc.
+            idx = doc.to_array([IDX])
             not_start = numpy.array(-1, dtype="int64").astype("uint64")  # spaCy wants uint64
             flags = numpy.full((len(doc), 1), not_start, dtype="uint64")
-            bounds = iter(starts)
-            nxt = next(bounds, None)
-            for i, tok in enumerate(doc):
-                first = i == 0
-                while nxt is not None and tok.idx >= nxt:
-                    first = True
-                    nxt = next(bounds, None)
-                if first:
-                    flags[i, 0] = 1
-            doc.from_array([SENT_START], flags)
+            first = numpy.searchsorted(idx, numpy.asarray(starts, dtype=idx.dtype), side="left")
+            flags[first[first < len(doc)], 0] = 1
+            flags[0, 0] = 1
+            doc.from_array([SENT_START], cast(Ints2d, flags))
         return doc
 
 
 @Language.factory(
     "pantau_layout",
     default_config={"data_file": "layout.yaml"},
+    assigns=["token.is_sent_start", attr("pantau_layout")],
 )
 def make_layout(nlp: Language, name: str, data_file: str) -> Layout:
     return Layout(data_file)

@@ -10,9 +10,9 @@ before "<Name>, <Title>". Honorifics (H., Drs., AKBP …) and degrees (S.Sos, M.
 
 Short references ("Melki", "Falentinus", "VBL") are merged into the fullest name of the same
 person; name-only mentions ("kata Wawan") are recorded in ``mentions`` and, for the quotes
-component, in ``state["people"]``. People named without a position in an apposition ("Salah
+component, in ``doc._.pantau_people``. People named without a position in an apposition ("Salah
 seorang penenun, Mama Veronika Ina, mengaku …", "Yakobus Nenosono (47) masih ingat …") are not
-officials, but they go to ``state["people"]`` (``official: False``) so their quotes are
+officials, but they go to ``doc._.pantau_people`` (``official: False``) so their quotes are
 attributed to them and not to the last official named.
 
 Positions inside the names of things are not titles: "Peraturan Bupati Nomor 27", "Aula Kantor
@@ -31,7 +31,18 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from ..names import name_fits
-from .common import add_fact, is_headline, is_skipped, load_data, make_item, state
+from .common import (
+    PersonRef,
+    RegionEntry,
+    add_fact,
+    attr,
+    is_headline,
+    is_skipped,
+    load_data,
+    make_item,
+    org_entries,
+    region_entries_of,
+)
 
 # Longest plausible personal name in tokens ("Yosep Falentinus Delasalle Kebo" is 4).
 MAX_NAME_TOKENS = 6
@@ -101,7 +112,7 @@ def same_person(short: str, full: str) -> bool:
 
 
 class OfficialsExtractor:
-    """Titled people → ``officials`` facts (+ ``state["people"]`` for quote attribution)."""
+    """Titled people → ``officials`` facts (+ ``doc._.pantau_people`` for quote attribution)."""
 
     def __init__(self, nlp: Language, data_file: str, version: str) -> None:
         data = load_data(data_file)
@@ -210,7 +221,7 @@ class OfficialsExtractor:
         if end < 1:
             return False
         sp = orgs.get(end - 1)
-        entry = state(doc).get("orgs", {}).get(sp.kb_id_, {}) if sp is not None else {}
+        entry = org_entries(doc).get(sp.kb_id_, {}) if sp is not None else {}
         return bool(entry.get("offices")) or doc[end - 1].text in {"Cabang", "Wilayah", "KCP"}
 
     @staticmethod
@@ -535,7 +546,7 @@ class OfficialsExtractor:
 
     # ------------------------------------------------------------------ org/region names
     @staticmethod
-    def _region_label(reg: dict[str, Any]) -> str:
+    def _region_label(reg: RegionEntry) -> str:
         name = reg["name"]
         if reg["kind"] == "provinsi":
             return f"Provinsi {name}"
@@ -543,10 +554,10 @@ class OfficialsExtractor:
             return f"Kabupaten {name}"
         return name
 
-    def _org_name(self, doc: Doc, org: str | None, region: dict[str, Any] | None) -> str | None:
+    def _org_name(self, doc: Doc, org: str | None, region: RegionEntry | None) -> str | None:
         if org is None:
             return None
-        entry = state(doc).get("orgs", {}).get(org, {})
+        entry = org_entries(doc).get(org, {})
         if region is None and entry.get("level") and org.startswith("Pemerintah "):
             return None  # "Gubernur Melki": which province is not said here
         if not entry.get("level") or region is None:
@@ -556,10 +567,10 @@ class OfficialsExtractor:
             return f"Pemerintah {label}"
         return f"{org} {label}"
 
-    def _region_entry(self, doc: Doc, span: Span | None) -> dict[str, Any] | None:
+    def _region_entry(self, doc: Doc, span: Span | None) -> RegionEntry | None:
         if span is None:
             return None
-        entries = state(doc).get("region_entries", {})
+        entries = region_entries_of(doc)
         if span.label_ == "town":
             return next(
                 (r for r in entries.values() if r["code"] == span.kb_id_ and r["kind"] != "town"),
@@ -659,12 +670,12 @@ class OfficialsExtractor:
         people = self._merge(mentions)
         others = self._merge(self._other_people(doc, blocked, claimed, people))
         self._name_only_mentions(doc, people + others, blocked, claimed)
-        st = state(doc)
-        st["people"] = [
+        named: list[PersonRef] = [
             {"name": p.best.name, "mentions": sorted(p.mentions), "official": official}
             for group, official in ((people, True), (others, False))
             for p in group
         ]
+        doc._.pantau_people = named
         for p in people:
             b = p.best
             conf = b.confidence + (CONF_MULTI_MENTION_BONUS if len(p.mentions) > 1 else 0)
@@ -777,7 +788,14 @@ class OfficialsExtractor:
 
 
 @Language.factory(
-    "pantau_officials", default_config={"data_file": "positions.yaml", "version": "0.1.0"}
+    "pantau_officials",
+    default_config={"data_file": "positions.yaml", "version": "0.1.0"},
+    requires=[
+        attr("pantau_layout"),
+        attr("pantau_org_entries"),
+        attr("pantau_region_entries"),
+    ],
+    assigns=[attr("pantau_people"), "doc._.pantau_facts"],
 )
 def make_officials(nlp: Language, name: str, data_file: str, version: str) -> OfficialsExtractor:
     return OfficialsExtractor(nlp, data_file, version)

@@ -43,10 +43,13 @@ from ..numbers import (
 )
 from .common import (
     add_fact,
+    amount_ranges,
+    attr,
     is_headline,
     is_skipped,
     load_data,
     make_item,
+    percent_ranges,
     sentence_bounds,
     sentence_text,
     text_of,
@@ -205,7 +208,7 @@ class RupiahExtractor:
                 per=self.per(doc, end),
             )
             add_fact(doc, "amounts", item)
-        doc.user_data["pantau_amount_ranges"] = taken
+        doc._.pantau_amount_ranges = taken
         return doc
 
 
@@ -260,7 +263,7 @@ class PercentExtractor:
                         value=float(value),
                     ),
                 )
-        doc.user_data["pantau_percent_ranges"] = taken
+        doc._.pantau_percent_ranges = taken
         return doc
 
     def _rhetorical(self, text: str, start: int, end: int, value: float) -> bool:
@@ -329,8 +332,8 @@ class WorkerCountExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
-        money = doc.user_data.get("pantau_amount_ranges", [])
-        pct = doc.user_data.get("pantau_percent_ranges", [])
+        money = amount_ranges(doc)
+        pct = percent_ranges(doc)
         quantities = list(find_quantities(text))
         for idx, q in enumerate(quantities):
             if _COMMA_THOUSANDS_RE.fullmatch(q.text) and self.noun_after_re.match(text, q.end):
@@ -411,21 +414,30 @@ class WorkerCountExtractor:
 
 
 @Language.factory(
-    "pantau_rupiah", default_config={"data_file": "quantities.yaml", "version": "0.1.0"}
+    "pantau_rupiah",
+    default_config={"data_file": "quantities.yaml", "version": "0.1.0"},
+    requires=[attr("pantau_layout")],
+    assigns=[attr("pantau_amount_ranges"), "doc._.pantau_facts"],
 )
 def make_rupiah(nlp: Language, name: str, data_file: str, version: str) -> RupiahExtractor:
     return RupiahExtractor(data_file, version)
 
 
 @Language.factory(
-    "pantau_percent", default_config={"data_file": "quantities.yaml", "version": "0.1.0"}
+    "pantau_percent",
+    default_config={"data_file": "quantities.yaml", "version": "0.1.0"},
+    requires=[attr("pantau_layout")],
+    assigns=[attr("pantau_percent_ranges"), "doc._.pantau_facts"],
 )
 def make_percent(nlp: Language, name: str, data_file: str, version: str) -> PercentExtractor:
     return PercentExtractor(data_file, version)
 
 
 @Language.factory(
-    "pantau_worker_counts", default_config={"data_file": "quantities.yaml", "version": "0.1.0"}
+    "pantau_worker_counts",
+    default_config={"data_file": "quantities.yaml", "version": "0.1.0"},
+    requires=[attr("pantau_layout"), attr("pantau_amount_ranges"), attr("pantau_percent_ranges")],
+    assigns=["doc._.pantau_facts"],
 )
 def make_worker_counts(
     nlp: Language, name: str, data_file: str, version: str

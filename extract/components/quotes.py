@@ -2,7 +2,7 @@
 
 Finds “…” / "…" quotations and their attribution: after the quote ('…," ujar Melki.',
 '…," kata dia.', '…," tegasnya.') or before it ('Melki mengatakan, "…"'). Speakers are resolved
-to the officials found by ``pantau_officials`` (``state["people"]``): a name after the verb is
+to the officials found by ``pantau_officials`` (``doc._.pantau_people``): a name after the verb is
 matched against them, and pronouns/"-nya" take the last person named before the quote (outside
 other quotes). Speech verbs live in ``quotes.yaml``.
 """
@@ -10,12 +10,21 @@ other quotes). Speech verbs live in ``quotes.yaml``.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .common import add_fact, in_ranges, is_skipped, load_data, make_item, state, text_of
+from .common import (
+    PersonRef,
+    add_fact,
+    attr,
+    in_ranges,
+    is_skipped,
+    load_data,
+    make_item,
+    people,
+    text_of,
+)
 from .officials import same_person
 
 # Confidence by how the speaker was found.
@@ -44,8 +53,8 @@ class QuoteExtractor:
         self.before_re = re.compile(rf"(?P<verb>{before})\s*[,:]?\s*$", re.IGNORECASE)
 
     @staticmethod
-    def _people(doc: Doc) -> list[dict[str, Any]]:
-        return state(doc).get("people", [])
+    def _people(doc: Doc) -> list[PersonRef]:
+        return people(doc)
 
     def _last_person(self, doc: Doc, pos: int, quotes: list[tuple[int, int]]) -> str | None:
         best: tuple[int, str] | None = None
@@ -127,6 +136,11 @@ class QuoteExtractor:
         return doc
 
 
-@Language.factory("pantau_quotes", default_config={"data_file": "quotes.yaml", "version": "0.1.0"})
+@Language.factory(
+    "pantau_quotes",
+    default_config={"data_file": "quotes.yaml", "version": "0.1.0"},
+    requires=[attr("pantau_layout"), attr("pantau_people")],
+    assigns=["doc._.pantau_facts"],
+)
 def make_quotes(nlp: Language, name: str, data_file: str, version: str) -> QuoteExtractor:
     return QuoteExtractor(data_file, version)

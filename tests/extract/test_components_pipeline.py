@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from extract.components.common import state
+from extract.components.common import PipelineOrderError, check_pipeline, layout
 from extract.components.officials import same_person
 from extract.facts import extract_facts
-from extract.nlp import PIPELINE, build_pipeline, create_pipeline
+from extract.nlp import PIPELINE, PantauIndonesian, build_pipeline, create_pipeline
 
 
 def test_pipeline_is_cached_and_ordered() -> None:
@@ -61,9 +61,43 @@ def test_layout_marks_furniture_and_headlines() -> None:
         "Isi berita yang sebenarnya ada di sini."
     )
     doc = build_pipeline()(text)
-    st = state(doc)
-    assert st["skip_ranges"] == [(0, text.index("\n"))]
-    assert len(st["headline_ranges"]) == 1
+    lay = layout(doc)
+    assert lay.skip_ranges == [(0, text.index("\n"))]
+    assert len(lay.headline_ranges) == 1
+
+
+@pytest.mark.parametrize(
+    ("order", "message"),
+    [
+        (["pantau_layout", "pantau_regions", "pantau_orgs"], "pantau_regions requires doc._.pantau_org"),
+        (["pantau_layout", "pantau_orgs", "pantau_quotes"], "doc._.pantau_people"),
+        (["pantau_layout", "pantau_percent", "pantau_worker_counts"], "pantau_amount_ranges"),
+        (["pantau_layout", "pantau_layout"], "assigned by both"),
+    ],
+)
+def test_pipeline_order_is_checked(order: list[str], message: str) -> None:
+    pipeline = [(f"{name}_{i}" if order.count(name) > 1 else name, name) for i, name in
+                enumerate(order)]  # fmt: skip
+    nlp = PantauIndonesian()
+    for name, factory in pipeline:
+        nlp.add_pipe(factory, name=name)
+    with pytest.raises(ValueError, match=message):
+        check_pipeline(nlp)
+
+
+def test_every_component_declares_what_it_reads_and_writes() -> None:
+    nlp = build_pipeline()
+    for name in nlp.pipe_names:
+        meta = nlp.get_pipe_meta(name)
+        assert meta.assigns, name
+        assert name in {"pantau_layout", "pantau_orgs"} or "doc._.pantau_layout" in meta.requires
+
+
+def test_reading_state_before_its_owner_ran_is_an_error() -> None:
+    nlp = build_pipeline()
+    doc = nlp.make_doc("Bupati Ende, Yosef Badeoda, hadir.")
+    with pytest.raises(PipelineOrderError, match="pantau_org_entries is not set: pantau_orgs must"):
+        nlp.get_pipe("pantau_regions")(doc)
 
 
 def test_gazetteer_spans() -> None:
@@ -112,7 +146,7 @@ def test_every_fact_carries_its_component_version() -> None:
 
     text = (
         "Bupati Sleman, Harda Kiswaya, menyerahkan santunan Rp42 juta kepada 3 ahli waris di "
-        "Sleman, Senin (6/10/2025). Cakupan naik 12 persen. \"Kami lanjutkan,\" kata Harda."
+        'Sleman, Senin (6/10/2025). Cakupan naik 12 persen. "Kami lanjutkan," kata Harda.'
     )
     facts = extract_facts(text)
     seen = set()

@@ -11,6 +11,7 @@ from extract.dates import (
     WIB,
     WIT,
     WITA,
+    DateScan,
     iter_id_datetimes,
     parse_id_datetime,
 )
@@ -161,3 +162,33 @@ def test_fallback_handles_relative_phrase() -> None:
     parsed = parse_id_datetime("2 jam lalu", relative_to=datetime(2025, 10, 1, 12, 0, tzinfo=WITA))
     assert parsed is not None and isinstance(parsed.value, datetime)
     assert parsed.value.date() == date(2025, 10, 1)
+
+
+# --------------------------------------------------------------------------- one scan per text
+
+_SCAN_TEXT = (
+    "Kupang (ANTARA) - Bupati meresmikan pasar pada Senin (15/9/2025) pukul 09.30 WITA.\n"
+    "Acara lanjutan digelar 7 Juli 2025. Rapat 12/08/2025-13/08/2025 dihadiri 20 orang.\n"
+    "Jumat, 05/09/2025 | 13:53\n"
+    "Pada 3 Agustus warga berkumpul, lalu 2025-10-01 10:00 WIB dan Selasa (23/2)."
+)
+
+
+def _scan_windows(text: str) -> list[tuple[int, int]]:
+    """Every window an extractor reads (lines, sentence-like pieces) and windows cut anywhere."""
+    out, pos = [], 0
+    for line in text.split("\n"):
+        out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    out += [(m, n) for m in range(0, len(text), 7) for n in range(m + 1, len(text) + 1, 11)]
+    return out
+
+
+@pytest.mark.parametrize("published", [None, datetime(2025, 9, 16, 8, 0, tzinfo=WITA)])
+def test_date_scan_windows_equal_scanning_each_window(published: datetime | None) -> None:
+    scan = DateScan(_SCAN_TEXT, default_tz=WITA, relative_to=published, prefer_nearest=True)
+    for s, e in _scan_windows(_SCAN_TEXT):
+        alone = iter_id_datetimes(
+            _SCAN_TEXT[s:e], default_tz=WITA, relative_to=published, prefer_nearest=True
+        )
+        assert scan.window(s, e) == list(alone), (s, e, _SCAN_TEXT[s:e])
