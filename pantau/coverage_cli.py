@@ -33,10 +33,23 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _home_options(fn: Any) -> Any:
-    from pantau.cli import home_options
-
-    return home_options(fn)
+def home_options(fn: Any) -> Any:
+    """--home and --db, as every command that touches stored data has them (the same options
+    as :func:`pantau.cli.home_options`; not imported from there: ``python -m pantau.cli`` runs
+    that module as ``__main__`` and importing it again here would be circular)."""
+    fn = click.option(
+        "--db",
+        envvar="PANTAU_DB",
+        help="SQLAlchemy URL of the knowledge base [default: sqlite:///HOME/kb.db]",
+    )(fn)
+    return click.option(
+        "--home",
+        envvar="PANTAU_HOME",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("pantau-data"),
+        show_default=True,
+        help="Folder for the raw store, the KB and the published snapshot [env: PANTAU_HOME]",
+    )(fn)
 
 
 def open_existing_kb(paths: Paths) -> Any:
@@ -209,7 +222,7 @@ def render_text(report: dict[str, Any]) -> str:
 
 @click.command()
 @click.argument("release")
-@_home_options
+@home_options
 @click.option(
     "--window",
     "window_days",

@@ -36,6 +36,7 @@ import click
 
 from kb.coverage import ClipFilter, Clipping, iter_clippings
 from pantau.config import Paths
+from pantau.coverage_cli import home_options
 
 FORMATS = ("xlsx", "docx", "pdf")
 TOP_N = 10  # outlets and officials shown in the charts and summary
@@ -540,14 +541,8 @@ def make_report(engine: Any, flt: ClipFilter, fmt: str, out: Path, lang: str = "
 
 
 # -- the command ---------------------------------------------------------------------------------
-def _home_options(fn: Any) -> Any:
-    from pantau.cli import home_options
-
-    return home_options(fn)
-
-
 @click.command()
-@_home_options
+@home_options
 @click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]),
               help="First day (local date), YYYY-MM-DD")  # fmt: skip
 @click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]),
