@@ -26,6 +26,8 @@ with Indonesian separators (10.080.000.000; 45,83).
 import json
 import math
 import re
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -652,11 +654,20 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+LANG_TTL_SECONDS = 5.0  # plugin_config() merges the metadata on each call: not once per cell
+_lang_cache: weakref.WeakKeyDictionary[Any, tuple[float, str]] = weakref.WeakKeyDictionary()
+
+
 def lang_of(datasette: Any) -> str:
     """The interface language: plugin config ``pantau-lang: {lang: en}`` (default Indonesian)."""
+    hit = _lang_cache.get(datasette)
+    if hit is not None and time.monotonic() - hit[0] < LANG_TTL_SECONDS:
+        return hit[1]
     config = datasette.plugin_config(LANG_PLUGIN) or {}
     lang = str(config.get("lang") or LANGS[0])
-    return lang if lang in LANGS else LANGS[0]
+    lang = lang if lang in LANGS else LANGS[0]
+    _lang_cache[datasette] = (time.monotonic(), lang)
+    return lang
 
 
 def translate(lang: str, key: str, **values: Any) -> str:
@@ -1125,9 +1136,8 @@ def render_cell(
     """Readable cells: links to Pantau's pages (articles, stories, officials) and fact rows,
     local times with their zone, JSON lists as lists, event codes as labels, rupiah and counts
     with Indonesian separators, long texts cut."""
-    lang = lang_of(datasette)
     if table is None:
-        return _query_cell(row, value, column, database, datasette, lang)
+        return _query_cell(row, value, column, database, datasette)
     page = PAGE_OF.get(table)
     if page and column in ("title", "name") and value is not None:
         key = "article_id" if table == "coverage" else "id"
@@ -1144,7 +1154,7 @@ def render_cell(
         href = datasette.urls.path(f"/story/{_cell(row, column)}")
         return Markup(f'<a href="{escape(href)}">{_cell(row, column)}</a>')
     if table == "coverage" and column == "published_local" and value is not None:
-        return Markup(escape(waktu(value, _cell(row, "zone"), lang)))
+        return Markup(escape(waktu(value, _cell(row, "zone"), lang_of(datasette))))
     if (table, column) in RUPIAH_COLUMNS and isinstance(value, int | float):
         return Markup(escape(rupiah(value)))
     if (table, column) in NUMBER_COLUMNS and isinstance(value, int | float):
@@ -1154,10 +1164,12 @@ def render_cell(
     return _plain_cell(value)
 
 
-def _query_cell(row: Any, value: Any, column: str, database: str, datasette: Any, lang: str) -> Any:
+def _query_cell(row: Any, value: Any, column: str, database: str, datasette: Any) -> Any:
     # a sqlite3.Row: `in` would look at its values, keys() at its columns
     if column == "published" and isinstance(value, str) and "zone" in row.keys():  # noqa: SIM118
-        return Markup(escape(waktu(value, row["zone"], lang)))  # canned queries: local time + zone
+        return Markup(
+            escape(waktu(value, row["zone"], lang_of(datasette)))
+        )  # canned queries: local time + zone
     if column in LINK_COLUMNS and isinstance(value, int):
         href = datasette.urls.path(f"/{LINK_COLUMNS[column]}/{value}")
         return Markup(f'<a href="{escape(href)}">{value}</a>')
@@ -1177,11 +1189,26 @@ def _labelled(datasette: Any, database: str, value: Any) -> Any:
         return _plain_cell(value)
 
     async def inner() -> Markup:
-        labels = await event_labels(datasette.get_database(database))
+        labels = await cached_event_labels(datasette, database)
         shown = [str(labels.get(str(c), c)) for c in codes]
         return Markup(", ".join(str(escape(s)) for s in shown))
 
     return inner
+
+
+LABELS_TTL_SECONDS = 60.0  # event labels are read once a minute, not once per table cell
+_labels_cache: weakref.WeakKeyDictionary[Any, dict[str, tuple[float, dict[str, str]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def cached_event_labels(datasette: Any, database: str) -> dict[str, str]:
+    cache = _labels_cache.setdefault(datasette, {})
+    hit = cache.get(database)
+    if hit is None or time.monotonic() - hit[0] > LABELS_TTL_SECONDS:
+        hit = (time.monotonic(), await event_labels(datasette.get_database(database)))
+        cache[database] = hit
+    return hit[1]
 
 
 def _plain_cell(value: Any) -> Markup | None:

@@ -1,0 +1,170 @@
+"""Search speed in Datasette against raw SQLite FTS, on a generated KB (run by hand).
+
+    .venv/bin/python -m bench.search [--articles N] [--rounds N] [--keep DIR]
+
+The KB: the bundled demo articles processed by the real pipeline, then copied (new ids, URLs
+and publication days, one copy a day earlier than the last) until it holds ``--articles``
+articles, with their facts; published with `pantau publish`'s code. Timed for each query, best
+of ``--rounds`` (in-process, no HTTP):
+
+- raw FTS: the newest 50 matches, as Pantau's /cari asks SQLite for them (sqlite3, no Datasette);
+- /cari: Pantau's search page (figures + words, no facets, no count);
+- table: Datasette's ``/pantau/coverage?_search=…`` as a browser opens it (count + 5 facets);
+- table slim: the same with ``_nocount=1&_nofacet=1``.
+
+Prints each time and its ratio to raw FTS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import sqlite3
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+QUERIES = ["pekerja rentan", "iuran", "Kupang", "santunan ahli waris", "Rp10,08 miliar"]
+NEWEST = 50  # matches a search page lists
+FACT_TABLES = ("amount", "worker_count", "percentage", "mention", "event", "quote")
+
+
+def build_kb(folder: Path, articles: int) -> Path:
+    """The demo KB (pipeline) grown to ``articles`` articles by dated copies with their facts."""
+    from tests.datasette.conftest import build_demo_kb
+
+    kb = build_demo_kb(folder / "kb.db")
+    con = sqlite3.connect(kb)
+    try:
+        cols = [r[1] for r in con.execute("PRAGMA table_info(article)") if r[1] != "id"]
+        base = con.execute("SELECT max(id) FROM article").fetchone()[0]
+        have = con.execute("SELECT count(*) FROM article").fetchone()[0]
+        copy = 0
+        while have < articles:
+            copy += 1
+            shifted = {
+                "url": "url || '#salinan-' || :n",
+                "published": "datetime(published, '-' || :n || ' days')",
+                "story_id": "NULL",
+                "syndicated_of": "NULL",
+            }
+            picked = ", ".join(shifted.get(c, c) for c in cols)
+            with con:
+                start = con.execute("SELECT max(id) FROM article").fetchone()[0]
+                con.execute(
+                    f"INSERT INTO article ({', '.join(cols)}) SELECT {picked} FROM article"
+                    " WHERE id <= :base ORDER BY id",
+                    {"n": copy, "base": base},
+                )
+                offset = start  # new id = old id + offset (ids were 1..base, inserted in order)
+                for table in (*FACT_TABLES, "article_region"):
+                    tcols = [r[1] for r in con.execute(f"PRAGMA table_info([{table}])")]
+                    keep = [c for c in tcols if c != "id"]
+                    sel = ", ".join(
+                        "article_id + :o" if c == "article_id" else f"[{c}]" for c in keep
+                    )
+                    con.execute(
+                        f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in keep)})"
+                        f" SELECT {sel} FROM [{table}] WHERE article_id <= :base",
+                        {"o": offset, "base": base},
+                    )
+            have = con.execute("SELECT count(*) FROM article").fetchone()[0]
+    finally:
+        con.close()
+    return kb
+
+
+def raw_fts(db: Path, query: str) -> float:
+    from datasette.utils import escape_fts
+
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        t0 = time.perf_counter()
+        con.execute(
+            "SELECT c.article_id FROM coverage c"
+            " WHERE c.article_id IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ?)"
+            " ORDER BY c.published DESC LIMIT ?",
+            [escape_fts(query), NEWEST],
+        ).fetchall()
+        return time.perf_counter() - t0
+    finally:
+        con.close()
+
+
+def timed(ds: Any, path: str) -> float:
+    async def get() -> float:
+        t0 = time.perf_counter()
+        response = await ds.client.get(path)
+        elapsed = time.perf_counter() - t0
+        assert response.status_code == 200, (path, response.status_code)
+        return elapsed
+
+    return asyncio.get_event_loop().run_until_complete(get())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="build the KB here and keep it")
+    args = parser.parse_args()
+
+    from datasette.app import Datasette
+
+    from kb.publish import metadata_path, publish
+    from pantau.cli import MAX_RETURNED_ROWS, SQL_TIME_LIMIT_MS
+    from pantau.config import datasette_dir
+
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="pantau-bench-search-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        t0 = time.perf_counter()
+        kb = build_kb(folder, args.articles)
+        snap = publish(kb, folder / "published" / "pantau.db", datasette_dir())
+        db = snap.version.db if snap.version else snap.path
+        print(f"{snap.tables['article']} articles, snapshot {snap.size / 1e6:.0f} MB,"
+              f" built in {time.perf_counter() - t0:.0f} s")  # fmt: skip
+        config = datasette_dir()
+        ds = Datasette(
+            immutables=[str(db)],
+            metadata=json.loads(metadata_path(snap.path).read_text(encoding="utf-8")),
+            template_dir=str(config / "templates"),
+            plugins_dir=str(config / "plugins"),
+            settings={"sql_time_limit_ms": SQL_TIME_LIMIT_MS, "max_returned_rows": MAX_RETURNED_ROWS,
+                      "suggest_facets": False},
+        )  # fmt: skip
+        name = db.stem
+        print(f"{'query':24} {'raw FTS':>9} {'/cari':>9} {'table':>9} {'slim':>9}"
+              f"   ratios to raw FTS (/cari, table, slim)")  # fmt: skip
+        ratios: list[tuple[float, float, float]] = []
+        for q in QUERIES:
+            paths = {
+                "cari": f"/cari?q={quote(q)}",
+                "table": f"/{name}/coverage?_search={quote(q)}",
+                "slim": f"/{name}/coverage?_search={quote(q)}&_nocount=1&_nofacet=1",
+            }
+            for path in paths.values():
+                timed(ds, path)  # warm: first use of each page
+            raw = min(raw_fts(db, q) for _ in range(args.rounds))
+            best = {k: min(timed(ds, p) for _ in range(args.rounds)) for k, p in paths.items()}
+            r = (best["cari"] / raw, best["table"] / raw, best["slim"] / raw)
+            ratios.append(r)
+            print(f"{q:24} {raw * 1000:7.1f}ms {best['cari'] * 1000:7.1f}ms"
+                  f" {best['table'] * 1000:7.1f}ms {best['slim'] * 1000:7.1f}ms"
+                  f"   {r[0]:6.1f}x {r[1]:6.1f}x {r[2]:6.1f}x")  # fmt: skip
+        med = [statistics.median(r[i] for r in ratios) for i in range(3)]
+        print(
+            f"median ratio to raw FTS: /cari {med[0]:.1f}x, table {med[1]:.1f}x, slim {med[2]:.1f}x"
+        )
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
