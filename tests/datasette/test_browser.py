@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,3 +101,110 @@ def test_search_open_article_see_facts_highlighted(served: str, tmp_path: Path) 
             page.wait_for_selector(".leaflet-marker-icon, .marker-cluster")
         finally:
             browser.close()
+
+
+# -- user flows (issue 14), each leaving screenshots for a reviewer --------------------------------
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the flows' screenshots go: $PANTAU_SCREENSHOTS, else a temporary folder (printed)."""
+    folder = Path(os.environ.get("PANTAU_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"screenshots: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser_page(served: str) -> Iterator[Any]:
+    from playwright.sync_api import Route, sync_playwright
+
+    blocked: list[str] = []
+
+    def local_only(route: Route) -> None:
+        if route.request.url.startswith(served):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(PAGE_TIMEOUT_MS)
+            page.route("**/*", local_only)
+            yield page
+        finally:
+            browser.close()
+    assert not [u for u in blocked if "/pantau/" not in u and "region_coverage" not in u], blocked
+
+
+def test_officer_answers_who_covered_the_announcement_from_the_home_page(
+    served: str, browser_page: Any, screenshots: Path
+) -> None:
+    """Which outlets covered the Rp10,08 miliar announcement, who was quoted, which figures were
+    printed — from the home page, in Indonesian, with local times."""
+    page = browser_page
+    page.goto(f"{served}/")
+    assert "Cerita terbaru" in page.inner_text("body")
+    page.screenshot(path=str(screenshots / "01-beranda.png"), full_page=True)
+    page.fill("#pantau-q", "Rp10,08 miliar")
+    page.press("#pantau-q", "Enter")
+    page.wait_for_url(re.compile(r".*/cari\?q=.*"))
+    figures = page.locator("#figure-results tbody tr")
+    assert figures.count() == 3
+    outlets = {figures.nth(i).locator("td").nth(1).inner_text() for i in range(3)}
+    assert len(outlets) == 3
+    times = page.locator("#figure-results tbody td:first-child").all_inner_texts()
+    assert all(re.fullmatch(r"\w+, \d{1,2} \w+ 20\d\d \d\d\.\d\d WITA", t) for t in times), times
+    page.screenshot(path=str(screenshots / "02-cari-angka.png"), full_page=True)
+
+    page.locator("#figure-results a[href^='/story/']").first.click()
+    page.wait_for_url(re.compile(r".*/story/\d+$"))
+    body = page.inner_text("body")
+    assert "Siapa yang dikutip" in body and "Rp10.080.000.000" in body
+    assert all(o in body for o in outlets)
+    speakers = page.locator("table.quotes td.speaker a")
+    assert speakers.count() > 0
+    page.screenshot(path=str(screenshots / "03-cerita.png"), full_page=True)
+
+    name = speakers.first.inner_text()
+    speakers.first.click()
+    page.wait_for_url(re.compile(r".*/official/\d+$"))
+    assert page.locator("h1").inner_text().strip() == name
+    page.screenshot(path=str(screenshots / "04-pejabat.png"), full_page=True)
+
+
+def test_every_click_leads_somewhere_readable(
+    served: str, browser_page: Any, screenshots: Path
+) -> None:
+    """Article → highlighted fact → its row page → back to the article and the story; tables
+    link to Pantau's pages; the map is readable offline."""
+    page = browser_page
+    page.goto(f"{served}/cari?q=10 miliar")
+    page.locator("#figure-results td a.fact").first.click()
+    page.wait_for_url(re.compile(r".*/article/\d+#amount-\d+$"))
+    page.screenshot(path=str(screenshots / "05-artikel.png"), full_page=True)
+    fact = page.locator("#article-text a.fact-amount").first
+    href = fact.get_attribute("href") or ""
+    fact.click()
+    page.wait_for_url(f"{served}{href}")
+    links = page.locator("p.pantau-fact-links a")
+    assert links.count() >= 2
+    page.screenshot(path=str(screenshots / "06-baris-fakta.png"), full_page=True)
+    page.locator("p.pantau-fact-links a[href^='/story/']").click()
+    page.wait_for_url(re.compile(r".*/story/\d+$"))
+
+    page.goto(f"{served}/pantau/story")
+    page.locator("td.col-title a").first.click()
+    page.wait_for_url(re.compile(r".*/story/\d+$"))
+    page.goto(f"{served}/pantau/coverage")
+    assert page.locator("td.col-regions ul.pantau-list li").count() > 0
+    assert "CREATE TABLE" not in page.inner_text("body")
+    page.screenshot(path=str(screenshots / "07-coverage.png"))
+
+    page.goto(f"{served}/peta")
+    pins = page.locator("svg.pantau-map circle.pin")
+    assert pins.count() > 0 and pins.first.is_visible()
+    box = page.locator("svg.pantau-map").bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 100
+    page.screenshot(path=str(screenshots / "08-peta.png"), full_page=True)
