@@ -38,6 +38,7 @@ from pantau.daily import (
     AlreadyRunning,
     write_lock,
 )
+from pantau.watchlist import watchlist_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -587,6 +588,7 @@ def serve(home: Path, db: str | None, host: str, port: int, allow_sql: bool) -> 
     help="Override a Scrapy/Pantau crawl setting, e.g. DOWNLOAD_TIMEOUT=10 (repeatable)",
 )
 @overrides_option
+@watchlist_option  # issue 15: --watchlist FILE
 @click.pass_context
 def daily(
     ctx: click.Context,
@@ -630,6 +632,7 @@ def daily(
             max_failure_ratio=max_failure_ratio, digest_dir=digest_dir,
             datasette_url=datasette_url, overrides_file=overrides, verbose=ctx.obj["verbose"],
             crawl_settings=crawl_settings,
+            watchlist_file=ctx.obj.get("watchlist"),
         )
     )
     if digest_stdout and result.digest_markdown is not None:

@@ -221,6 +221,7 @@ class DailyOptions:
     overrides_file: Path | None = None
     verbose: bool = False
     crawl_settings: dict[str, Any] = field(default_factory=dict)
+    watchlist_file: Path | None = None  # issue 15: the digest's watchlist section and alerts
 
     @property
     def digests(self) -> Path:
@@ -526,7 +527,12 @@ class DailyRun:
         md_path, html_path = dg.write_digest(digest, self.o.digests)
         log.info("digest: %s, %s (%d new articles)", md_path, html_path, digest.article_count)
         paths = {"markdown": str(md_path), "html": str(html_path)}
-        return {**paths, "new_articles": digest.article_count}, dg.render_markdown(digest)
+        from pantau.watchlist import digest_extras  # issue 15: releases' pickup, watchlist
+
+        extra, extra_md = digest_extras(kb.engine, self.day, state["new"], self.config,
+                                        self.o.watchlist_file, md_path, html_path)  # fmt: skip
+        digest_md = dg.render_markdown(digest) + extra_md
+        return {**paths, "new_articles": digest.article_count, **extra}, digest_md
 
     # the whole run
     def run(self) -> DailyResult:
