@@ -804,21 +804,18 @@ async def text_hits(db: Database, query: str) -> list[dict[str, Any]]:
         [match, TEXT_ROWS],
     )  # fmt: skip
     if hits:
-        marks = ", ".join("?" for _ in hits)
-        snippets = {
-            r[0]: r[1]
-            for r in await db.execute(
-                f"SELECT rowid, snippet(article_fts, -1, ?, ?, '…', ?) FROM article_fts"
-                f" WHERE article_fts MATCH ? AND rowid IN ({marks})",
-                [
-                    SNIPPET_OPEN,
-                    SNIPPET_CLOSE,
-                    SNIPPET_WORDS,
-                    match,
-                    *[h["article_id"] for h in hits],
-                ],
+        # one lookup per listed article: FTS5 seeks the row's doclist entries (rowid = ?), where
+        # "rowid IN (…)" would walk every match of the query again
+        sql = (
+            "SELECT snippet(article_fts, -1, ?, ?, '…', ?) FROM article_fts"
+            " WHERE article_fts MATCH ? AND rowid = ?"
+        )
+        snippets = {}
+        for h in hits:
+            found = await db.execute(
+                sql, [SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_WORDS, match, h["article_id"]]
             )
-        }
+            snippets[h["article_id"]] = found.rows[0][0] if found.rows else ""
         for h in hits:
             text = str(escape(snippets.get(h["article_id"]) or ""))
             h["snippet"] = Markup(
