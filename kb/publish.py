@@ -59,6 +59,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -264,10 +265,30 @@ def metadata_path(target: str | Path) -> Path:
     return target.with_name(f"{target.stem}.metadata.json")
 
 
+CONFIG_PACKAGE = "pantau_datasette"  # the top-level datasette/ as installed (setup.py)
+
+
 def default_config_dir() -> Path:
-    """The ``datasette/`` directory of this checkout (env ``PANTAU_DATASETTE_DIR`` overrides)."""
+    """The Datasette configuration folder (metadata.yml, templates/, plugins/ …): env
+    ``PANTAU_DATASETTE_DIR``, else the installed package ``pantau_datasette``.
+
+    The source tree keeps it as the top-level ``datasette/``; every install (editable or not)
+    maps it to ``pantau_datasette`` (``datasette`` is Datasette's own name), found here through
+    importlib.resources, so a wheel publishes and serves like a checkout. A checkout whose
+    editable install predates that mapping still finds its own ``datasette/``.
+    """
     override = os.environ.get("PANTAU_DATASETTE_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[1] / "datasette"
+    if override:
+        return Path(override)
+    with contextlib.suppress(ModuleNotFoundError):
+        # a namespace package (no __init__.py): files() is a MultiplexedPath, its files are Paths
+        metadata = resources.files(CONFIG_PACKAGE).joinpath(METADATA_FILE)
+        if metadata.is_file():
+            return Path(str(metadata)).parent
+    checkout = Path(__file__).resolve().parents[1] / "datasette"
+    if (checkout / METADATA_FILE).is_file():
+        return checkout
+    raise PublishError(f"the Datasette configuration ({CONFIG_PACKAGE}) is not installed")
 
 
 def current_version(target: str | Path) -> Version | None:

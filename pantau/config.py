@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kb.store import sqlite_url
-
 DEFAULT_HOME = "pantau-data"
 
 
@@ -94,6 +92,8 @@ class Paths:
     @classmethod
     def from_options(cls, home: str | Path | None = None, db: str | None = None) -> Paths:
         root = Path(home or os.environ.get("PANTAU_HOME") or DEFAULT_HOME)
+        from kb.store import sqlite_url  # imported here: `pantau extract` loads no KB stack
+
         url = db or os.environ.get("PANTAU_DB") or sqlite_url(root / "kb.db")
         return cls(root, url)
 
@@ -107,6 +107,13 @@ class Paths:
 
 
 def datasette_dir() -> Path:
-    """The ``datasette/`` configuration directory of this checkout (metadata, templates …)."""
-    override = os.environ.get("PANTAU_DATASETTE_DIR")
-    return Path(override) if override else Path(__file__).parent.parent / "datasette"
+    """The Datasette configuration folder that publish and serve use (one owner:
+    :func:`kb.publish.default_config_dir`: ``PANTAU_DATASETTE_DIR`` or the installed
+    ``pantau_datasette``, the top-level ``datasette/`` of the source tree); not installed:
+    a :class:`ConfigError` (reinstall Pantau)."""
+    from kb.publish import PublishError, default_config_dir
+
+    try:
+        return default_config_dir()
+    except PublishError as exc:
+        raise ConfigError(f"{exc}: reinstall Pantau") from exc
