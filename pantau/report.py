@@ -30,13 +30,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from kb.coverage import ClipFilter, Clipping, iter_clippings
 from pantau.config import Paths
 from pantau.coverage_cli import home_options
+
+if TYPE_CHECKING:  # the KB stack is imported by the command: `pantau extract` loads none of it
+    from kb.coverage import ClipFilter, Clipping
 
 FORMATS = ("xlsx", "docx", "pdf")
 TOP_N = 10  # outlets and officials shown in the charts and summary
@@ -528,6 +530,7 @@ WRITERS: dict[str, Callable[[Report, Path], int]] = {
 def make_report(engine: Any, flt: ClipFilter, fmt: str, out: Path, lang: str = "id") -> Report:
     """Write the report to ``out`` (through a temporary file, renamed at the end)."""
     import wilayah
+    from kb.coverage import iter_clippings
 
     report = Report(flt, lang, lambda: iter_clippings(engine, flt),
                     dt.datetime.now(wilayah.DEFAULT_ZONE))  # fmt: skip
@@ -587,6 +590,8 @@ def report(
         raise click.ClickException(f"--from {start:%Y-%m-%d} is after --to {end:%Y-%m-%d}")
     if not output.parent.resolve().is_dir():
         raise click.ClickException(f"--output {output}: folder {output.parent} does not exist")
+    from kb.coverage import ClipFilter
+
     flt = ClipFilter(start.date(), end.date(), keyword, story, official, region, outlet)
     kb = open_existing_kb(Paths.from_options(home, db))
     try:
