@@ -28,7 +28,6 @@ from typing import Any, TypeVar
 
 import click
 
-from kb.publish import KEEP_VERSIONS
 from pantau.config import ConfigError, Paths, datasette_dir, open_kb, sqlite_file
 from pantau.daily import (
     EXIT_CONFIG,
@@ -264,10 +263,18 @@ def do_process(
     return report.as_dict()
 
 
+def _keep_versions() -> int:
+    from kb.publish import KEEP_VERSIONS  # imported here: `pantau extract` loads no KB stack
+
+    return KEEP_VERSIONS
+
+
 def do_publish(
-    paths: Paths, output: Path | None = None, keep: int = KEEP_VERSIONS
+    paths: Paths, output: Path | None = None, keep: int | None = None
 ) -> dict[str, Any]:
-    from kb.publish import PublishError, publish
+    from kb.publish import KEEP_VERSIONS, PublishError, publish
+
+    keep = KEEP_VERSIONS if keep is None else keep
 
     kb_file = sqlite_file(paths.db_url)
     try:
@@ -526,8 +533,8 @@ def extract(
 @click.option(
     "--keep",
     type=click.IntRange(min=1),
-    default=KEEP_VERSIONS,
-    show_default=True,
+    default=_keep_versions,
+    show_default="the current snapshot and the one before it",
     help="Snapshot versions to keep: the new one and the ones before it",
 )
 def publish(home: Path, db: str | None, output: Path | None, keep: int) -> None:
