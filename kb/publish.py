@@ -50,6 +50,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import fcntl
+import importlib.util
 import json
 import logging
 import os
@@ -59,7 +60,6 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -274,17 +274,18 @@ def default_config_dir() -> Path:
 
     The source tree keeps it as the top-level ``datasette/``; every install (editable or not)
     maps it to ``pantau_datasette`` (``datasette`` is Datasette's own name), found here through
-    importlib.resources, so a wheel publishes and serves like a checkout. A checkout whose
+    importlib, so a wheel publishes and serves like a checkout. A checkout whose
     editable install predates that mapping still finds its own ``datasette/``.
     """
     override = os.environ.get("PANTAU_DATASETTE_DIR")
     if override:
         return Path(override)
-    with contextlib.suppress(ModuleNotFoundError):
-        # a namespace package (no __init__.py): files() is a MultiplexedPath, its files are Paths
-        metadata = resources.files(CONFIG_PACKAGE).joinpath(METADATA_FILE)
-        if metadata.is_file():
-            return Path(str(metadata)).parent
+    spec = importlib.util.find_spec(CONFIG_PACKAGE)
+    # a namespace package (no __init__.py); an editable install adds a placeholder location,
+    # which importlib.resources.files() refuses: its real folder is the one with metadata.yml
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / METADATA_FILE).is_file():
+            return Path(location)
     checkout = Path(__file__).resolve().parents[1] / "datasette"
     if (checkout / METADATA_FILE).is_file():
         return checkout
