@@ -258,3 +258,104 @@ def test_local_time_in_the_outlet_zone(zone: str, text: str) -> None:
 @pytest.mark.parametrize(("share", "kind"), [(0.94, "verbatim"), (0.8, "verbatim"), (0.39, "rewrite"), (0.09, "own")])
 def test_coverage_kind(share: float, kind: str) -> None:
     assert coverage_kind(share) == kind
+
+
+# -- the Datasette pages (datasette/plugins/pantau_coverage.py) -----------------------------------
+@pytest.fixture(scope="module")
+def published(home: Path) -> Path:
+    from kb.publish import publish
+    from pantau.config import datasette_dir
+
+    publish(home / "kb.db", home / "published" / "pantau.db", datasette_dir())
+    return home
+
+
+def get(snapshot: Path, path: str) -> Any:
+    import asyncio
+
+    from tests.datasette.conftest import make_datasette
+
+    async def fetch() -> Any:
+        return await make_datasette(snapshot).client.get(path)
+
+    return asyncio.run(fetch())
+
+
+def test_coverage_page(published: Path) -> None:
+    snapshot = published / "published" / "pantau.db"
+    rid = release_id(published)
+    page = get(snapshot, f"/liputan/{rid}")
+    assert page.status_code == 200
+    html = page.text
+    assert "3 artikel dari 3 media dalam 7 hari" in html and "2 fakta berbeda" in html
+    assert "3 Nov 2025 11.40 WITA" in html and "2 jam 40 menit" in html
+    # both sentences side by side, in one row
+    row = html[html.index("Rp3,47 miliar (anggaran) → <strong>Rp3,74 miliar</strong>"):]
+    row = row[: row.index("</tr>")]
+    assert 'class="evidence release">Anggaran yang disiapkan Pemprov NTT' in row
+    assert 'class="evidence article">Pemerintah provinsi menganggarkan Rp3,74 miliar' in row
+    index = get(snapshot, "/liputan").text
+    assert f'href="/liputan/{rid}"' in index
+    assert get(snapshot, f"/liputan?id={rid}").status_code == 302
+    assert get(snapshot, "/liputan/999999").status_code == 404
+
+
+def test_report_page_and_downloads(published: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    snapshot = published / "published" / "pantau.db"
+    page = get(snapshot, "/kliping?from=2025-11-01&to=2025-11-30&outlet=suara-lontar")
+    assert page.status_code == 200
+    assert "Nelayan Tenau Kini Punya Kartu" in page.text
+    assert '/kliping.xlsx?from=2025-11-01&amp;to=2025-11-30&amp;outlet=suara-lontar' in page.text
+    download = get(snapshot, "/kliping.xlsx?from=2025-11-01&to=2025-11-30&outlet=suara-lontar")
+    assert download.status_code == 200
+    assert 'filename="kliping-2025-11-01-2025-11-30.xlsx"' in download.headers["content-disposition"]
+    (tmp_path / "k.xlsx").write_bytes(download.content)
+    rows = list(load_workbook(tmp_path / "k.xlsx")["Kliping Berita"].iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][2] == "Suara Lontar"
+    pdf = get(snapshot, "/kliping.pdf?from=2025-11-01&to=2025-11-30")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    empty = get(snapshot, "/kliping.docx?from=2026-01-01&to=2026-01-31")
+    assert empty.status_code == 404 and "tidak ada artikel" in empty.text
+    assert get(snapshot, "/kliping?from=2025-12-01&to=2025-11-01").status_code == 400
+
+
+def test_browser_opens_the_coverage_page(published: Path, tmp_path: Path) -> None:
+    import re
+
+    from tests.datasette.conftest import serving
+    from tests.datasette.test_browser import (
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        PAGE_TIMEOUT_MS,
+        _browser_or_skip,
+    )
+
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    rid = release_id(published)
+    with serving(published) as (base, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+            page.set_default_timeout(PAGE_TIMEOUT_MS)
+            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base) else route.abort())
+            page.goto(f"{base}/liputan")
+            page.fill("#liputan-id", str(rid))
+            page.press("#liputan-id", "Enter")
+            page.wait_for_url(re.compile(rf".*/liputan/{rid}$"))
+            assert page.locator("h1").inner_text().startswith("Liputan: Pemprov NTT Tanggung Iuran")
+            kinds = page.locator("table.coverage tbody tr").evaluate_all("rows => rows.map(r => r.className)")
+            assert kinds == ["kind-verbatim", "kind-rewrite", "kind-own"]
+            differences = page.locator("table.coverage-differences td.evidence.article").all_inner_texts()
+            assert any("Provinsi NTT Agustinus Lelo" in d for d in differences)
+            assert any("Rp3,74 miliar" in d for d in differences)
+            page.screenshot(path=str(tmp_path / "liputan.png"), full_page=True)
+            page.goto(f"{base}/kliping?from=2025-11-01&to=2025-11-30")
+            with page.expect_download() as info:
+                page.click("text=XLSX")
+            assert info.value.suggested_filename == "kliping-2025-11-01-2025-11-30.xlsx"
+        finally:
+            browser.close()
