@@ -27,6 +27,7 @@ import copy
 import json
 import re
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar, Token
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
@@ -307,7 +308,23 @@ def _norm(text: str | None) -> str:
     return _WS.sub(" ", text or "").strip()
 
 
+# While the tree is read but not yet changed (page type, dates, bylines), each element's
+# normalised text is computed once and remembered: these passes ask for the same elements'
+# text many times. Pruning changes the tree, so the memo ends before it.
+_TEXT_MEMO: ContextVar[dict[Any, str] | None] = ContextVar("_TEXT_MEMO", default=None)
+
+
 def _text(el: Any) -> str:
+    memo = _TEXT_MEMO.get()
+    if memo is not None:
+        found = memo.get(el)
+        if found is None:
+            found = memo[el] = _text_now(el)
+        return found
+    return _text_now(el)
+
+
+def _text_now(el: Any) -> str:
     try:
         return _norm(el.text_content())
     except (ValueError, RecursionError):
@@ -719,6 +736,8 @@ def _strip_role_label(value: str) -> str:
     return re.sub(rf"^(?:{_LABEL_ALT})\s*:?\s*", "", value, flags=re.IGNORECASE)
 
 
+# A bare role label's element holds at most this many child elements (<li><span>Author</span>).
+ROLE_LABEL_MAX_CHILDREN = 2
 # Role labels that stand alone in an element ("Jurnalis", "Author"); "oleh"/"by" never do.
 _BARE_ROLE_LABELS = {k: v for k, v in _BYLINE_LABELS.items() if k not in ("oleh", "by")}
 _NAME_PARTICLES = frozenset(["bin", "binti", "van", "von", "de", "da", "di", "al", "el"])
@@ -737,6 +756,8 @@ def _bylines_from_role_labels(root: Any, result: Byline, outlet: str | None, hos
     names that follow it (``<li>Author</li><li>Nama</li><li>Nama</li><li>Editor</li>…``)."""
 
     def role_of(el: Any) -> str | None:
+        if len(el) > ROLE_LABEL_MAX_CHILDREN:
+            return None  # a label is a word in an element, not a block of them
         return _BARE_ROLE_LABELS.get(_norm(_text(el)).rstrip(":").strip().lower())
 
     def person(el: Any) -> str | None:
@@ -1151,6 +1172,17 @@ def _is_teaser(el: Any, own_paths: set[str]) -> bool:
 
 def _page_features(root: Any, meta: _Meta, urls: Iterable[str] = ()) -> _PageFeatures:
     own_paths = {_url_path(u) for u in urls} | {_url_path(_meta_first(meta, "og:url"))}
+    # Only elements around inline code (<script> … inside them, or they inside it) need the
+    # slower visible-text walk; elsewhere the visible text is the (memoised) text.
+    near_code: set[Any] = set()
+    for code in root.iter(*_DROP_TAGS):
+        near_code.add(code)
+        near_code.update(code.iterancestors())
+        near_code.update(code.iterdescendants())
+
+    def visible(el: Any) -> str:
+        return _visible_text(el) if el in near_code else _text(el)
+
     hrefs: set[str] = set()
     for a in root.iter("a"):
         t = _text(a)
@@ -1169,7 +1201,7 @@ def _page_features(root: Any, meta: _Meta, urls: Iterable[str] = ()) -> _PageFea
             and len(el) <= 8
             and len(_text(el)) <= 4 * GALLERY_MARKER_MAX_CHARS
         ):
-            label = _visible_text(el)
+            label = visible(el)
             if label and len(label) <= GALLERY_MARKER_MAX_CHARS:
                 gallery_ui = _gallery_ui(el, label)
         own = sum(
@@ -1178,7 +1210,12 @@ def _page_features(root: Any, meta: _Meta, urls: Iterable[str] = ()) -> _PageFea
         if el.tag in _LEAF_PROSE_TAGS and not any(
             isinstance(c.tag, str) and c.tag in _BLOCK_TAGS for c in el
         ):
-            n = len(_visible_text(el)) - _link_text_len(el)
+            # cheap bound first: the visible text is never longer than the whole text
+            n = (
+                len(visible(el)) - _link_text_len(el)
+                if len(_text(el)) >= PROSE_BLOCK_MIN_CHARS
+                else 0
+            )
             if n >= PROSE_BLOCK_MIN_CHARS and _is_teaser(el, own_paths):
                 continue  # it presents another page
             if n >= PROSE_BLOCK_MIN_CHARS:
@@ -1373,13 +1410,15 @@ _LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-•*–])\s")
 def _is_edition_teaser(el: Any) -> bool:
     if el.tag in ("html", "body", "article", "main"):
         return False
+    # cheap checks first: the class, or a short label as the first child; the text last
+    if not _EDITION_CLASS.search(_classid(el)):
+        if len(el) < 2:
+            return False
+        first = next((c for c in el if isinstance(c.tag, str)), None)
+        if first is None or len(first) > 2 or not _EDITION_LABEL.match(_text(first)):
+            return False
     txt = _text(el)
-    if not txt or len(txt) > EDITION_TEASER_MAX_CHARS:
-        return False
-    if _EDITION_CLASS.search(_classid(el)):
-        return True
-    first = next((c for c in el if isinstance(c.tag, str)), None)
-    return first is not None and bool(_EDITION_LABEL.match(_text(first))) and len(el) > 1
+    return bool(txt) and len(txt) <= EDITION_TEASER_MAX_CHARS
 
 
 def _join_soft_breaks(root: Any) -> None:
@@ -1406,7 +1445,6 @@ def _join_soft_breaks(root: Any) -> None:
 
 
 def _prune(root: Any, base_url: str, records: list[dict[str, Any]]) -> None:
-    rules = _rules()
     for el in list(root.iter(*_DROP_TAGS)):
         _drop(el)
     _join_soft_breaks(root)
@@ -1424,6 +1462,17 @@ def _prune(root: Any, base_url: str, records: list[dict[str, Any]]) -> None:
                 _record(records, "hidden", txt, None)
                 _drop(el)  # a summary/teaser no reader sees, not the lead
     _wrap_loose_leads(root)
+    # From here the passes only mark blocks for removal (dropped together at the end): the tree
+    # does not change, so each element's text is computed once.
+    token = _TEXT_MEMO.set({})
+    try:
+        _mark_and_drop(root, base_url, records)
+    finally:
+        _TEXT_MEMO.reset(token)
+
+
+def _mark_and_drop(root: Any, base_url: str, records: list[dict[str, Any]]) -> None:
+    rules = _rules()
     removed: set[Any] = set()
 
     def alive(el: Any) -> bool:
@@ -1811,6 +1860,17 @@ def clean_html(
 def _clean_tree(
     root: Any, url: str, fetched_at: datetime | None, tz: tzinfo = DEFAULT_TZ
 ) -> CleanedArticle:
+    token = _TEXT_MEMO.set({})
+    try:
+        return _clean_tree_memo(root, url, fetched_at, tz, token)
+    finally:
+        if _TEXT_MEMO.get() is not None:
+            _TEXT_MEMO.reset(token)
+
+
+def _clean_tree_memo(
+    root: Any, url: str, fetched_at: datetime | None, tz: tzinfo, token: Token[Any]
+) -> CleanedArticle:
     meta = _collect_meta(root)
     canonical = _canonical_url(root, meta, url)
     host = _host(canonical or url)
@@ -1836,6 +1896,7 @@ def _clean_tree(
     anchors = _anchor_map(root, canonical or url)
 
     records: list[dict[str, Any]] = []
+    _TEXT_MEMO.reset(token)  # the tree changes from here on
     _prune(root, canonical or url, records)
     raw_text, traf = _trafilatura(root, canonical or url)
     title = _title(root, meta, traf.get("title"), outlet, host)
