@@ -775,9 +775,13 @@ async def figure_hits(db: Database, figure: Figure) -> list[dict[str, Any]]:
     return list(articles.values())
 
 
+MAX_QUERY_WORDS = 12  # a search of more words is cut: each word is one more doclist to merge
+MAX_QUERY_CHARS = 200  # figures are read from this much of the query at most
+
+
 def fts_query(query: str) -> str:
     """Words of ``query`` as FTS5 phrases (every word must occur; no FTS syntax errors)."""
-    return " ".join(f'"{w}"' for w in re.findall(r"\w+", query))
+    return " ".join(f'"{w}"' for w in re.findall(r"\w+", query)[:MAX_QUERY_WORDS])
 
 
 SNIPPET_OPEN, SNIPPET_CLOSE = "\x02", "\x03"  # marks snippet() puts around matches (escaped after)
@@ -829,7 +833,7 @@ async def search_page(datasette: Any, request: Request) -> Response:
     newest articles containing them; both with links to each article and its story."""
     db = pantau_db(datasette)
     await check_access(datasette, request, db, ("article", "coverage"))
-    query = (request.args.get("q") or "").strip()
+    query = (request.args.get("q") or "").strip()[:MAX_QUERY_CHARS]
     lang = lang_of(datasette)
     figure = figure_query(query) if query else None
     figures = await figure_hits(db, figure) if figure else []

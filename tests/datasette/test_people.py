@@ -135,6 +135,11 @@ def test_search_finds_the_articles_printing_a_figure_in_any_form(
         ("pekerja rentan", True),
         ("kata-yang-tidak-ada-di-mana-pun", False),
         ('"tanda kutip" AND OR (', False),  # FTS syntax in a query is words, never an error
+        ("pekerja' OR 1=1 --", False),
+        ("pekerja " * 500, True),  # cut to its first words
+        ("%%%", False),
+        ("Rp" + "9" * 400, False),
+        ("ñandú 日本", False),
         ("", False),
     ],
 )
