@@ -616,6 +616,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "unattributed": ("tanpa nama", "unattributed"),
     "fact_of": ("Fakta ini dari artikel", "This fact is from the article"),
     "fact_highlighted": ("lihat di teks artikel", "see it in the article text"),
+    "open_page": ("Buka halamannya", "Open its page"),
     "unknown_outlet": ("media tidak diketahui", "unknown outlet"),
     "date_unknown": ("tanggal tidak diketahui", "date unknown"),
     "positions": ("Jabatan dari waktu ke waktu", "Positions over time"),
@@ -1246,6 +1247,10 @@ def extra_template_vars(
         return {**base, "table_definition": None, "view_definition": None}
     if template == "row.html" and table in FACT_TABLES and database and request is not None:
         return _fact_row_vars(base, datasette, database, table, request)
+    if template == "row.html" and table in PAGE_OF and table != "coverage" and request is not None:
+        row_id = str(request.url_vars.get("pks") or "")
+        if row_id.isdigit():  # an article's, story's or person's row: its Pantau page
+            return {**base, "pantau_page": datasette.urls.path(f"/{PAGE_OF[table]}/{row_id}")}
     if template != "index.html":
         return base
 

@@ -211,6 +211,17 @@ def test_fact_row_pages_link_to_the_highlighted_article_and_story(
         assert f"/story/{story_id}" in links
 
 
+@pytest.mark.parametrize(
+    ("table", "page"), [("article", "article"), ("story", "story"), ("person", "official")]
+)
+def test_row_pages_of_articles_stories_and_people_open_their_pantau_page(
+    snapshot: Path, table: str, page: str
+) -> None:
+    (row_id,) = rows(snapshot, f"SELECT min(id) FROM {table}")[0]
+    got = doc(fetch(snapshot, [f"/pantau/{table}/{row_id}"])[f"/pantau/{table}/{row_id}"])
+    assert f"/{page}/{row_id}" in got.xpath('//p[@class="pantau-fact-links"]//a/@href')
+
+
 def test_tables_link_to_pantau_pages_and_show_readable_cells(snapshot: Path) -> None:
     paths = [
         "/pantau/story",
