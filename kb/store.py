@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -46,7 +47,19 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Table, delete, event, func, insert, update
+from sqlalchemy import (
+    Delete,
+    Insert,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    update,
+)
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -142,8 +155,16 @@ def rejected_note(facts: ef.Facts | Mapping[str, Any]) -> str | None:
     return " ".join(note.split())[:MAX_REASON_CHARS]
 
 
-def utcnow() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+def utcnow(timespec: str = "seconds") -> str:
+    """The UTC time, ISO 8601. Processing bookkeeping (``processed_at``, extraction runs) uses
+    microseconds: story clustering compares them to tell the pages of a batch (processed after
+    its run started) from those a moment before it; ISO strings of either precision sort in
+    time order."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec=timespec)
+
+
+def _stamp() -> str:
+    return utcnow("microseconds")
 
 
 def sqlite_url(path: str | Path) -> str:
@@ -189,6 +210,38 @@ def _table(model: type[SQLModel]) -> Table:
     table = model.__table__  # type: ignore[attr-defined]
     assert isinstance(table, Table)
     return table
+
+
+# Statements built once and executed with parameters: building an INSERT with .values(…) or a
+# WHERE with a literal for every row made SQLAlchemy compute a cache key per statement (half
+# the ingest time). KEY is the bound parameter of the WHERE.
+KEY = "key_value"
+
+
+@functools.cache
+def _insert(name: str) -> Insert:
+    return insert(SQLModel.metadata.tables[name])
+
+
+@functools.cache
+def _update_where(name: str, column: str) -> Update:
+    table = SQLModel.metadata.tables[name]
+    return update(table).where(table.c[column] == bindparam(KEY))
+
+
+@functools.cache
+def _delete_where(name: str, column: str) -> Delete:
+    table = SQLModel.metadata.tables[name]
+    return delete(table).where(table.c[column] == bindparam(KEY))
+
+
+@functools.cache
+def _select_where(name: str, columns: tuple[str, ...], *where: str) -> Select[Any]:
+    table = SQLModel.metadata.tables[name]
+    query = core_select(*(table.c[c] for c in columns))
+    for column in where:
+        query = query.where(table.c[column] == bindparam(column))
+    return query
 
 
 def _new_id(result: CursorResult[Any]) -> int:
@@ -314,7 +367,7 @@ class KB:
 
     def start_extraction_run(self, version: str) -> ExtractionRun:
         with Session(self.engine) as s:
-            run = ExtractionRun(extractor_version=version, started_at=utcnow())
+            run = ExtractionRun(extractor_version=version, started_at=_stamp())
             s.add(run)
             s.commit()
             s.refresh(run)
@@ -322,7 +375,7 @@ class KB:
 
     def finish_extraction_run(self, run: ExtractionRun) -> None:
         with Session(self.engine) as s:
-            run.finished_at = utcnow()
+            run.finished_at = _stamp()
             s.add(run)
             s.commit()
 
@@ -522,11 +575,10 @@ class IngestBatch:
         return status
 
     def _outcome(self, conn: Connection, values: Mapping[str, Any]) -> None:
-        pp = _table(ProcessedPage)
-        row = {**values, "processed_at": utcnow()}
-        done = conn.execute(update(pp).where(pp.c.url == values["url"]).values(**row))
+        row = {**values, "processed_at": _stamp()}
+        done = conn.execute(_update_where("processed_page", "url"), {KEY: row["url"], **row})
         if not done.rowcount:
-            conn.execute(insert(pp).values(**row))
+            conn.execute(_insert("processed_page"), row)
 
     def _ingest(
         self,
@@ -547,11 +599,8 @@ class IngestBatch:
         outcome = {"url": page_url or url, "source": source, "page_sha256": page_sha256,
                    "extractor_version": extractor_version, "outcome": "article",
                    "reason": rejected_note(records)}  # fmt: skip
-        at = _table(Article)
-        row = conn.execute(
-            core_select(at.c.id, at.c.page_sha256, at.c.extractor_version, at.c.content_sha256,
-                   at.c.previous_sha256).where(at.c.url == url)
-        ).first()  # fmt: skip
+        columns = ("id", "page_sha256", "extractor_version", "content_sha256", "previous_sha256")
+        row = conn.execute(_select_where("article", columns, "url"), {"url": url}).first()
         if row is not None and (row.page_sha256, row.extractor_version) == (
             page_sha256,
             extractor_version,
@@ -583,20 +632,19 @@ class IngestBatch:
             "page_sha256": page_sha256,
             "extractor_version": extractor_version,
             "fetched_at": fetched_at,
-            "processed_at": utcnow(),
+            "processed_at": _stamp(),
         }
         if row is None:
-            article_id = _new_id(conn.execute(insert(at).values(url=url, **values)))
+            article_id = _new_id(conn.execute(_insert("article"), {"url": url, **values}))
             status = "new"
         else:
             article_id = int(row.id)
             if row.content_sha256 != content_sha:
                 earlier = json.loads(row.previous_sha256) + [row.content_sha256]
                 values["previous_sha256"] = json.dumps(earlier)
-            conn.execute(update(at).where(at.c.id == article_id).values(**values))
+            conn.execute(_update_where("article", "id"), {KEY: article_id, **values})
             for model in FACT_TABLES:
-                table = _table(model)
-                conn.execute(delete(table).where(table.c.article_id == article_id))
+                conn.execute(_delete_where(_table(model).name, "article_id"), {KEY: article_id})
             status = "updated"
         self._add_facts(conn, article_id, local.date() if local else None, records)
         self._outcome(conn, {**outcome, "article_id": article_id})
@@ -605,12 +653,10 @@ class IngestBatch:
     # cached reference rows
     def _outlet(self, conn: Connection, name: str, title: Any) -> tuple[int, dt.tzinfo]:
         if name not in self.outlets:
-            ot = _table(Outlet)
-            row = conn.execute(
-                core_select(ot.c.id, ot.c.region_code).where(ot.c.name == name)
-            ).first()
+            query = _select_where("outlet", ("id", "region_code"), "name")
+            row = conn.execute(query, {"name": name}).first()
             if row is None:
-                new = conn.execute(insert(ot).values(name=name, title=title or name))
+                new = conn.execute(_insert("outlet"), {"name": name, "title": title or name})
                 self.outlets[name] = (_new_id(new), LOCAL_TZ)
             else:
                 self.outlets[name] = (int(row.id), outlet_zone(row.region_code))
@@ -627,13 +673,12 @@ class IngestBatch:
     ) -> int:
         """The id of the person/organisation row ``name`` (created when missing), with
         ``aliases`` added to its JSON list."""
-        table = _table(model)
+        table = _table(model).name
         if name not in cache:
-            row = conn.execute(
-                core_select(table.c.id, table.c.aliases).where(table.c.name == name)
-            ).first()
+            query = _select_where(table, ("id", "aliases"), "name")
+            row = conn.execute(query, {"name": name}).first()
             if row is None:
-                new = conn.execute(insert(table).values(name=name, aliases="[]", **create))
+                new = conn.execute(_insert(table), {"name": name, "aliases": "[]", **create})
                 cache[name] = (_new_id(new), set())
             else:
                 cache[name] = (int(row.id), set(json.loads(row.aliases)))
@@ -641,10 +686,8 @@ class IngestBatch:
         new_aliases = {a for a in aliases if a and a != name} - known
         if new_aliases:
             known |= new_aliases
-            conn.execute(
-                update(table).where(table.c.id == row_id)
-                .values(aliases=json.dumps(sorted(known), ensure_ascii=False))
-            )  # fmt: skip
+            aliases_json = json.dumps(sorted(known), ensure_ascii=False)
+            conn.execute(_update_where(table, "id"), {KEY: row_id, "aliases": aliases_json})
         return row_id
 
     def _position(
@@ -657,20 +700,18 @@ class IngestBatch:
     ) -> None:
         if not item.title:
             return
-        pt = _table(Position)
         key = (person_id, item.title)
         if key not in self.positions:
-            row = conn.execute(
-                core_select(pt.c.id, pt.c.first_seen, pt.c.last_seen)
-                .where(pt.c.person_id == person_id, pt.c.title == item.title)
-            ).first()  # fmt: skip
+            query = _select_where(
+                "position", ("id", "first_seen", "last_seen"), "person_id", "title"
+            )
+            row = conn.execute(query, {"person_id": person_id, "title": item.title}).first()
             if row is None:
                 new = conn.execute(
-                    insert(pt).values(
-                        person_id=person_id, title=item.title, organization=item.organization,
-                        region=item.region, organization_id=org_id, first_seen=seen,
-                        last_seen=seen,
-                    )
+                    _insert("position"),
+                    {"person_id": person_id, "title": item.title,
+                     "organization": item.organization, "region": item.region,
+                     "organization_id": org_id, "first_seen": seen, "last_seen": seen},
                 )  # fmt: skip
                 self.positions[key] = [_new_id(new), seen, seen]
                 return
@@ -681,8 +722,8 @@ class IngestBatch:
         first = min(d for d in (cached[1], seen) if d is not None)
         last = max(d for d in (cached[2], seen) if d is not None)
         if (first, last) != (cached[1], cached[2]):
-            change = {"first_seen": first, "last_seen": last}
-            conn.execute(update(pt).where(pt.c.id == cached[0]).values(**change))
+            change = {KEY: cached[0], "first_seen": first, "last_seen": last}
+            conn.execute(_update_where("position", "id"), change)
             cached[1], cached[2] = first, last
 
     def _known_regions(self, conn: Connection) -> set[str]:
@@ -742,7 +783,7 @@ class IngestBatch:
         ]  # fmt: skip
         for model, values in rows:
             if values:
-                conn.execute(insert(_table(model)), values)
+                conn.execute(_insert(_table(model).name), values)
 
     def _regions(
         self, conn: Connection, article_id: int, regions: list[ef.RegionMention]
@@ -755,8 +796,8 @@ class IngestBatch:
                 continue
             seen_codes.add(r.code)
             if r.code not in known:
-                conn.execute(insert(_table(Region)).values(code=r.code, name=r.name or r.code,
-                                                           kind=r.kind))  # fmt: skip
+                region = {"code": r.code, "name": r.name or r.code, "kind": r.kind}
+                conn.execute(_insert("region"), region)
                 known.add(r.code)
             out.append({"article_id": article_id, "region_code": r.code,
                         "start": _int(r.start, "start"), "end": _int(r.end, "end")})  # fmt: skip
