@@ -40,9 +40,14 @@ MAX_GROUP_SPACE = 1
 
 @lru_cache(maxsize=1)
 def vocabulary() -> dict[str, Any]:
-    """The number vocabulary from ``numbers.yaml`` (cached)."""
-    with open(DATA_DIR / "numbers.yaml", encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh)
+    """The number vocabulary from ``numbers.yaml`` (cached; checked against its schema)."""
+    from .schemas import validate
+
+    path = DATA_DIR / "numbers.yaml"
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+    with open(path, encoding="utf-8") as fh:
+        data: dict[str, Any] = yaml.load(fh, Loader=loader)
+    validate(path, data)
     return data
 
 

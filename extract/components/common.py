@@ -28,6 +28,7 @@ JSON-ready dicts; each component adds its own fields).
 from __future__ import annotations
 
 import bisect
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# libyaml's loader when PyYAML was built with it (10x faster: start-up), else the Python one.
+YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+log = logging.getLogger(__name__)
 
 Range = tuple[int, int]
 
@@ -135,10 +140,17 @@ def check_pipeline(nlp: Language) -> None:
 
 @lru_cache(maxsize=32)
 def load_data(name: str) -> dict[str, Any]:
-    """A YAML data file from ``extract/data`` (cached; treat the result as read-only)."""
+    """A YAML data file from ``extract/data``, checked against its schema
+    (:func:`extract.schemas.validate`: a bad file is a ``DataFileError`` naming the key; its
+    duplicates and overlaps are logged). Cached; treat the result as read-only."""
+    from ..schemas import problems, validate
+
     path = Path(name) if Path(name).is_absolute() else DATA_DIR / name
     with open(path, encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh) or {}
+        data: dict[str, Any] = yaml.load(fh, Loader=YAML_LOADER) or {}
+    validate(path, data)
+    for problem in problems(path.name, data):
+        log.warning("%s", problem)
     return data
 
 
