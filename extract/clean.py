@@ -336,9 +336,8 @@ def _classid(el: Any) -> str:
 
 
 def _iter_elements(root: Any) -> Iterator[Any]:
-    for el in root.iter():
-        if isinstance(el.tag, str):
-            yield el
+    """Elements only (no comments or processing instructions), in document order."""
+    return iter(root.iter(etree.Element))
 
 
 def _link_text_len(el: Any) -> int:
@@ -995,6 +994,8 @@ def _date_from_byline(root: Any, fetched_at: datetime | None) -> ParsedDate | No
             continue
         if not classed and len(el):
             continue  # unclassed: only leaves
+        if not any(ch.isdigit() for ch in txt):
+            continue  # cheap check first: every date label has a number in it
         parsed = _parse_label(txt, fetched_at, fallback=False)
         if not _sane(parsed, fetched_at) or parsed is None:
             continue
@@ -1474,9 +1475,15 @@ def _prune(root: Any, base_url: str, records: list[dict[str, Any]]) -> None:
 def _mark_and_drop(root: Any, base_url: str, records: list[dict[str, Any]]) -> None:
     rules = _rules()
     removed: set[Any] = set()
+    dead: set[Any] = set()  # removed blocks and everything inside them: skipped by later passes
 
     def alive(el: Any) -> bool:
-        return not any(anc in removed for anc in el.iterancestors()) and el not in removed
+        return el not in dead
+
+    def remove(el: Any) -> None:
+        removed.add(el)
+        dead.add(el)
+        dead.update(el.iterdescendants())
 
     # captions
     for el in list(_iter_elements(root)):
@@ -1492,7 +1499,7 @@ def _mark_and_drop(root: Any, base_url: str, records: list[dict[str, Any]]) -> N
                 rule = _match_rule(txt)  # themes also put "Penulis: X" in a .credit block
                 found = "byline" if rule is not None and rule.kind == "byline" else "caption"
                 _record(records, found, txt, None)
-                removed.add(el)
+                remove(el)
     # related / cross-link blocks by class
     for el in list(_iter_elements(root)):
         if not alive(el) or el.tag in ("body", "html", "main"):
@@ -1508,7 +1515,7 @@ def _mark_and_drop(root: Any, base_url: str, records: list[dict[str, Any]]) -> N
         if links and prose <= RELATED_MAX_PROSE:
             for a in links:
                 _record(records, kind, _text(a), _abs_url(base_url, a.get("href")))
-            removed.add(el)
+            remove(el)
     # small blocks whose whole text is a furniture phrase (innermost matching block wins)
     for el in list(_iter_elements(root)):
         if el.tag not in _BLOCK_TAGS or not alive(el):
@@ -1535,7 +1542,7 @@ def _mark_and_drop(root: Any, base_url: str, records: list[dict[str, Any]]) -> N
             _record(
                 records, rule.kind, _strip_label(txt) if rule.kind == "baca_juga" else txt, href
             )
-        removed.add(el)
+        remove(el)
     for el in sorted(removed, key=lambda e: -len(list(e.iterancestors()))):
         _drop(el)
 
