@@ -50,6 +50,8 @@ POLL_SECONDS = 1.0  # how often the pointer is read (a switch also waits for Dat
 START_SECONDS = 60.0  # Datasette starts in ~1 s; a loaded machine may be slower
 DRAIN_SECONDS = 120.0  # an old Datasette finishes its requests (a CSV export) before it stops
 STOP_SECONDS = 10.0
+UNIX_PATH_MAX = 107  # bytes of a Unix socket path (Linux sun_path: 108 with the final NUL)
+SOCKET_NAME = "datasette-{n}.sock"
 HOP_BY_HOP = {
     b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
     b"trailer", b"transfer-encoding", b"upgrade", b"proxy-connection",
@@ -130,6 +132,17 @@ def _holding_signals() -> Iterator[None]:
             raise KeyboardInterrupt
 
 
+def _socket_folder() -> Path:
+    """A private folder for the Datasette sockets: in TMPDIR, or in /tmp when TMPDIR is so deep
+    that a socket path there would pass the AF_UNIX limit (Datasette could not listen)."""
+    for parent in (None, "/tmp"):
+        folder = Path(tempfile.mkdtemp(prefix="pantau-serve-", dir=parent))
+        if len(os.fsencode(folder / SOCKET_NAME.format(n=999_999))) <= UNIX_PATH_MAX:
+            return folder
+        folder.rmdir()
+    raise ServeError(f"{folder.parent}: too deep for a Unix socket; set TMPDIR to a short path")
+
+
 @dataclass
 class Backend:
     """One Datasette process serving one version."""
@@ -177,7 +190,7 @@ class Supervisor:
         version = current_version(self.target)
         if version is None:
             raise ServeError(f"{self.target}: nothing published yet (run `pantau publish`)")
-        self._rundir = Path(tempfile.mkdtemp(prefix="pantau-serve-"))
+        self._rundir = _socket_folder()
         self.current = await self.launch(version)
         self.say(f"serve: {self._label(version)}")
 
@@ -194,7 +207,7 @@ class Supervisor:
         except OSError as exc:
             raise ServeError(f"{version.db}: {exc.strerror or exc}") from exc
         self._started += 1
-        sock = self._rundir / f"datasette-{self._started}.sock"
+        sock = self._rundir / SOCKET_NAME.format(n=self._started)
         backend: Backend | None = None
         try:
             with _holding_signals():  # raised below, where `backend` can be stopped

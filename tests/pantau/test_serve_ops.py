@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,11 +73,9 @@ def pantau(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([PANTAU, *args], capture_output=True, text=True, timeout=120, check=False)
 
 
-def start(args: list[str], tmp: Path) -> subprocess.Popen[str]:
-    """`pantau ARGS` with its own TMPDIR (to see what it leaves there); stderr to a file."""
-    tmpdir = tmp / "tmpdir"
-    tmpdir.mkdir(exist_ok=True)
-    env = {**os.environ, "TMPDIR": str(tmpdir)}
+def start(args: list[str], tmp: Path, tmpdir: Path | None = None) -> subprocess.Popen[str]:
+    """`pantau ARGS` with ``tmpdir`` as TMPDIR (to see what it leaves there); stderr to a file."""
+    env = {**os.environ, "TMPDIR": str(tmpdir or tmp)}
     env.pop("no_proxy", None)
     env.pop("NO_PROXY", None)
     with (tmp / "stderr.log").open("w") as err:
@@ -137,9 +137,17 @@ def test_unknown_host_is_one_line(home: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.fixture
+def tmpdir_short() -> Iterator[Path]:
+    """A TMPDIR short enough for Unix sockets (pytest's tmp_path may not be)."""
+    folder = Path(tempfile.mkdtemp(prefix="uji-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_signal_stops_datasette(home: Path, tmp_path: Path, sig: int) -> None:
-    proc = start(["serve", "--home", str(home), "--port", "0"], tmp_path)
+def test_signal_stops_datasette(home: Path, tmp_path: Path, tmpdir_short: Path, sig: int) -> None:
+    proc = start(["serve", "--home", str(home), "--port", "0"], tmp_path, tmpdir_short)
     try:
         url = wait_serving(proc, tmp_path)
         datasette = datasette_children(proc.pid)
@@ -150,12 +158,12 @@ def test_signal_stops_datasette(home: Path, tmp_path: Path, sig: int) -> None:
             proc.kill()
     log = (tmp_path / "stderr.log").read_text()
     assert "Traceback" not in log
-    assert not list((tmp_path / "tmpdir").glob("pantau-serve-*"))  # its socket folder
+    assert not list(tmpdir_short.glob("pantau-serve-*"))  # its socket folder
 
 
-def test_sigterm_while_datasette_starts(home: Path, tmp_path: Path) -> None:
+def test_sigterm_while_datasette_starts(home: Path, tmp_path: Path, tmpdir_short: Path) -> None:
     """Before the supervisor answers (Datasette not ready yet), SIGTERM still stops the child."""
-    proc = start(["serve", "--home", str(home), "--port", "0"], tmp_path)
+    proc = start(["serve", "--home", str(home), "--port", "0"], tmp_path, tmpdir_short)
     try:
         deadline = time.monotonic() + START_SECONDS
         while not (datasette := datasette_children(proc.pid)):
@@ -166,7 +174,22 @@ def test_sigterm_while_datasette_starts(home: Path, tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
     assert "Traceback" not in (tmp_path / "stderr.log").read_text()
-    assert not list((tmp_path / "tmpdir").glob("pantau-serve-*"))
+    assert not list(tmpdir_short.glob("pantau-serve-*"))
+
+
+def test_deep_tmpdir_still_serves(home: Path, tmp_path: Path) -> None:
+    """A TMPDIR too deep for a Unix socket path (108 bytes): the sockets go to /tmp."""
+    deep = tmp_path / ("folder-yang-sangat-panjang-" * 4) / "lagi"
+    deep.mkdir(parents=True)
+    proc = start(["serve", "--home", str(home), "--port", "0"], tmp_path, deep)
+    try:
+        url = wait_serving(proc, tmp_path)
+        assert get(url)[0] == 200
+        stop(proc, signal.SIGTERM, datasette_children(proc.pid))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "Traceback" not in (tmp_path / "stderr.log").read_text()
 
 
 def test_404_is_one_line_in_the_log(home: Path, tmp_path: Path) -> None:
