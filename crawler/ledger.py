@@ -31,6 +31,8 @@ Stats: ``pantau/failed``, ``pantau/failed/retryable``, ``pantau/skipped/robots``
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -80,9 +82,29 @@ class Ledger:
     def __init__(self, store: RawStore | None = None, run_id: int = 0) -> None:
         self.entries: dict[str, Entry] = {}
         self.store, self.run_id = store, run_id
+        self._depth = 0  # open batches
+        self._buffer: list[LedgerRow] = []
 
     def __contains__(self, url: str) -> bool:
         return url in self.entries
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Write the changes made inside in one transaction when the block ends (a transaction
+        per URL costs ~0.4 ms of the reactor's time; 1,000 rows in one, ~50 ms). Batches may
+        interleave (a block that awaits lets other callbacks run): the end of each one writes
+        everything buffered so far, so a request leaves a batch with its row written."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            self._write()
+
+    def _write(self) -> None:
+        rows, self._buffer = self._buffer, []
+        if rows and self.store is not None:
+            self.store.record_many(self.run_id, rows)
 
     def _set(self, url: str, entry: Entry) -> None:
         self.entries[url] = entry
@@ -90,7 +112,9 @@ class Ledger:
             row = LedgerRow(url, entry.source, Outcome.UNFINISHED, None, True)
             if entry.outcome is not None:
                 row = LedgerRow(url, entry.source, entry.outcome, entry.detail, entry.retryable)
-            self.store.record_many(self.run_id, [row])
+            self._buffer.append(row)
+            if not self._depth:
+                self._write()
 
     def claim(self, url: str, source: str) -> bool:
         """Reserve ``url`` for this run without writing; False when the run already has it."""
@@ -125,6 +149,7 @@ class Ledger:
         """Write every entry; a URL still pending was cut off by the end of the run:
         ``interrupted`` when its request had reached the downloader, else ``unfinished``
         (still queued — in a job folder, a resumed run finds it there)."""
+        self._write()
         counts: dict[str, int] = {}
         rows = []
         for url, e in self.entries.items():

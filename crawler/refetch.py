@@ -12,8 +12,10 @@
 
 Lookups never block the reactor: the stored pages of all the article requests one callback
 yields are looked up in one batch (:meth:`kb.raw.RawStore.stored_many`) in a thread, on a
-read-only connection of its own; the validators (one row per feed or sitemap) are read once, when
-the middleware is built.
+read-only connection of its own; the validators (one row per feed or sitemap) are read once.
+The ledger rows a callback's output brings (its skips, the pending rows of the requests let
+through) are written in one transaction (:meth:`crawler.ledger.Ledger.batch`) before the
+requests go on.
 
 Settings read: ``PANTAU_RAW_STORE``.
 
@@ -88,13 +90,19 @@ class RefetchPolicy:
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for item in start:
-            for out in await self._decide([item]):
+            with CrawlRun.of(self.crawler).ledger.batch():
+                decided = await self._decide([item])
+            for out in decided:
                 yield out
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
-        for out in await self._decide([item async for item in result]):
+        # One ledger transaction for what the callback and this policy record (skips, pending
+        # rows), written before the requests go on to the scheduler.
+        with CrawlRun.of(self.crawler).ledger.batch():
+            decided = await self._decide([item async for item in result])
+        for out in decided:
             yield out
 
     async def _decide(self, items: list[Any]) -> list[Any]:

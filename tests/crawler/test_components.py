@@ -153,3 +153,19 @@ def test_bad_crawl_arguments(
 
     with pytest.raises(CrawlArgumentError, match=error):
         check_crawl_arguments(shipped, only, day(since), day(until))
+
+
+def test_a_ledger_batch_is_one_write_at_its_end(tmp_path: Path) -> None:
+    with RawStore(tmp_path / "raw.db") as raw:
+        run = raw.start_run(["kabar"])
+        ledger = Ledger(raw, run)
+        with ledger.batch():
+            ledger.skipped("https://kabar.test/lama", "kabar", Outcome.ALREADY_STORED)
+            with ledger.batch():  # another callback's batch, ending first, writes both
+                ledger.pending("https://kabar.test/baru", "kabar")
+            assert len(raw.ledger(run)) == 2
+            ledger.stored("https://kabar.test/baru", "kabar", Outcome.NEW)
+            assert len(raw.ledger(run)) == 2 and raw.ledger(run)[0]["outcome"] == "unfinished"
+        rows = {e["url"]: e["outcome"] for e in raw.ledger(run)}
+    assert rows == {"https://kabar.test/lama": Outcome.ALREADY_STORED,
+                    "https://kabar.test/baru": Outcome.NEW}
