@@ -60,7 +60,7 @@ from typing import Any
 import numpy as np
 import yaml
 from rapidfuzz import fuzz, process
-from sqlalchemy import Table, delete, insert, select, text, update
+from sqlalchemy import Table, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
@@ -280,29 +280,29 @@ def rederive_positions(conn: Connection) -> dict[str, int]:
     seen are the articles' days in their outlets' zones (an outlet without a region code: the
     default province's)."""
     m, a, o, pos = table(Mention), table(Article), table(Outlet), table(Position)
+    keys = (m.c.person_id, m.c.title, m.c.organization, m.c.organization_id, m.c.region,
+            o.c.region_code)  # fmt: skip
     rows = conn.execute(
-        select(
-            m.c.person_id, m.c.title, m.c.organization, m.c.organization_id, m.c.region,
-            a.c.published, o.c.region_code,
-        )
+        select(*keys, func.count(), func.min(a.c.published), func.max(a.c.published))
         .select_from(m.join(a, a.c.id == m.c.article_id).outerjoin(o, o.c.id == a.c.outlet_id))
         .where(m.c.title.is_not(None), m.c.title != "")
-    ).all()  # fmt: skip
+        .group_by(*keys)
+    ).all()  # one row per person, title and outlet zone: not one per mention
     zones: dict[str | None, dt.tzinfo] = {}
     agg: dict[tuple[int, str], _Seen] = {}
-    for person_id, title, org, org_id, region, published, code in rows:
+    for person_id, title, org, org_id, region, code, count, earliest, latest in rows:
         entry = agg.get((person_id, title))
         if entry is None:
             entry = agg[(person_id, title)] = _Seen()
-        entry.orgs[(org, org_id)] += 1
-        entry.regions[region] += 1
+        entry.orgs[(org, org_id)] += count
+        entry.regions[region] += count
         zone = zones.get(code)
         if zone is None:
             zone = zones[code] = wilayah.zone_of(code)
-        day = local_day(published, zone)
-        if day:
-            entry.first = day if entry.first is None else min(entry.first, day)
-            entry.last = day if entry.last is None else max(entry.last, day)
+        first, last = local_day(earliest, zone), local_day(latest, zone)
+        if first and last:
+            entry.first = first if entry.first is None else min(entry.first, first)
+            entry.last = last if entry.last is None else max(entry.last, last)
     existing = {(r.person_id, r.title): r for r in conn.execute(select(pos)).all()}
     stats = {"added": 0, "updated": 0, "removed": 0}
     for key, entry in sorted(agg.items()):
@@ -336,15 +336,22 @@ def _load_names(conn: Connection) -> dict[int, Name]:
         except ValueError:
             alias_list = []
         names[pid] = Name(pid, name, alias_list, tokens(name))
-    for pid, title, org, region in conn.execute(
-        text("SELECT person_id, title, organization, region FROM mention")
+    roles: dict[tuple[str, str | None, str | None], str] = {}
+    for pid, title, org, region, count in conn.execute(
+        text(
+            "SELECT person_id, title, organization, region, count(*) FROM mention"
+            " GROUP BY person_id, title, organization, region"
+        )
     ).all():
         n = names.get(pid)
         if n is None:
             continue
-        n.mentions += 1
+        n.mentions += count
         if title:
-            key = (role(title, region, org), region)
+            r = roles.get((title, region, org))
+            if r is None:
+                r = roles[(title, region, org)] = role(title, region, org)
+            key = (r, region)
             n.positions.add(key)
             n.titles[key] = min(title, n.titles.get(key, title))
         if org:

@@ -92,7 +92,7 @@ MAX_BUCKET_NEIGHBOURS = 16
 MIN_LINKED_SHARE = 0.5  # two groups join when half their article pairs are linked
 JOIN_PASSES = 3  # links refused early may pass once their groups have grown; then stable
 IN_CHUNK = 900  # ids per "IN (…)" list: below SQLite's oldest limit of 999 variables
-SIGN_CHUNK = 256  # articles signed per numpy batch (≈ 40 MiB of permuted hashes)
+SIGN_CHUNK = 64  # articles signed per numpy batch (≈ 6 MiB of permuted hashes: in cache)
 
 _MAX_HASH = np.uint64((1 << 32) - 1)
 _WORD = re.compile(r"\w+")
@@ -147,7 +147,12 @@ _MIXERS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
 def _unique(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """Sorted unique values (by sorting: numpy's hash-based ``unique`` is slower here)."""
     ordered = np.sort(values)
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+    if len(ordered) < 2:
+        return ordered
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> U32:
@@ -164,22 +169,22 @@ def jaccard(a: U32, b: U32) -> float:
 
 
 def signatures(docs: list[Doc]) -> U32:
-    """MinHash signatures (rows) of the docs, numpy in batches: one hash function per
-    permutation, multiply-shift (``(a·x + b) >> 32`` on 64 bits, no modulo) with the odd
-    multipliers and offsets drawn from datasketch's permutation seeds."""
-    a32, b32 = (p.astype(np.uint64) for p in MinHash(num_perm=MINHASH_PERMUTATIONS, seed=1)
-                .permutations)  # fmt: skip
-    a = (a32 << np.uint64(32)) | b32 | np.uint64(1)
-    b = (b32 << np.uint64(32)) | a32
+    """MinHash signatures (rows) of the docs, numpy in batches: one permutation of the 32-bit
+    shingle hashes per column, ``a·x + b mod 2³²`` (``a`` odd: a bijection; the shingle hashes
+    are already mixed), with ``a`` and ``b`` from datasketch's permutation seeds."""
+    a, b = (p.astype(np.uint32) for p in MinHash(num_perm=MINHASH_PERMUTATIONS, seed=1)
+            .permutations)  # fmt: skip
+    a |= np.uint32(1)
     out = np.full((len(docs), MINHASH_PERMUTATIONS), _MAX_HASH, dtype=np.uint32)
     for first in range(0, len(docs), SIGN_CHUNK):
         chunk = [d.shingles for d in docs[first : first + SIGN_CHUNK]]
         rows = [k for k, sh in enumerate(chunk) if len(sh)]
         if not rows:
             continue
-        hv = np.concatenate([chunk[k] for k in rows]).astype(np.uint64)
+        hv = np.concatenate([chunk[k] for k in rows])
         starts = np.cumsum([0] + [len(chunk[k]) for k in rows[:-1]])
-        phv = ((hv[:, None] * a + b) >> np.uint64(32)).astype(np.uint32)
+        phv = hv[:, None] * a
+        phv += b
         out[first + np.array(rows)] = np.minimum.reduceat(phv, starts, axis=0)
     return out
 
