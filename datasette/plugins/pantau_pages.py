@@ -617,6 +617,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "fact_of": ("Fakta ini dari artikel", "This fact is from the article"),
     "fact_highlighted": ("lihat di teks artikel", "see it in the article text"),
     "open_page": ("Buka halamannya", "Open its page"),
+    "data_license": ("Lisensi data", "Data license"),
+    "data_source": ("Sumber data", "Data source"),
+    "about": ("Tentang", "About"),
+    "powered_by": ("Dibuat dengan", "Powered by"),
+    "queries_took": ("Kueri memakan", "Queries took"),
     "unknown_outlet": ("media tidak diketahui", "unknown outlet"),
     "date_unknown": ("tanggal tidak diketahui", "date unknown"),
     "positions": ("Jabatan dari waktu ke waktu", "Positions over time"),
@@ -1067,6 +1072,72 @@ async def stylesheet() -> Response:
     )
 
 
+# Datasette's own page furniture in Indonesian: (pattern, replacement) on the rendered HTML of
+# its table, row and query pages. Every pattern is anchored on Datasette's markup (a label, a
+# button value, a heading), so data in the cells — escaped text between <td> tags — never matches.
+FURNITURE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r'<label for="_search">Search:</label>', '<label for="_search">Cari:</label>'),
+        (r'<input type="submit" value="Apply">', '<input type="submit" value="Terapkan">'),
+        (r'<option value="">- column -</option>', '<option value="">- kolom -</option>'),
+        (
+            r'<option value="">- remove filter -</option>',
+            '<option value="">- hapus saringan -</option>',
+        ),
+        (r'<option value="">Sort\.\.\.</option>', '<option value="">Urutkan...</option>'),
+        (r"> descending</label>", "> menurun</label>"),
+        (r">View and edit SQL</a>", ">Lihat dan ubah SQL</a>"),
+        (r"<p>This data as ", "<p>Data ini sebagai "),
+        (r'<p class="export-links">This data as ', '<p class="export-links">Data ini sebagai '),
+        (r"<h3>Advanced export</h3>", "<h3>Ekspor lanjutan</h3>"),
+        (r"<p>JSON shape:", "<p>Bentuk JSON:"),
+        (r"CSV options:", "Pilihan CSV:"),
+        (r"> download file</label>", "> unduh berkas</label>"),
+        (r"> expand labels</label>", "> tampilkan label</label>"),
+        (r"> stream all rows</label>", "> semua baris</label>"),
+        (r'value="Export CSV"', 'value="Ekspor CSV"'),
+        (r">Next page</a>", ">Halaman berikutnya</a>"),
+        (
+            r'<p class="zero-results">0 (records|results)</p>',
+            '<p class="zero-results">Tidak ada hasil.</p>',
+        ),
+        (r"<h2>Links from other tables</h2>", "<h2>Tautan dari tabel lain</h2>"),
+        (r"(\d[\d,]*) rows?</a>\s*from (\w+) in (\w+)", r"\1 baris</a> dari \2 di \3"),
+        (r"<h3>Query parameters</h3>", "<h3>Parameter</h3>"),
+        (r'<input type="submit" value="Run SQL"', '<input type="submit" value="Jalankan"'),
+        (r">show</a>\)</span>", ">tampilkan</a>)</span>"),
+        (r">hide</a>\)</span>", ">sembunyikan</a>)</span>"),
+        (r"<h3>Custom SQL query returning more than (\d[\d,]*) rows?", r"<h3>lebih dari \1 baris"),
+        (r"<h3>Custom SQL query returning (\d[\d,]*) rows?", r"<h3>\1 baris"),
+        (r"<h3>Custom SQL query", "<h3>Kueri SQL"),
+        (r"<h3>(\d[\d,]*) rows?(\s)", r"<h3>\1 baris\2"),
+        (r"(<h3>[^<]*?) sorted by ([^<]*?) descending", r"\1 diurutkan menurut \2, menurun"),
+        (r"(<h3>[^<]*?) sorted by ", r"\1 diurutkan menurut "),
+        (r"(<h3>[^<]*?)\bwhere\b", r"\1dengan"),
+        (r"(<h3>[^<]*?)\bsearch matches\b", r"\1pencarian"),
+        (r"<h3>Suggested facets:", "<h3>Facet yang disarankan:"),
+    )
+)
+
+
+CRUMBS = re.compile(r'(<a href="[^"]*">)home(</a>)')  # the first crumb, in the header only
+
+
+def furniture(html: str, lang: str, crumbs: bool = False) -> str:
+    """Datasette's own words on a rendered page in ``lang`` (Indonesian; English as it is).
+    ``crumbs``: ``html`` is the header's crumbs, whose first link says "home"."""
+    if lang == "en":
+        return html
+    if crumbs:
+        return CRUMBS.sub(r"\1beranda\2", html, count=1)
+    for pattern, replacement in FURNITURE:
+        html = pattern.sub(replacement, html)
+    return re.sub(
+        r"(<h3>[^<]*?)(\d{1,3}(?:,\d{3})+)", lambda m: m[1] + m[2].replace(",", "."), html
+    )
+
+
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
     """Filters for times, dates and numbers: ``waktu(zone)``, ``tanggal``, ``angka``, in the
@@ -1080,6 +1151,11 @@ def prepare_jinja2_environment(env: Any) -> None:
     def tanggal_filter(ctx: Any, day: Any) -> str:
         return tanggal(day, ctx.get("pantau_lang") or LANGS[0])
 
+    @pass_context
+    def furniture_filter(ctx: Any, html: Any, crumbs: bool = False) -> Markup:
+        return Markup(furniture(str(html), ctx.get("pantau_lang") or LANGS[0], crumbs))
+
+    env.filters["perabot"] = furniture_filter
     env.filters["waktu"] = waktu_filter
     env.filters["tanggal"] = tanggal_filter
     env.filters["angka"] = number

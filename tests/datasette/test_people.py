@@ -284,6 +284,24 @@ def test_story_page_shows_quotes_speakers_and_officials_once(snapshot: Path) -> 
     assert "Rp10.080.000.000" in response.text and "WITA" in response.text
 
 
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("/pantau/coverage?_search=pekerja", ["Cari:", 'value="Terapkan"', "dengan pencarian",
+                                              "Lisensi data", "Sumber data", ">beranda</a>"]),
+        ("/pantau/coverage?_search=kata-yang-tidak-ada", ["Tidak ada hasil."]),
+        ("/pantau/amount/1", ["Data ini sebagai", "Dibuat dengan"]),
+        ("/pantau/story/1", ["Tautan dari tabel lain", "baris</a> dari"]),
+        ("/pantau/official_record", ['value="Jalankan"', "<h3>Parameter</h3>"]),
+    ],
+)  # fmt: skip
+def test_datasette_pages_speak_indonesian(snapshot: Path, path: str, words: list[str]) -> None:
+    page = fetch(snapshot, [path])[path]
+    assert page.status_code == 200
+    missing = [w for w in words if w not in page.text]
+    assert not missing, missing
+
+
 def test_canned_queries_hide_their_sql(snapshot: Path) -> None:
     from tests.datasette.conftest import QUERIES
 
@@ -315,6 +333,8 @@ def test_english_is_a_publish_setting(english: Path, snapshot: Path) -> None:
         got[f"/story/{story}"].text,
     )
     assert "Articles printing the figure" in got["/cari?q=Rp10,08 miliar"].text
+    table = fetch(english, ["/pantau/coverage?_search=pekerja"])["/pantau/coverage?_search=pekerja"]
+    assert "Search:" in table.text and "Data license" in table.text and ">home</a>" in table.text
     indonesian = json.loads(snapshot.with_name("pantau.metadata.json").read_text(encoding="utf-8"))
     assert indonesian["plugins"]["pantau-lang"] == {"lang": "id"}
     assert indonesian["title"].startswith("Pantau — pemantauan")
