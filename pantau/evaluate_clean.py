@@ -27,7 +27,9 @@ and beside it for trafilatura's ``bare_extraction`` on the same bytes:
   teaser, photo credit, share/label line: :data:`BOILERPLATE_LINES`) and the body neither starts
   before ``body_first`` nor runs past ``body_last``.
 
-Only ``type`` applies to non-articles (listing, gallery, video, other).
+Only ``type`` applies to non-articles (listing, gallery, video, other). When Pantau rejects an
+article every other field counts as wrong; trafilatura's fields are scored whatever its
+``pagetype`` says (it always returns text).
 """
 
 from __future__ import annotations

@@ -356,6 +356,18 @@ def test_title(case: str, html: str, title: str) -> None:
             ["Yuliana Boli"],
             None,
         ),
+        (
+            "nama kapital dalam kurung di baris terakhir",
+            page(body=BODY + "<p>(YULIANA BOLI)</p>"),
+            ["Yuliana Boli"],
+            None,
+        ),
+        (
+            "inisial penutup bukan penulis",
+            page(body=BODY + "<p>(yb/ab)</p>"),
+            [],
+            None,
+        ),
     ],
 )
 def test_authors(case: str, html: str, authors: list[str], editor: str | None) -> None:
