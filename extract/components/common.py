@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 import yaml
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -97,8 +98,9 @@ STATE: dict[str, str] = {
 FACTS = "doc._.pantau_facts"  # the output: written by every extractor, each its own fields
 SPANS = "doc.spans"  # span groups, each under its owner's name ("pantau_orgs", "pantau_regions")
 TEXT = "pantau_text"  # doc.text, cached (spaCy rebuilds the string on every access)
+WORDS = "pantau_words"  # the tokens' texts, cached (:func:`words`)
 
-for _name in (*STATE, "pantau_facts", TEXT):
+for _name in (*STATE, "pantau_facts", TEXT, WORDS):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -218,6 +220,19 @@ def percent_ranges(doc: Doc) -> list[Range]:
 def people(doc: Doc) -> list[PersonRef]:
     """People named in the article (written by ``pantau_officials``)."""
     found: list[PersonRef] = _required(doc, "pantau_people")
+    return found
+
+
+def words(doc: Doc) -> list[str]:
+    """Every token's text, read once from the token offsets (no spaCy ``Token`` objects: hot
+    loops over all tokens index this list). Cached on the doc; the tokens never change after
+    the tokenizer."""
+    found: list[str] | None = doc._.pantau_words
+    if found is None or len(found) != len(doc):
+        text = text_of(doc)
+        arr = doc.to_array([IDX, LENGTH])
+        found = [text[i : i + n] for i, n in arr.tolist()] if len(doc) else []
+        doc._.pantau_words = found
     return found
 
 

@@ -37,6 +37,7 @@ from .common import (
     make_item,
     org_entries,
     text_of,
+    words,
 )
 
 # Confidence of a region mention by how it was recognised.
@@ -164,15 +165,16 @@ class RegionMatcher:
         lists that name a multi-province area ("Nusa Tenggara", "Banuspa"). A list of kabupaten
         ("klaim untuk wilayah Sikka, Flores Timur dan Lembata") names places."""
         out: set[int] = set()
-        for tok in doc:
-            if tok.lower_ not in JURISDICTION_WORDS:
+        texts = words(doc)
+        for i, word in enumerate(texts):
+            if word.lower() not in JURISDICTION_WORDS:
                 continue
-            items, j, idxs = 0, tok.i + 1, []
-            limit = min(len(doc), tok.i + 1 + JURISDICTION_MAX_TOKENS)
+            items, j, idxs = 0, i + 1, []
+            limit = min(len(doc), i + 1 + JURISDICTION_MAX_TOKENS)
             while j < limit:
-                t = doc[j]
-                if t.text in {",", "dan", "serta", "-"} or _is_cap(t.text):
-                    if t.text in {",", "dan", "serta", "-"}:
+                t = texts[j]
+                if t in {",", "dan", "serta", "-"} or _is_cap(t):
+                    if t in {",", "dan", "serta", "-"}:
                         items += 1
                     idxs.append(j)
                     j += 1
@@ -187,20 +189,21 @@ class RegionMatcher:
         name as a span (label ``kecamatan``), longest known name after the cue. Right after an
         office ("BPJS Ketenagakerjaan Tanjung Morawa") a name of two words or more counts too."""
         out = []
-        for tok in doc:
-            cue = tok.text in self.kecamatan_cues
-            if not cue and tok.i + 1 not in office_ends:
+        texts = words(doc)
+        for i, word in enumerate(texts):
+            cue = word in self.kecamatan_cues
+            if not cue and i + 1 not in office_ends:
                 continue
-            first = tok.i + 1
-            if cue and first < len(doc) and doc[first].text == "." and not tok.whitespace_:
+            first = i + 1
+            if cue and first < len(doc) and texts[first] == "." and not doc[i].whitespace_:
                 first += 1  # "Kec. Ngaglik"
             for size in range(KECAMATAN_MAX_TOKENS, 0, -1):
-                words = tuple(t.text for t in doc[first : first + size])
-                if not cue and size == 1 and words not in self.joined_kecamatan:
+                name = tuple(texts[first : first + size])
+                if not cue and size == 1 and name not in self.joined_kecamatan:
                     continue  # a one-word name needs a cue; "Tanjungmorawa" is two words joined
-                if len(words) == size and words in self.kecamatan:
-                    code, end = self.kecamatan[words], first + size
-                    while end < len(doc) and doc[end].text in self.compass:
+                if len(name) == size and name in self.kecamatan:
+                    code, end = self.kecamatan[name], first + size
+                    while end < len(doc) and texts[end] in self.compass:
                         end += 1  # "Kupang Barat Laut": a compass word the data lacks
                     out.append(Span(doc, first, end, label="kecamatan", kb_id=code))
                     break
@@ -266,15 +269,16 @@ class RegionMatcher:
             ):
                 k += 1
             out.add(k)
-        for tok in doc:
-            if tok.text.capitalize() not in self.office_words:
+        texts = words(doc)
+        for i, word in enumerate(texts):
+            if word.capitalize() not in self.office_words:
                 continue
-            near_org = any(tok.i - w in org_ends for w in range(OFFICE_ORG_WINDOW + 1))
-            head = tok.i > 0 and doc[tok.i - 1].text in {"Kepala", "Kantor", "Pimpinan"}
-            if tok.text == "Kanwil" or near_org or head:
-                out.add(tok.i + 1)
-                if tok.text == "Kanwil":  # "Kanwil BPJS Ketenagakerjaan Sumbagsel"
-                    out.update(e for e in org_ends if tok.i < e <= tok.i + OFFICE_ORG_WINDOW)
+            near_org = any(i - w in org_ends for w in range(OFFICE_ORG_WINDOW + 1))
+            head = i > 0 and texts[i - 1] in {"Kepala", "Kantor", "Pimpinan"}
+            if word == "Kanwil" or near_org or head:
+                out.add(i + 1)
+                if word == "Kanwil":  # "Kanwil BPJS Ketenagakerjaan Sumbagsel"
+                    out.update(e for e in org_ends if i < e <= i + OFFICE_ORG_WINDOW)
         return out
 
     def __call__(self, doc: Doc) -> Doc:
@@ -302,7 +306,9 @@ class RegionMatcher:
         office_ends = {s.end for s in org_spans if orgs.get(s.kb_id_, {}).get("offices")}
         office = self._office_tokens(doc, org_ends, office_ends)
         datelines = layout(doc).dateline_ranges
-        office_places = office_ends | {t.i + 1 for t in doc if t.text in self.office_words}
+        office_places = office_ends | {
+            i + 1 for i, w in enumerate(words(doc)) if w in self.office_words
+        }
         found = raw + self._kecamatan_spans(doc, office_places)
         found += self._dateline_spans(doc, datelines)
         spans = filter_spans(found)

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
@@ -42,6 +43,7 @@ from .common import (
     make_item,
     org_entries,
     region_entries_of,
+    words,
 )
 
 # Longest plausible personal name in tokens ("Yosep Falentinus Delasalle Kebo" is 4).
@@ -71,6 +73,11 @@ OFFICE_PLACE_MAX_TOKENS = 3
 # Area words written abbreviated with a dot, which the tokenizer splits off ("Kab.", "Kec.").
 ABBREVIATED_AREAS = {"Kab", "Kec", "Kel", "Prov", "Ds", "Kota"}
 AREA_WORDS = {"Kecamatan", "Kelurahan", "Desa", "Kabupaten", "Kota", "Provinsi", "Kab.", "Kec."}
+
+
+def _is_cap_text(txt: str) -> bool:
+    """Capitalised and made of letters (apostrophes aside): "Yosep", "D'Souza"."""
+    return bool(txt) and txt[0].isupper() and txt.replace("'", "").replace("’", "").isalpha()
 
 
 @dataclass
@@ -144,17 +151,19 @@ class OfficialsExtractor:
 
     # ------------------------------------------------------------------ token tests
     def _is_cap(self, t: Token) -> bool:
-        txt = t.text
-        return bool(txt) and txt[0].isupper() and txt.replace("'", "").replace("’", "").isalpha()
+        return _is_cap_text(t.text)
 
     def _is_name_token(self, t: Token, blocked: set[int]) -> bool:
-        if t.i in blocked:
+        return self._is_name_word(t.i, t.text, blocked)
+
+    def _is_name_word(self, i: int, txt: str, blocked: set[int]) -> bool:
+        """Whether token ``i`` (text ``txt``) can be part of a person's name."""
+        if i in blocked:
             return False
-        txt = t.text
         if "." in txt and _GLUED_HONORIFIC_RE.match(txt):
             txt = _GLUED_HONORIFIC_RE.sub("", txt)
             return txt.isalpha() and txt not in self.stopwords  # "H.Bambang"
-        if len(txt) < 2 or not self._is_cap(t):
+        if len(txt) < 2 or not _is_cap_text(txt):
             return False
         if txt.isupper() and _DEGREE_RE.fullmatch(txt.replace(".", "")):
             return False  # "SKM", "MKM"
@@ -265,13 +274,14 @@ class OfficialsExtractor:
     def _read_name(self, doc: Doc, j: int, blocked: set[int]) -> tuple[int, int] | None:
         """Token range [j, k) of the capitalised name starting at ``j``."""
         n, k, count = len(doc), j, 0
+        texts = words(doc)
         while k < n and count < MAX_NAME_TOKENS:
-            t = doc[k]
-            if self._is_name_token(t, blocked):
+            if self._is_name_word(k, texts[k], blocked):
                 count += 1
                 k += 1
                 continue
-            nxt_is_name = k + 1 < n and self._is_name_token(doc[k + 1], blocked)
+            t = doc[k]
+            nxt_is_name = k + 1 < n and self._is_name_word(k + 1, texts[k + 1], blocked)
             if not count and t.text in NAME_START_PARTICLES and nxt_is_name:
                 count += 1  # "I Gede Eka Putra Astawa"
                 k += 1
@@ -727,10 +737,11 @@ class OfficialsExtractor:
         "Maria Goreti Luruk, istri almarhum …" (sentence start), "Yakobus Nenosono (47)"."""
         out: list[Mention] = []
         n = len(doc)
-        for tok in doc:
-            k = tok.i
-            after = doc[k - 1].text if k > 0 else ""
-            if k in claimed or not (tok.is_sent_start or after in {",", "-", "–", "—"}):
+        texts = words(doc)
+        sent_start = doc.to_array([SENT_START]).tolist()  # 1: the token starts a sentence
+        for k in range(n):
+            after = texts[k - 1] if k > 0 else ""
+            if k in claimed or not (sent_start[k] == 1 or after in {",", "-", "–", "—"}):
                 continue
             j = self._skip_honorifics(doc, k)
             rng = self._read_name(doc, j, blocked) if j < n else None
@@ -770,13 +781,13 @@ class OfficialsExtractor:
         if not people:
             return
         k, n = 0, len(doc)
+        texts = words(doc)
         while k < n:
-            tok = doc[k]
-            if k in claimed or not self._is_name_token(tok, blocked):
+            if k in claimed or not self._is_name_word(k, texts[k], blocked):
                 k += 1
                 continue
             rng = self._read_name(doc, k, blocked)
-            if rng is None or is_skipped(doc, tok.idx):
+            if rng is None or is_skipped(doc, doc[k].idx):
                 k += 1
                 continue
             text = doc[rng[0] : rng[1]].text
