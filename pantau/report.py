@@ -466,7 +466,8 @@ def write_pdf(report: Report, out: Path) -> int:
     d2 = Drawing(12 * cm, 6 * cm)
     d2.add(String(0, 6 * cm - 12, t["per_outlet"], fontName="Helvetica-Bold", fontSize=10))
     pie = Pie()
-    pie.x, pie.y, pie.width, pie.height = 20, 10, 4.5 * cm, 4.5 * cm
+    # centred, with room on both sides for the side labels ("Kabar Sasando (10)")
+    pie.x, pie.y, pie.width, pie.height = 3.8 * cm, 10, 4.4 * cm, 4.4 * cm
     pie.data = [n for _, n in outlets]
     pie.labels = [f"{name} ({n})" for name, n in outlets]
     pie.simpleLabels = 0
