@@ -388,7 +388,9 @@ def _strongest(
         return np.zeros(0, dtype=bool)
     ends = np.concatenate([pairs[:, 0], pairs[:, 1]])
     index = np.concatenate([np.arange(n), np.arange(n)])
-    order = np.lexsort((index, -np.concatenate([score, score]), ends))
+    # one sort key: the end, then the score descending (scores are in [0, 1]); stable for ties
+    key = ends.astype(np.float64) * 2.0 - np.concatenate([score, score])
+    order = np.argsort(key, kind="stable")
     sorted_ends = ends[order]
     starts = np.flatnonzero(np.r_[True, sorted_ends[1:] != sorted_ends[:-1]])
     rank = np.arange(2 * n) - np.repeat(starts, np.diff(np.r_[starts, 2 * n]))
