@@ -87,7 +87,7 @@ class DemoArticle:
 
     @property
     def slug(self) -> str:
-        return self.meta["_slug"]
+        return str(self.meta["_slug"])
 
     @property
     def path(self) -> str:
@@ -246,8 +246,7 @@ class LocalServer:
 
     @property
     def proxy(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self.httpd.server_port}"  # bound to 127.0.0.1 above
 
     def __enter__(self) -> Self:
         self.thread.start()
