@@ -747,9 +747,22 @@ def figure_query(query: str) -> Figure | None:
     return Figure(query.strip(), q.value, q.value - half, q.value + half, tables)
 
 
+SCALES = ((10**12, "triliun"), (10**9, "miliar"), (10**6, "juta"))  # as newsrooms write them
+
+
+def in_words(value: float) -> str | None:
+    """10080000000 -> "10,08 miliar" (two decimals at most); None below a million."""
+    for factor, word in SCALES:
+        if abs(value) >= factor:
+            digits = f"{value / factor:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+            return f"{digits} {word}"
+    return None
+
+
 def shown_figure(value: float, table: str, lang: str) -> str:
     if table == "amount":
-        return rupiah(round(value))
+        words = in_words(value)
+        return f"Rp{words} ({rupiah(round(value))})" if words else rupiah(round(value))
     if table == "percentage":
         return f"{number(float(value))} %"
     return number(round(value))

@@ -105,6 +105,15 @@ def test_figure_queries_become_value_ranges(
 
 
 @pytest.mark.parametrize(
+    ("value", "words"),
+    [(10_080_000_000, "10,08 miliar"), (846_000_000, "846 juta"), (1_500_000, "1,5 juta"),
+     (2 * 10**12, "2 triliun"), (999_999, None)],
+)  # fmt: skip
+def test_large_figures_in_words(value: int, words: str | None) -> None:
+    assert PAGES.in_words(value) == words
+
+
+@pytest.mark.parametrize(
     "query",
     ["10,08 miliar", "Rp 10.080.000.000", "Rp10,08 miliar", "10 miliar", "Rp. 10.080.000.000"],
 )
