@@ -6,21 +6,35 @@
   every piece of text is escaped (markupsafe) and a fact whose offsets do not point at its own
   text is listed, flagged, but not highlighted.
 - ``/official/ID`` — a person: names, positions over time, articles naming them, quotes.
-- ``/story/ID`` — a story: every outlet that covered it, original first, with its facts.
-
+- ``/story/ID`` — a story: every outlet that covered it, original first, with its facts, its
+  quotes with their speakers and the officials named (one name per person, as links).
+- ``/cari?q=…`` — search: a figure ("Rp10,08 miliar", read with extract/numbers.py) finds the
+  facts with its value, words the newest articles with them (FTS, no count, no facets).
+- ``/peta`` — the coverage map as SVG: a circle per kabupaten/kota sized by its articles over
+  the seats of the ``region`` table (no tiles, no JavaScript).
 - ``/-/pantau.css`` — the stylesheet of these pages (``pantau.css`` beside this file), added to
   every page; it also folds Datasette's column descriptions into a small scrolling box.
 
-``render_cell`` turns ``article_id`` / ``person_id`` / ``story_id`` / ``fact`` columns of query
-results (canned queries) and ``coverage.title`` into links to these pages and rows, and shows
-``coverage.published_local`` as "27 Okt 2025 07.50 WITA".
+Each page passes Datasette's permission checks for the tables it shows (:func:`check_access`).
+The home page (``index.html``) gets the latest stories, a volume chart (SVG), the most-quoted
+officials and the map from ``extra_template_vars``; row pages of facts link to the highlighted
+fact and its story.
+
+``render_cell`` makes cells readable: links to these pages (titles of ``article``, ``story``,
+``coverage``, names in ``person``; ``article_id`` / ``person_id`` / ``story_id`` / ``fact``
+columns), local times with their zone, JSON lists as lists, event codes as labels, rupiah and
+counts with Indonesian separators, long texts cut.
+
+Language: Indonesian by default, English with the plugin config ``pantau-lang: {lang: en}``
+(written by ``pantau publish``); every word of these pages is in :data:`TEXT`, Datasette's own
+page furniture is translated by the ``perabot`` filter (:data:`FURNITURE`).
 
 Times: every time these pages show is the outlet's local time with its zone label, formatted by
-:func:`waktu`. The local time and zone are computed once, at publish time, into
-``coverage.published_local`` / ``coverage.zone`` (kb/publish.py, with the wilayah package); this
-plugin only formats them, so a deployment needs nothing of Pantau but the snapshot. Event types
-are shown with their Indonesian labels from the snapshot's ``event_type_label`` table; numbers
-with Indonesian separators (10.080.000.000; 45,83).
+:func:`waktu` ("Senin, 15 September 2025 11.05 WITA"). The local time and zone are computed
+once, at publish time, into ``coverage.published_local`` / ``coverage.zone`` (kb/publish.py,
+with the wilayah package); this plugin only formats them. Event types are shown with their
+Indonesian labels from the snapshot's ``event_type_label`` table; numbers with Indonesian
+separators (10.080.000.000; 45,83).
 """
 
 import json
