@@ -1655,9 +1655,11 @@ def _anchor_map(root: Any, base_url: str) -> dict[str, str]:
     anchors: dict[str, str] = {}
     for a in root.iter("a"):
         t = _text(a).lower()
+        if len(t) < HEADLINE_LINK_MIN_CHARS or t in anchors:
+            continue  # cheap checks before resolving the URL
         href = _abs_url(base_url, a.get("href"))
-        if t and href and len(t) >= HEADLINE_LINK_MIN_CHARS:
-            anchors.setdefault(t, href)
+        if href:
+            anchors[t] = href
     return anchors
 
 
