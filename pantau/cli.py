@@ -269,9 +269,7 @@ def _keep_versions() -> int:
     return KEEP_VERSIONS
 
 
-def do_publish(
-    paths: Paths, output: Path | None = None, keep: int | None = None
-) -> dict[str, Any]:
+def do_publish(paths: Paths, output: Path | None = None, keep: int | None = None) -> dict[str, Any]:
     from kb.publish import KEEP_VERSIONS, PublishError, publish
 
     keep = KEEP_VERSIONS if keep is None else keep
@@ -476,27 +474,14 @@ def resolve(home: Path, db: str | None, overrides: Path | None, lock_wait: float
         _emit(kb.resolve(rules))
 
 
-@cli.command()
-@click.argument("file", type=click.File("rb"))
-@click.option("--html", "is_html", is_flag=True, help="FILE is an HTML page: clean it first")
-@click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON")
-@click.option("--url", default="http://localhost/article", help="URL of the page (with --html)")
-@click.option("--published", help="Publication date, ISO 8601, to resolve dates without a year")
-@click.option("--stanza", "use_stanza", is_flag=True, help="Also use stanza's local 'id' models")
-def extract(
-    file: Any, is_html: bool, as_json: bool, url: str, published: str | None, use_stanza: bool
-) -> None:
-    """Extract facts from one article: plain text, or an HTML page with --html. FILE may be -."""
+def _extract_one(
+    data: bytes, is_html: bool, url: str, pub: datetime | None, use_stanza: bool
+) -> dict[str, Any]:
+    """The facts of one article (plain text, or an HTML page cleaned first)."""
     from extract.facts import extract_facts
 
-    data = file.read()
-    pub = None
-    if published:
-        try:
-            pub = datetime.fromisoformat(published)
-        except ValueError as exc:
-            raise click.ClickException(f"--published: not an ISO date: {published}") from exc
     article: dict[str, Any] | None = None
+    title = None
     if is_html:
         from extract.clean import CleanError, clean_html
 
@@ -507,10 +492,89 @@ def extract(
         article = cleaned.to_dict()
         text, pub, title = cleaned.text, pub or cleaned.published, cleaned.title
     else:
-        text, title = data.decode("utf-8", errors="replace"), None
-    facts = extract_facts(text, published=pub, title=title, stanza=use_stanza)
-    if article is not None:
-        facts = {"article": article, **facts}
+        text = data.decode("utf-8", errors="replace")
+    facts: dict[str, Any] = dict(extract_facts(text, published=pub, title=title, stanza=use_stanza))
+    return {"article": article, **facts} if article is not None else facts
+
+
+def _iso_date(value: Any, what: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise click.ClickException(f"{what}: not an ISO date: {value}") from exc
+
+
+def _batch_inputs(files: tuple[Any, ...]) -> Iterator[tuple[str, bytes, dict[str, Any]]]:
+    """(name, data, per-article options) of each input of ``--jsonl``: every FILE whole, or
+    with no FILE (or -) each stdin line: a JSON object {"text", "id", "published"} or the text
+    itself."""
+    for f in files:
+        name = getattr(f, "name", "-")  # stdin: "<stdin>" (a test's stream has no name)
+        if name not in ("-", "<stdin>"):
+            yield name, f.read(), {}
+            continue
+        for n, raw in enumerate(f, start=1):
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            if not line.strip():
+                continue
+            obj: Any = None
+            if line.lstrip().startswith("{"):
+                with contextlib.suppress(ValueError):
+                    obj = json.loads(line)
+            if isinstance(obj, dict) and isinstance(obj.get("text"), str):
+                name = str(obj.get("id", f"line {n}"))
+                yield name, obj["text"].encode("utf-8"), {"published": obj.get("published")}
+            else:
+                yield f"line {n}", line.encode("utf-8"), {}
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.File("rb"))
+@click.option("--html", "is_html", is_flag=True, help="FILE is an HTML page: clean it first")
+@click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON")
+@click.option(
+    "--jsonl",
+    "as_jsonl",
+    is_flag=True,
+    help="Many articles, one start: each FILE (or each stdin line: text, or a JSON object with "
+    "text, id, published) gives one JSON line {input, facts…}; a bad one gives {input, error}",
+)
+@click.option("--url", default="http://localhost/article", help="URL of the page (with --html)")
+@click.option("--published", help="Publication date, ISO 8601, to resolve dates without a year")
+@click.option("--stanza", "use_stanza", is_flag=True, help="Also use stanza's local 'id' models")
+def extract(
+    files: tuple[Any, ...],
+    is_html: bool,
+    as_json: bool,
+    as_jsonl: bool,
+    url: str,
+    published: str | None,
+    use_stanza: bool,
+) -> None:
+    """Extract facts from one article: plain text, or an HTML page with --html. FILE may be -.
+    With --jsonl: from many files, or from stdin line by line."""
+    pub = _iso_date(published, "--published")
+    if as_jsonl:
+        if not files:
+            files = (sys.stdin.buffer,)
+        failed = 0
+        for name, data, opts in _batch_inputs(files):
+            try:
+                when = _iso_date(opts.get("published"), "published") or pub
+                row = {"input": name, **_extract_one(data, is_html, url, when, use_stanza)}
+            except click.ClickException as exc:
+                failed += 1
+                row = {"input": name, "error": exc.message}
+                _say(f"{name}: {exc.message}")
+            click.echo(json.dumps(row, ensure_ascii=False, default=str))
+        if failed:
+            raise click.ClickException(f"{failed} input(s) failed (an error line each)")
+        return
+    if len(files) != 1:
+        raise click.ClickException("give one FILE (or --jsonl for several)")
+    facts = _extract_one(files[0].read(), is_html, url, pub, use_stanza)
     if as_json:
         _emit(facts)
         return
