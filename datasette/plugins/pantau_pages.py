@@ -631,6 +631,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "fact_of": ("Fakta ini dari artikel", "This fact is from the article"),
     "fact_highlighted": ("lihat di teks artikel", "see it in the article text"),
     "open_page": ("Buka halamannya", "Open its page"),
+    # Fact.status codes, as the article page shows them
+    "offsets do not match": ("posisinya tidak memuat teksnya", "offsets do not match"),
+    "overlaps another highlight": ("bertumpuk dengan sorotan lain", "overlaps another highlight"),
     "data_license": ("Lisensi data", "Data license"),
     "data_source": ("Sumber data", "Data source"),
     "about": ("Tentang", "About"),

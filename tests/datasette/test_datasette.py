@@ -288,7 +288,7 @@ def test_article_page_highlights_every_fact_and_links_its_row(snapshot: Path) ->
     body = doc.get_element_by_id("article-text")
     anchors = {el.get("id"): el for el in body.iter() if el.get("id")}
     hidden = [k for k in facts if k not in anchors]
-    flagged = page.text.count("overlaps another highlight")
+    flagged = page.text.count("bertumpuk dengan sorotan lain")  # "overlaps another highlight"
     assert len(hidden) <= flagged, hidden  # every fact is highlighted unless it overlaps another
     for key, el in anchors.items():
         table, _, fid = key.rpartition("-")
