@@ -11,6 +11,14 @@ processed (clean + extract + ingest) with 1 and with 2 workers into two fresh KB
 published. Reported: crawl pages/s, processing pages/s per worker count, peak RSS of each
 worker process (VmHWM from /proc) and of this process, sizes of raw.db, kb.db and the snapshot.
 
+Part 1b — ingest alone (``--ingest-pages``): the parent's share of processing. The synthetic
+pages are rendered and stored in a raw store, cleaned and extracted once (untimed: the workers'
+work), then ``Processor(workers=0)`` is timed with the extraction replaced by those results —
+what remains is the lookup of already-processed pages and the ingest of articles and facts into
+a fresh SQLite KB, and then a rerun where every page is current. Reported: pages/s and ms per
+page for both. (Run it from another checkout to compare versions: ``cd OLD && python -m
+bench.pipeline --skip-pipeline --skip-search --ingest-pages 1000`` with this file copied in.)
+
 Part 2 — search at scale: a synthetic KB of ``--kb-articles`` articles (and a quote for every
 other article) is bulk-inserted straight into the KB schema, published (VACUUM INTO + FTS), and
 full-text queries are timed on the snapshot: the SQL behind Datasette's ``_search`` (matching
@@ -89,6 +97,8 @@ SEARCHES = ["nelayan", "santunan", "iuran", "penenun", "Sikka", "Alor", "Lembata
 
 # -- part 1: the synthetic corpus ------------------------------------------------------------
 def article_file(i: int, outlet: str, prefix: str, rng: random.Random, today: dt.date) -> str:
+    from extract.numbers import format_number
+
     region = rng.choice(REGIONS)
     title_pos, name = rng.choice(OFFICIALS)
     count = rng.randint(12, 48_000)
@@ -99,7 +109,7 @@ def article_file(i: int, outlet: str, prefix: str, rng: random.Random, today: dt
     day = today - dt.timedelta(days=rng.randint(0, 40))
     when = dt.datetime.combine(day, dt.time(rng.randint(6, 20), rng.randint(0, 59)))
     on_topic = rng.random() > 0.1  # one page in ten is off topic
-    count_text = f"{count:,}".replace(",", ".")
+    count_text = format_number(count)
     verb = rng.choice(VERBS)
     if on_topic:
         title = f"BPJS Ketenagakerjaan {verb.split()[0]} {count_text} {group} di {region}"
@@ -255,6 +265,49 @@ def process_with(raw_path: Path, kb_path: Path, workers: int) -> dict[str, Any]:
         "peak_rss_per_worker_mib": [round(p) for p in worker_peaks],
         "kb_mib": round(kb_path.stat().st_size / 2**20, 1),
     }
+
+
+def bench_ingest(work: Path, pages: int) -> dict[str, Any]:
+    """Part 1b: lookups + ingest of ``pages`` pages with their extraction done beforehand."""
+    from kb.raw import RawStore
+    from kb.store import KB, sqlite_url
+    from pantau import pipeline
+    from pantau.demosite import DemoSite
+
+    site = DemoSite(build_site(work / "ingest-site", pages))
+    raw_path = work / "ingest-raw.db"
+    results: dict[str, dict[str, Any]] = {}
+    with RawStore(raw_path) as raw:
+        for article in site.articles:
+            status, ctype, body = site.render(article.outlet.host, article.path)
+            raw.put(url=article.url, final_url=article.url, source=article.outlet.name,
+                    status=status, headers={"Content-Type": ctype}, body=body.encode("utf-8"),
+                    on_topic=article.meta.get("topic") != "off")  # fmt: skip
+            results[article.url] = pipeline.process_one(article.url, body.encode("utf-8"), ctype)
+    real = pipeline.process_one
+    pipeline.process_one = lambda url, *args, **kwargs: results[url]
+    out: dict[str, Any] = {"pages": len(results)}
+    try:
+        kb_path = work / "ingest-kb.db"
+        kb = KB(sqlite_url(kb_path))
+        kb.resolve = lambda *args, **kwargs: {}  # type: ignore[method-assign]
+        for label in ("fresh_kb", "rerun_all_current"):
+            with RawStore(raw_path) as raw:
+                started = time.perf_counter()
+                cpu = time.process_time()
+                report = pipeline.Processor(raw, kb, workers=0).run()
+                seconds = time.perf_counter() - started
+                cpu = time.process_time() - cpu
+            out[label] = {
+                "new": report.new, "unchanged": report.unchanged, "errors": report.errors,
+                "seconds": round(seconds, 2), "pages_per_s": round(report.pages / seconds, 1),
+                "ms_per_page": round(1000 * seconds / report.pages, 2),
+                "cpu_ms_per_page": round(1000 * cpu / report.pages, 2),
+            }  # fmt: skip
+        kb.close()
+    finally:
+        pipeline.process_one = real
+    return out
 
 
 def resolve_apart(kb_path: Path) -> dict[str, Any]:
@@ -456,6 +509,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help="keep files here (default: a temp dir)")
     parser.add_argument("--skip-pipeline", action="store_true")
     parser.add_argument("--skip-search", action="store_true")
+    parser.add_argument("--ingest-pages", type=int, default=0,
+                        help="also time ingest alone on this many pages (part 1b)")  # fmt: skip
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="pantau-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -465,6 +520,9 @@ def main() -> None:
     if not args.skip_search:  # first: it does not need the crawler's reactor
         report["search"] = bench_search(work, args.kb_articles)
         print(json.dumps(report["search"], indent=2), file=sys.stderr, flush=True)
+    if args.ingest_pages:
+        report["ingest"] = bench_ingest(work, args.ingest_pages)
+        print(json.dumps(report["ingest"], indent=2), file=sys.stderr, flush=True)
     if not args.skip_pipeline:
         report["pipeline"] = bench_pipeline(work, args.pages)
     report["total_s"] = round(time.perf_counter() - started, 1)

@@ -423,23 +423,13 @@ class DailyRun:
         """Pages that errored once the stop signal was out are processed again next run."""
         if not self.errors_after_stop:
             return
-        from sqlmodel import Session, delete
+        from kb.queries import forget_errors
 
-        from kb.models import ProcessedPage
-
-        with Session(kb.engine) as s:
-            s.exec(
-                delete(ProcessedPage)
-                .where(ProcessedPage.url.in_(self.errors_after_stop))  # type: ignore[attr-defined]
-                .where(ProcessedPage.outcome == "error")  # type: ignore[arg-type]
-            )
-            s.commit()
+        forget_errors(kb.engine, self.errors_after_stop)
 
     def health(self, kb: Any, config: Any, run_id: int | None) -> list[Any]:
-        from sqlmodel import Session, select
-
         from kb.health import daily_new_pages, health_rows, outlet_runs, store_health
-        from kb.models import ProcessedPage
+        from kb.queries import page_outcomes
         from kb.raw import RawStore
         from kb.store import utcnow
 
@@ -448,18 +438,13 @@ class DailyRun:
         with RawStore(self.paths.raw) as raw:
             ledger = raw.ledger(run_id)
             run = next((r for r in raw.runs() if r["id"] == run_id), None)
-        sources = list(run["sources"]) if run else [s.name for s in config.sources]
-        urls = [r["url"] for r in ledger if r["state"] == "stored"]
-        outcomes: dict[str, str] = {}
-        with Session(kb.engine) as s:
-            for start in range(0, len(urls), 500):  # bounded IN lists
-                chunk = urls[start : start + 500]
-                for url, outcome in s.exec(
-                    select(ProcessedPage.url, ProcessedPage.outcome).where(
-                        ProcessedPage.url.in_(chunk)  # type: ignore[attr-defined]
-                    )
-                ).all():
-                    outcomes[url] = outcome
+        run_sources = run["sources"] if run else None
+        if isinstance(run_sources, list):
+            sources = [str(name) for name in run_sources]
+        else:
+            sources = [s.name for s in config.sources]
+        urls = [str(r["url"]) for r in ledger if r["state"] == "stored"]
+        outcomes = page_outcomes(kb.engine, urls)
         history = daily_new_pages(
             self.paths.raw,
             tz=wilayah.DEFAULT_ZONE,
@@ -486,7 +471,7 @@ class DailyRun:
             log.warning("publish skipped: the KB is not SQLite (%s)", self.paths.db_url[:10])
             return {"skipped": "the KB is not SQLite"}
         snap = publish(sqlite_path(self.paths.db_url), self.paths.published)
-        version = snap.version.name if getattr(snap, "version", None) else None
+        version = snap.version.name if snap.version is not None else None
         out = {"path": str(snap.path), "version": version, "size": snap.size, "tables": snap.tables}
         for warning in getattr(snap, "warnings", []):
             log.warning("publish: %s", warning)
@@ -494,25 +479,14 @@ class DailyRun:
         return out
 
     def digest(self, kb: Any, health: list[Any], code: int) -> tuple[dict[str, Any], str]:
-        from sqlmodel import Session, select
-
         from kb.health import latest_health
-        from kb.models import ProcessedPage
+        from kb.queries import article_ids_of_pages
         from pantau import digest as dg
 
-        ids: dict[str, list[int]] = {"new": [], "updated": []}
-        with Session(kb.engine) as s:
-            for key, urls in (("new", self.new_urls), ("updated", self.updated_urls)):
-                for start in range(0, len(urls), 500):
-                    ids[key] += [
-                        i
-                        for i in s.exec(
-                            select(ProcessedPage.article_id).where(
-                                ProcessedPage.url.in_(urls[start : start + 500])  # type: ignore[attr-defined]
-                            )
-                        ).all()
-                        if i is not None
-                    ]
+        ids = {
+            "new": article_ids_of_pages(kb.engine, self.new_urls),
+            "updated": article_ids_of_pages(kb.engine, self.updated_urls),
+        }
         day = self.day.isoformat()
         state = dg.remember(self.o.digests, day, ids["new"], ids["updated"])
         digest = dg.build_digest(

@@ -23,11 +23,11 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader
-from sqlmodel import Session, select
 
 import wilayah
+from extract.numbers import format_number, format_rupiah
 from kb.health import SourceHealth
-from kb.models import Amount, Article, Mention, Outlet, Percentage, Quote, WorkerCount
+from kb.queries import ArticleSummary, Figure, article_summaries
 
 DATASETTE_URL = "http://127.0.0.1:8001"  # where `pantau serve` listens by default
 DATASETTE_DB = "pantau"  # Datasette names the database after the snapshot file pantau.db
@@ -133,75 +133,57 @@ class Digest:
 
 
 # -- building -------------------------------------------------------------------------------
-def thousands(value: int) -> str:
-    """14880 → '14.880' (Indonesian digit grouping)."""
-    return f"{value:,}".replace(",", ".")
-
-
-def _figure(kind: str, row: Any) -> tuple[str, int | None]:
+def _figure(figure: Figure) -> str:
     """The figure as printed, with its normalised value: 'Rp10,08 miliar (iuran) = Rp…'."""
-    text = " ".join(row.text.split())
-    if kind == "amount":
-        extra = f" ({row.role})" if row.role else ""
-        return f"{text}{extra} = Rp{thousands(int(row.value))}", int(row.value)
-    if kind == "worker_count":
-        return f"{text} = {thousands(int(row.value))}", int(row.value)
-    return text, None
+    text = " ".join(figure.text.split())
+    if figure.kind == "amount":
+        extra = f" ({figure.role})" if figure.role else ""
+        return f"{text}{extra} = {format_rupiah(figure.value)}"
+    if figure.kind == "worker_count":
+        return f"{text} = {format_number(int(figure.value))}"
+    return text
+
+
+def local_time(article: ArticleSummary) -> str | None:
+    """When it was published, in its outlet's local time with the zone: '2025-10-27 07.50 WITA'."""
+    local = article.published_local
+    return f"{local:%Y-%m-%d %H.%M} {local.tzname()}" if local else None
+
+
+def _digest_article(a: ArticleSummary, base: str) -> DigestArticle:
+    out = DigestArticle(
+        id=a.id,
+        url=safe_url(a.url),
+        title=a.title or a.url,
+        outlet=a.outlet,
+        outlet_title=a.outlet_title,
+        published=local_time(a),
+        datasette=f"{base}/article/{a.id}",  # facts highlighted in the text
+        story_id=a.story_id,
+    )
+    for name, title in a.officials:
+        if all(o["name"] != name for o in out.officials):
+            out.officials.append({"name": name, "title": title})
+    for speaker, said in a.quotes[:MAX_QUOTES]:
+        text = " ".join(said.split())
+        if len(text) > QUOTE_CHARS:
+            text = text[: QUOTE_CHARS - 1].rstrip() + "…"
+        out.quotes.append({"speaker": speaker, "text": text})
+    for figure in a.figures:
+        text = _figure(figure)
+        if text not in out.figures and len(out.figures) < MAX_FIGURES:
+            out.figures.append(text)
+    return out
 
 
 def load_articles(engine: Any, ids: Iterable[int], datasette_url: str) -> list[DigestArticle]:
     """The articles with their officials, quotes and figures, newest first."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return []
     base = datasette_url.rstrip("/")
-    out: dict[int, DigestArticle] = {}
-    with Session(engine) as s:
-        rows = s.exec(
-            select(Article, Outlet)
-            .join(Outlet, Article.outlet_id == Outlet.id, isouter=True)  # type: ignore[arg-type]
-            .where(Article.id.in_(wanted))  # type: ignore[union-attr]
-        ).all()
-        for article, outlet in rows:
-            assert article.id is not None
-            out[article.id] = DigestArticle(
-                id=article.id,
-                url=safe_url(article.url),
-                title=article.title or article.url,
-                outlet=outlet.name if outlet else "",
-                outlet_title=outlet.title if outlet else "",
-                published=article.published.date().isoformat() if article.published else None,
-                datasette=f"{base}/article/{article.id}",  # facts highlighted in the text
-                story_id=getattr(article, "story_id", None),
-            )
-        present = list(out)
-        seen_officials: dict[int, set[str]] = {}
-        for m in s.exec(
-            select(Mention).where(Mention.article_id.in_(present)).order_by(Mention.start)  # type: ignore[attr-defined]
-        ).all():
-            if m.name not in seen_officials.setdefault(m.article_id, set()):
-                seen_officials[m.article_id].add(m.name)
-                out[m.article_id].officials.append({"name": m.name, "title": m.title})
-        for q in s.exec(
-            select(Quote).where(Quote.article_id.in_(present)).order_by(Quote.start)  # type: ignore[attr-defined]
-        ).all():
-            a = out[q.article_id]
-            if len(a.quotes) < MAX_QUOTES:
-                text = " ".join(q.text.split())
-                if len(text) > QUOTE_CHARS:
-                    text = text[: QUOTE_CHARS - 1].rstrip() + "…"
-                a.quotes.append({"speaker": q.speaker, "text": text})
-        for kind, table in (
-            ("worker_count", WorkerCount), ("amount", Amount), ("percentage", Percentage),
-        ):
-            for row in s.exec(
-                select(table).where(table.article_id.in_(present)).order_by(table.start)  # type: ignore[attr-defined]
-            ).all():
-                a = out[row.article_id]
-                text, _ = _figure(kind, row)
-                if text not in a.figures and len(a.figures) < MAX_FIGURES:
-                    a.figures.append(text)
-    return sorted(out.values(), key=lambda a: (a.published or "", a.id), reverse=True)
+    summaries = article_summaries(engine, ids)
+    newest = sorted(
+        summaries, key=lambda a: (a.published or dt.datetime.min.replace(tzinfo=dt.UTC), a.id)
+    )
+    return [_digest_article(a, base) for a in reversed(newest)]
 
 
 def group_stories(articles: Sequence[DigestArticle]) -> list[Story]:

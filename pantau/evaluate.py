@@ -44,7 +44,7 @@ class GoldArticle:
     published: datetime | None = None
 
 
-def _values(items: Iterable[Any], key: str = "value") -> list[Any]:
+def _values(items: Iterable[Any] | None, key: str = "value") -> list[Any]:
     return [i.get(key) if isinstance(i, dict) else i for i in items or []]
 
 
@@ -57,7 +57,7 @@ def gold_sets(facts: dict[str, Any]) -> dict[str, set[Any]]:
 
     ``quotes`` is present only when the gold lists quotes: a set of (evidence, speaker).
     """
-    out = {
+    out: dict[str, set[Any]] = {
         "officials": {_norm(n) for n in _values(facts.get("officials"), "name") if n},
         "worker_counts": {int(v) for v in _values(facts.get("worker_counts"))},
         "amounts": {int(v) for v in _values(facts.get("amounts_idr") or facts.get("amounts"))},
@@ -187,7 +187,8 @@ def floors_for(baseline: dict[str, Any], corpus: str) -> dict[str, Any]:
     (``{"gold": {"fields": …}, "seeds": {"fields": …}}``)."""
     if "fields" in baseline:
         return baseline
-    return baseline.get(corpus, {})
+    floors: dict[str, Any] = baseline.get(corpus, {})
+    return floors
 
 
 def read_seeds_format(folder: Path) -> Iterator[GoldArticle]:
@@ -214,7 +215,9 @@ def evaluate(
     extract: Callable[..., dict[str, Any]] | None = None,
 ) -> EvalReport:
     if extract is None:
-        from extract.facts import extract_facts as extract
+        from extract.facts import extract_facts
+
+        extract = extract_facts
     report = EvalReport()
     for article in gold:
         report.articles += 1

@@ -444,3 +444,49 @@ def test_stories_follow_the_kb_clustering() -> None:
     ]
     stories = group_stories(articles)
     assert sorted(sorted(a.id for a in s.articles) for s in stories) == [[1, 2], [3], [4, 5], [6], [7]]
+
+
+# -- digest from the KB: local time, Indonesian figures --------------------------------------------
+@pytest.mark.parametrize(
+    ("region", "shown"),
+    [
+        ("91", "2025-08-01 00.30 WIT"),  # Papua: already the next day
+        ("53", "2025-07-31 23.30 WITA"),  # NTT
+        ("31", "2025-07-31 22.30 WIB"),  # DKI Jakarta
+        (None, "2025-07-31 23.30 WITA"),  # an outlet without a region: the default zone
+    ],
+)
+def test_digest_shows_the_outlets_local_time_and_indonesian_figures(
+    tmp_path: Path, region: str | None, shown: str
+) -> None:
+    from kb.store import KB, sqlite_url
+    from pantau.digest import build_digest
+    from tests.kb.factory import add, official
+
+    kb = KB(sqlite_url(tmp_path / "kb.db"), seed=False)
+    try:
+        kb.upsert_outlets([{"name": "uji", "title": "Kabar Uji", "region_code": region}])
+        add(kb, "https://uji.test/berita/1", "Iuran 14.880 pekerja rentan ditanggung daerah.",
+            published="2025-07-31T15:30:00+00:00", title="Iuran pekerja rentan",
+            officials=[official("Maria Seran", "Kepala Dinas Sosial")], counts=(14880,),
+            amounts=(10_080_000_000,), percents=(45.5,))
+        digest = build_digest(kb.engine, day="2025-08-01", new_ids=[1])
+    finally:
+        kb.close()
+    (article,) = digest.stories[0].articles
+    assert article.published == shown
+    assert article.outlet_title == "Kabar Uji"
+    assert article.officials == [{"name": "Maria Seran", "title": "Kepala Dinas Sosial"}]
+    assert article.figures == ["14880 = 14.880", "Rp10080000000 = Rp10.080.000.000", "45.5 persen"]
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "text"),
+    [(14880, 0, "14.880"), (10_080_000_000, 0, "10.080.000.000"), (45.833, 2, "45,83"),
+     (-1_500_000, 0, "-1.500.000"), (999, 0, "999"), (1234.5, 1, "1.234,5")],
+)
+def test_numbers_are_printed_the_indonesian_way(value: float, decimals: int, text: str) -> None:
+    from extract.numbers import format_number, format_rupiah
+
+    assert format_number(value, decimals) == text
+    assert format_rupiah(10_080_000_000) == "Rp10.080.000.000"
