@@ -544,7 +544,9 @@ def _fact_label(f: tuple[Any, ...], names: dict[int, str]) -> str:
     if kind == "person":
         return names.get(f[1], f"person #{f[1]}")
     if kind == "amount":
-        return f"Rp{f[1]:,}".replace(",", ".")
+        from extract.numbers import format_rupiah
+
+        return format_rupiah(f[1])
     if kind == "event":
         return f"{f[1]} on {f[2]}"
     if kind == "percent":

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from extract.numbers import format_number
 from pantau.config import Paths
 from pantau.coverage_cli import home_options
 
@@ -131,7 +132,7 @@ class Summary:
             return f"{best[0][0]} ({best[0][1]})" if best else t["none"]
 
         return [
-            (t["articles"], f"{self.articles:,}".replace(",", ".")),
+            (t["articles"], format_number(self.articles)),
             (t["outlets"], str(len(self.per_outlet))),
             (t["days"], str(len(self.per_day))),
             (t["busiest"], f"{long_date(busiest[0], lang)} ({busiest[1]})" if busiest else "—"),
