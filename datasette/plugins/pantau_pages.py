@@ -1056,6 +1056,12 @@ async def coverage_map(datasette: Any, db: Database, lang: str) -> Markup | None
             f'<circle class="seat" cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="#9aa5ad">'
             f"<title>{escape(r['name'])}</title></circle>"
         )
+        if r["kind"] == "provinsi":  # the province's name at its capital, under the pins
+            parts.append(
+                f'<text class="province" x="{x:.1f}" y="{y - 6:.1f}" font-size="13"'
+                f' fill="#6b7780" font-style="italic" text-anchor="middle">'
+                f"{escape(r['name'])}</text>"
+            )
     for i, p in enumerate(pins):
         x, y = xy(p["latitude"], p["longitude"])
         radius = radius_of(p["articles"])
@@ -1147,6 +1153,18 @@ FURNITURE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(<h3>[^<]*?)\bwhere\b", r"\1dengan"),
         (r"(<h3>[^<]*?)\bsearch matches\b", r"\1pencarian"),
         (r"<h3>Suggested facets:", "<h3>Facet yang disarankan:"),
+        (r'<h2 id="queries">Queries</h2>', '<h2 id="queries">Pertanyaan siap pakai</h2>'),
+        (r'<h2 id="tables">Tables</h2>', '<h2 id="tables">Tabel</h2>'),
+        (r'<h2 id="views">Views</h2>', '<h2 id="views">View</h2>'),
+        (r"<p>Many rows</p>", "<p>Banyak baris</p>"),
+        (r"<p>(\d[\d,]*) rows?</p>", r"<p>\1 baris</p>"),
+        (r"<em> \(hidden\)</em>", "<em> (tersembunyi)</em>"),
+        (r"(\d[\d,]*) hidden tables?</a></p>", r"\1 tabel tersembunyi</a></p>"),
+        (r"<p>\.\.\. and <a ", "<p>... dan <a "),
+        (
+            r'<p class="download-sqlite">Download SQLite DB:',
+            '<p class="download-sqlite">Unduh SQLite:',
+        ),
     )
 )
 
@@ -1163,8 +1181,10 @@ def furniture(html: str, lang: str, crumbs: bool = False) -> str:
         return CRUMBS.sub(r"\1beranda\2", html, count=1)
     for pattern, replacement in FURNITURE:
         html = pattern.sub(replacement, html)
-    return re.sub(
-        r"(<h3>[^<]*?)(\d{1,3}(?:,\d{3})+)", lambda m: m[1] + m[2].replace(",", "."), html
+    return re.sub(  # Indonesian thousands separators in the counts of rows
+        r"(<h3>[^<]*?|<p>)(\d{1,3}(?:,\d{3})+)(?= baris)",
+        lambda m: m[1] + m[2].replace(",", "."),
+        html,
     )
 
 

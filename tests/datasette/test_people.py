@@ -193,6 +193,7 @@ def test_map_pins_are_sized_by_articles_over_an_offline_base_layer(snapshot: Pat
         pins = svg[0].xpath('.//circle[@class="pin"]')
         seats = svg[0].xpath('.//circle[@class="seat"]')
         assert len(seats) > len(pins) > 0  # the seats of the regions around give a base map
+        assert "Nusa Tenggara Timur" in [t.text for t in svg[0].xpath('.//text[@class="province"]')]
         sized = sorted((int(p.get("data-articles")), float(p.get("r"))) for p in pins)
         assert [r for _, r in sized] == sorted(r for _, r in sized)  # more articles, larger pin
         width, height = (float(v) for v in svg[0].get("viewbox").split()[2:])
@@ -302,6 +303,7 @@ def test_story_page_shows_quotes_speakers_and_officials_once(snapshot: Path) -> 
         ("/pantau/amount/1", ["Data ini sebagai", "Dibuat dengan"]),
         ("/pantau/story/1", ["Tautan dari tabel lain", "baris</a> dari"]),
         ("/pantau/official_record", ['value="Jalankan"', "<h3>Parameter</h3>"]),
+        ("/pantau", ['<h2 id="tables">Tabel</h2>', " baris</p>", ">beranda</a>"]),
     ],
 )  # fmt: skip
 def test_datasette_pages_speak_indonesian(snapshot: Path, path: str, words: list[str]) -> None:
