@@ -59,7 +59,7 @@ __all__ = [
     "parse_dateline",
 ]
 
-CLEANER_VERSION = "0.5.0"  # bump when cleaned text changes: stored articles get re-extracted
+CLEANER_VERSION = "0.6.0"  # bump when cleaned text changes: stored articles get re-extracted
 
 # --- tuning constants -----------------------------------------------------------------------------
 
