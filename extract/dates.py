@@ -299,6 +299,25 @@ def _build(
     )
 
 
+# Where a date can start: a digit, or a weekday or month name at a word start (every pattern
+# begins with one of them). The patterns are tried only there: trying them at every character
+# was most of the time of a document's date scan.
+_STARTS_RE = re.compile(rf"\d|\b(?:{_alt([*_WEEKDAYS, *_MONTHS])})", re.IGNORECASE)
+
+
+def _finditer(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern whose matches begin only at ``starts``: the
+    first match at or after the end of the last one (patterns never match empty)."""
+    i, n = 0, len(starts)
+    while i < n:
+        m = pattern.match(text, starts[i])
+        if m is None:
+            i += 1
+            continue
+        yield m
+        i = bisect.bisect_left(starts, m.end(), i + 1)
+
+
 def _candidates(
     text: str, tz: tzinfo, relative_to: datetime | None, prefer_nearest: bool
 ) -> tuple[list[ParsedDate], list[tuple[int, int]]]:
@@ -306,8 +325,9 @@ def _candidates(
     and the spans of all matches (parsed or not)."""
     found: list[ParsedDate] = []
     spans: list[tuple[int, int]] = []
+    starts = [m.start() for m in _STARTS_RE.finditer(text)]
     for pattern in _PATTERNS:
-        for m in pattern.finditer(text):
+        for m in _finditer(pattern, text, starts):
             spans.append(m.span())
             parsed = _build(m, tz, relative_to, prefer_nearest)
             if parsed is not None:

@@ -137,6 +137,7 @@ class PantauTokenizer(Tokenizer):  # type: ignore[misc]
         doc: Doc = super().__call__(string)
         if "-" in string and len(doc) >= 3:
             self._join_hyphen_words(doc)
+        doc._.pantau_text = string  # doc.text would rebuild it from a Token per token
         return doc
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -192,3 +193,19 @@ def test_date_scan_windows_equal_scanning_each_window(published: datetime | None
             _SCAN_TEXT[s:e], default_tz=WITA, relative_to=published, prefer_nearest=True
         )
         assert scan.window(s, e) == list(alone), (s, e, _SCAN_TEXT[s:e])
+
+
+def test_patterns_tried_at_date_starts_only_find_every_match() -> None:
+    from extract.dates import _PATTERNS, _STARTS_RE, _finditer
+
+    root = Path(__file__).parents[2]
+    texts = [_SCAN_TEXT, "tgl05/11/2015, Jum'at,12 Mei; Kamis12 Juni 2025; 2025-10-01T10:00Z"]
+    texts += [
+        p.read_text(encoding="utf-8") for p in sorted((root / "extract" / "gold").glob("*.txt"))
+    ]
+    for text in texts:
+        starts = [m.start() for m in _STARTS_RE.finditer(text)]
+        for pattern in _PATTERNS:
+            assert [m.span() for m in _finditer(pattern, text, starts)] == [
+                m.span() for m in pattern.finditer(text)
+            ]
