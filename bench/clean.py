@@ -1,7 +1,8 @@
 """Benchmark the cleaning stage against trafilatura's ``bare_extraction`` alone.
 
-Both run on the same pages in one process, taking turns page by page, several rounds: the bundled demo
-site's article pages and, when ``../shared/realpages`` exists, the real Indonesian news pages.
+Both run on the same pages in one process, taking turns page by page, several rounds: the
+bundled demo site's article pages and, when ``../shared/realpages`` exists, the real Indonesian
+news pages.
 The ratio says what Pantau's Indonesian layers (dates, bylines, datelines, boilerplate, page type)
 cost on top of trafilatura. Run by hand::
 

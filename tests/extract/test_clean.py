@@ -9,6 +9,7 @@ import os
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -207,7 +208,7 @@ def test_dateline_with_date() -> None:
 
 # --- fixture pages --------------------------------------------------------------------------------
 
-EXPECTED = {
+EXPECTED: dict[str, dict[str, Any]] = {
     "tribun_like": {
         "published": "2025-07-07T14:30:00+08:00",
         "published_source": "meta",
