@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from parsel import Selector
@@ -69,7 +68,7 @@ def response_headers(response: Response) -> dict[str, str]:
 class ArticlePages:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.raw_path = Path(crawler.settings["PANTAU_RAW_STORE"])
+        self.raw_path: str = crawler.settings["PANTAU_RAW_STORE"]  # a file or a PostgreSQL URL
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticlePages:

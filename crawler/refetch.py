@@ -52,12 +52,12 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=SITE_TZ)
 
 
-def _lookup(path: Path, urls: list[str]) -> dict[str, tuple[str, StoredPage]]:
+def _lookup(path: str | Path, urls: list[str]) -> dict[str, tuple[str, StoredPage]]:
     with RawStore(path, readonly=True) as raw:
         return raw.stored_many(urls)
 
 
-async def stored_pages(path: Path, urls: list[str]) -> dict[str, tuple[str, StoredPage]]:
+async def stored_pages(path: str | Path, urls: list[str]) -> dict[str, tuple[str, StoredPage]]:
     """``url → (canonical URL, stored page)`` for the stored ones of ``urls``, looked up in a
     thread (the reactor goes on meanwhile)."""
     if not urls:
@@ -71,7 +71,7 @@ async def stored_pages(path: Path, urls: list[str]) -> dict[str, tuple[str, Stor
 class RefetchPolicy:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.path = Path(crawler.settings["PANTAU_RAW_STORE"])
+        self.path: str = crawler.settings["PANTAU_RAW_STORE"]  # a file or a PostgreSQL URL
         self._validators: dict[str, tuple[str | None, str | None]] | None = None
 
     @classmethod

@@ -3,7 +3,7 @@
 Pantau-specific settings (override with ``pantau crawl --set NAME=VALUE`` or
 :func:`crawler.run.run_crawl`):
 
-- ``PANTAU_RAW_STORE``: path of the raw store SQLite file (required).
+- ``PANTAU_RAW_STORE``: path of the raw store SQLite file, or a PostgreSQL URL (required).
 - ``PANTAU_CONTACT``: contact put in the User-Agent so site owners can reach us (also read from
   the ``PANTAU_CONTACT`` environment variable).
 - ``PANTAU_ROBOTSTXT_UNREACHABLE``: ``disallow`` (RFC 9309) or ``allow``: what an unreachable

@@ -1,17 +1,42 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kb.ledger import Outcome, State
-from kb.raw import RawStore, RetryCandidate, legacy_outcome
+from kb.raw import RawStore, RetryCandidate, is_url, legacy_outcome, shown
+from tests.kb.conftest import POSTGRES
 
 
-def test_put_is_idempotent_and_keeps_previous_hash(tmp_path: Path) -> None:
-    with RawStore(tmp_path / "raw.db") as raw:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Where an empty raw store lives: a SQLite file, or a fresh PostgreSQL schema (dropped
+    afterwards) — the same store code runs on both."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "raw.db")
+        return
+    psycopg = pytest.importorskip("psycopg")
+    schema = f"raw_{uuid.uuid4().hex[:12]}"
+    dsn = POSTGRES.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        admin = psycopg.connect(dsn, autocommit=True)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432: {exc}")
+    admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    finally:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+
+
+def test_put_is_idempotent_and_keeps_previous_hash(store: str) -> None:
+    with RawStore(store) as raw:
         kwargs: dict[str, Any] = {"url": "https://x.test/a", "final_url": "https://x.test/a",
                                   "source": "x", "status": 200, "headers": {"ETag": '"1"'}}
         assert raw.put(**kwargs, body=b"<html>satu</html>") == "new"
@@ -22,8 +47,8 @@ def test_put_is_idempotent_and_keeps_previous_hash(tmp_path: Path) -> None:
         assert raw.count() == 1
 
 
-def test_retry_candidates_are_failed_retryable_and_unstored(tmp_path: Path) -> None:
-    with RawStore(tmp_path / "raw.db") as raw:
+def test_retry_candidates_are_failed_retryable_and_unstored(store: str) -> None:
+    with RawStore(store) as raw:
         run = raw.start_run(["x"])
         raw.record(run, "https://x.test/503", Outcome.HTTP_ERROR, "http 503", source="x",
                    retryable=True)
@@ -41,8 +66,8 @@ def test_retry_candidates_are_failed_retryable_and_unstored(tmp_path: Path) -> N
         assert raw.retry_candidates() == []
 
 
-def test_unchanged_refetch_updates_fetch_time_and_validators(tmp_path: Path) -> None:
-    with RawStore(tmp_path / "raw.db") as raw:
+def test_unchanged_refetch_updates_fetch_time_and_validators(store: str) -> None:
+    with RawStore(store) as raw:
         kwargs: dict[str, Any] = {"url": "https://x.test/a", "final_url": "https://x.test/a",
                                   "source": "x", "status": 200, "body": b"<p>sama</p>"}
         raw.put(**kwargs, headers={"ETag": '"1"'}, fetched_at="2025-08-01T00:00:00+00:00")
@@ -54,8 +79,8 @@ def test_unchanged_refetch_updates_fetch_time_and_validators(tmp_path: Path) -> 
         assert raw.stored("https://x.test/b") is None
 
 
-def test_multipage_parts_aliases_and_validators(tmp_path: Path) -> None:
-    with RawStore(tmp_path / "raw.db") as raw:
+def test_multipage_parts_aliases_and_validators(store: str) -> None:
+    with RawStore(store) as raw:
         raw.put(url="https://x.test/a", final_url="https://x.test/a", source="x", status=200,
                 headers={}, body=b"<p>satu dua</p>", parts=["https://x.test/a", "https://x.test/a?page=2"])
         (page,) = raw.pages()
@@ -88,13 +113,13 @@ def test_old_raw_store_gains_the_parts_column(tmp_path: Path) -> None:
         assert next(iter(raw.pages())).parts == []
 
 
-def test_stored_many_finds_pages_and_aliases_in_one_batch(tmp_path: Path) -> None:
-    with RawStore(tmp_path / "raw.db") as raw:
+def test_stored_many_finds_pages_and_aliases_in_one_batch(store: str) -> None:
+    with RawStore(store) as raw:
         for path in ("a", "b"):
             raw.put(url=f"https://x.test/{path}", final_url=f"https://x.test/{path}", source="x",
                     status=200, headers={"ETag": f'"{path}"'}, body=path.encode())
         raw.save_aliases([("https://x.test/amp/a", "https://x.test/a", "x")])
-    with RawStore(tmp_path / "raw.db", readonly=True) as ro:
+    with RawStore(store, readonly=True) as ro:
         urls = ["https://x.test/a", "https://x.test/amp/a", "https://x.test/c"] * 400
         found = ro.stored_many(urls)
     assert sorted(found) == ["https://x.test/a", "https://x.test/amp/a"]
@@ -158,3 +183,48 @@ def test_old_ledger_rows_get_codes_once(tmp_path: Path) -> None:
         assert (row["state"], row["outcome"], row["detail"]) == (state, code, reason)
     with RawStore(tmp_path / "raw.db") as raw:  # opened again: nothing to do
         assert raw.ledger(1) == list(rows.values())
+
+
+def test_killed_run_is_closed_and_its_pages_get_stored_rows(store: str) -> None:
+    with RawStore(store) as raw:
+        dead = raw.start_run(["x"])
+        raw.db.execute("UPDATE crawl_run SET owner = ? WHERE id = ?",
+                       ('{"host": null, "pid": 0}', dead))  # a process that is gone
+        raw.put(url="https://x.test/berita/1", final_url="https://x.test/berita/1", source="x",
+                status=200, headers={}, body=b"<p>berita satu</p>", run_id=dead)
+        raw.record(dead, "https://x.test/berita/2", Outcome.UNFINISHED, source="x",
+                   retryable=True)
+        live = raw.start_run(["x"])
+        assert raw.close_dead_runs(exclude=live) == [dead]
+        assert {r["id"]: r["status"] for r in raw.runs()} == {dead: "killed", live: "running"}
+        assert {e["url"]: e["outcome"] for e in raw.ledger(dead)} == {
+            "https://x.test/berita/1": Outcome.NEW, "https://x.test/berita/2": Outcome.UNFINISHED,
+        }
+        assert [c.url for c in raw.retry_candidates()] == ["https://x.test/berita/2"]
+        assert raw.new_pages_per_run() == [(dead, "x", 1)]
+        assert raw.schema_version() == 1
+
+
+def test_two_stores_on_one_database_share_pages_and_ledger(store: str) -> None:
+    """Two crawlers opening one store (on PostgreSQL: two machines) see each other's rows, and
+    a page both store counts as new once."""
+    page: dict[str, Any] = {"url": "https://x.test/berita/1", "final_url": "https://x.test/berita/1",
+                            "source": "x", "status": 200, "headers": {}, "body": b"<p>satu</p>"}
+    with RawStore(store) as one, RawStore(store) as two:
+        assert sorted([one.put(**page), two.put(**page)]) == ["new", "unchanged"]
+        run = one.start_run(["x"])
+        two.record(run, "https://x.test/berita/1", Outcome.NEW, source="x")
+        assert [e["url"] for e in one.ledger(run)] == ["https://x.test/berita/1"]
+        assert one.count() == two.count() == 1
+
+
+@pytest.mark.parametrize(("location", "url", "text"), [
+    ("/data/pantau/raw.db", False, "/data/pantau/raw.db"),
+    ("postgresql+psycopg://pantau@db.lokal/pantau", True,
+     "postgresql+psycopg://pantau@db.lokal/pantau"),
+    ("postgresql://pantau:rahasia@db.lokal:5432/pantau", True,
+     "postgresql://pantau:***@db.lokal:5432/pantau"),
+    ("sqlite:///raw.db", False, "sqlite:///raw.db"),
+])
+def test_store_locations(location: str, url: bool, text: str) -> None:
+    assert (is_url(location), shown(location)) == (url, text)
