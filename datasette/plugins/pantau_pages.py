@@ -1281,6 +1281,8 @@ def render_cell(
     if column == "story_id" and isinstance(_cell(row, column), int):
         href = datasette.urls.path(f"/story/{_cell(row, column)}")
         return Markup(f'<a href="{escape(href)}">{_cell(row, column)}</a>')
+    if (table, column) in UTC_CELLS and isinstance(value, str) and value:
+        return _local_cell(datasette, database, table, column, row, value)
     if table == "coverage" and column == "published_local" and value is not None:
         return Markup(escape(waktu(value, _cell(row, "zone"), lang_of(datasette))))
     if (table, column) in RUPIAH_COLUMNS and isinstance(value, int | float):
@@ -1290,6 +1292,43 @@ def render_cell(
     if column in ("type", "event_types") and table in ("event", "coverage"):
         return _labelled(datasette, database, value)
     return _plain_cell(value)
+
+
+# Stored UTC times shown in the local time of their article's outlet (coverage.published_local):
+# an article's own time, a story's first and last article.
+UTC_CELLS = {
+    ("article", "published"),
+    ("coverage", "published"),
+    ("story", "first_published"),
+    ("story", "last_published"),
+}
+
+
+def _local_cell(
+    datasette: Any, database: str, table: str, column: str, row: Any, value: str
+) -> Any:
+    async def inner() -> Markup | None:
+        db = datasette.get_database(database)
+        if not await db.table_exists("coverage"):
+            return None
+        if table == "story":
+            order = "" if column == "first_published" else " DESC"
+            sql = (
+                "SELECT c.published_local, c.zone FROM article a"
+                " JOIN coverage c ON c.article_id = a.id WHERE a.story_id = ?"
+                f" ORDER BY a.published{order}, a.id{order} LIMIT 1"
+            )
+            key = _cell(row, "id")
+        else:
+            sql = "SELECT published_local, zone FROM coverage WHERE article_id = ?"
+            key = _cell(row, "id" if table == "article" else "article_id")
+        found = (await db.execute(sql, [key])).rows
+        if not found or not found[0][0]:
+            return None
+        shown = waktu(found[0][0], found[0][1], lang_of(datasette))
+        return Markup(f'<span title="{escape(value)} UTC">{escape(shown)}</span>')
+
+    return inner
 
 
 def _query_cell(row: Any, value: Any, column: str, database: str, datasette: Any) -> Any:

@@ -270,6 +270,21 @@ def test_tables_link_to_pantau_pages_and_show_readable_cells(snapshot: Path) -> 
     )
 
 
+@pytest.mark.parametrize(
+    ("path", "column"),
+    [("/pantau/article", "published"), ("/pantau/story", "first_published"),
+     ("/pantau/story", "last_published"), ("/pantau/coverage", "published")],
+)  # fmt: skip
+def test_stored_utc_times_are_shown_in_local_time(snapshot: Path, path: str, column: str) -> None:
+    cells = doc(fetch(snapshot, [path])[path]).xpath(
+        f'//td[contains(concat(" ", @class, " "), " col-{column} ")]'
+    )
+    shown = [c.text_content().strip() for c in cells]
+    assert shown and all(
+        re.fullmatch(r"\w+, \d{1,2} \w+ 20\d\d \d\d\.\d\d WI(B|TA|T)", t) for t in shown
+    )
+
+
 def test_story_page_shows_quotes_speakers_and_officials_once(snapshot: Path) -> None:
     story_id = rows(snapshot, "SELECT story_id FROM amount a JOIN article r ON r.id = a.article_id"
                     " WHERE a.value = ? LIMIT 1", ANNOUNCEMENT)[0][0]  # fmt: skip
