@@ -55,6 +55,7 @@ def local_zone(tz: tzinfo | None) -> Iterator[None]:
     finally:
         _LOCAL_ZONE.reset(token)
 
+
 # Two-digit years at or above this pivot are 19xx, below are 20xx ("15/5/25" -> 2025).
 TWO_DIGIT_YEAR_PIVOT = 70
 # Plausible range for a news date; anything outside is a mis-parse (phone numbers, IDs).

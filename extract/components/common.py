@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 import yaml
-from spacy.attrs import IDX, LENGTH
+from spacy.attrs import IDX, LENGTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -223,17 +223,34 @@ def people(doc: Doc) -> list[PersonRef]:
     return found
 
 
-def words(doc: Doc) -> list[str]:
-    """Every token's text, read once from the token offsets (no spaCy ``Token`` objects: hot
-    loops over all tokens index this list). Cached on the doc; the tokens never change after
-    the tokenizer."""
-    found: list[str] | None = doc._.pantau_words
-    if found is None or len(found) != len(doc):
+@dataclass(frozen=True)
+class Tokens:
+    """The tokens as plain lists, read once with ``doc.to_array`` (hot loops over all tokens
+    index these instead of making a spaCy ``Token`` per access)."""
+
+    text: list[str]
+    idx: list[int]  # character offset of each token
+    space: list[bool]  # whether whitespace follows it
+
+
+def tokens(doc: Doc) -> Tokens:
+    """:class:`Tokens` of ``doc``, cached on it (the tokens never change after the tokenizer)."""
+    found: Tokens | None = doc._.pantau_words
+    if found is None or len(found.text) != len(doc):
         text = text_of(doc)
-        arr = doc.to_array([IDX, LENGTH])
-        found = [text[i : i + n] for i, n in arr.tolist()] if len(doc) else []
+        rows = doc.to_array([IDX, LENGTH, SPACY]).tolist() if len(doc) else []
+        found = Tokens(
+            [text[i : i + n] for i, n, _ in rows],
+            [i for i, _, _ in rows],
+            [bool(s) for *_, s in rows],
+        )
         doc._.pantau_words = found
     return found
+
+
+def words(doc: Doc) -> list[str]:
+    """Every token's text (:func:`tokens`)."""
+    return tokens(doc).text
 
 
 def add_fact(doc: Doc, field: str, item: dict[str, Any]) -> None:

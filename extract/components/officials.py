@@ -43,6 +43,8 @@ from .common import (
     make_item,
     org_entries,
     region_entries_of,
+    text_of,
+    tokens,
     words,
 )
 
@@ -178,25 +180,28 @@ class OfficialsExtractor:
         tokens and not followed by a date; or ending a name before ", <Name>" ("Direktur
         Kepatuhan Bank NTT Hilarius Minggu, Kepala …") — a weekday before "," is followed by a
         date ("Minggu, 12 Oktober"), never by a capitalised word."""
-        n = len(doc)
-        if doc[k].text not in self.soft_stopwords or k in blocked or not 0 < k < n - 1:
+        n, texts = len(doc), words(doc)
+        if texts[k] not in self.soft_stopwords or k in blocked or not 0 < k < n - 1:
             return False
-        if not self._is_name_token(doc[k - 1], blocked):
+        if not self._is_name_word(k - 1, texts[k - 1], blocked):
             return False
-        nxt = doc[k + 1]
-        if nxt.text == "," and k + 2 < n:
-            after = doc[k + 2]
-            return self._is_cap(after) and after.text not in self.soft_stopwords
-        return self._is_name_token(nxt, blocked) and not (k + 2 < n and doc[k + 2].text == "(")
+        nxt = texts[k + 1]
+        if nxt == "," and k + 2 < n:
+            after = texts[k + 2]
+            return _is_cap_text(after) and after not in self.soft_stopwords
+        return self._is_name_word(k + 1, nxt, blocked) and not (k + 2 < n and texts[k + 2] == "(")
 
     @staticmethod
     def _is_initial(t: Token) -> bool:
         return bool(_INITIALS_RE.fullmatch(t.text))
 
     def _is_lone_initial(self, t: Token) -> bool:
+        return self._lone_initial(t.text)
+
+    def _lone_initial(self, txt: str) -> bool:
         """"M", "M.", "R", "P": one capital letter standing for a name ("M. Syukur", "R Heru
         Setyawan", "Andi P Siregar"); "H." is Haji, an honorific."""
-        return bool(_LONE_INITIAL_RE.fullmatch(t.text)) and not self._is_honorific(t)
+        return bool(_LONE_INITIAL_RE.fullmatch(txt)) and txt.replace(".", "") not in self.honorifics
 
     def _coordinated(
         self,
@@ -264,45 +269,45 @@ class OfficialsExtractor:
         return t.text.replace(".", "") in self.honorifics
 
     def _skip_honorifics(self, doc: Doc, j: int) -> int:
-        n = len(doc)
-        while j < n and doc[j].text.replace(".", "") in self.honorifics:
+        n, toks = len(doc), tokens(doc)
+        texts, idx = toks.text, toks.idx
+        while j < n and texts[j].replace(".", "") in self.honorifics:
             j += 1
-            if j < n and doc[j].text == "." and doc[j].idx == doc[j - 1].idx + len(doc[j - 1]):
+            if j < n and texts[j] == "." and idx[j] == idx[j - 1] + len(texts[j - 1]):
                 j += 1
         return j
 
     def _read_name(self, doc: Doc, j: int, blocked: set[int]) -> tuple[int, int] | None:
         """Token range [j, k) of the capitalised name starting at ``j``."""
         n, k, count = len(doc), j, 0
-        texts = words(doc)
+        toks = tokens(doc)
+        texts, space = toks.text, toks.space
         while k < n and count < MAX_NAME_TOKENS:
-            if self._is_name_word(k, texts[k], blocked):
+            word = texts[k]
+            if self._is_name_word(k, word, blocked):
                 count += 1
                 k += 1
                 continue
-            t = doc[k]
             nxt_is_name = k + 1 < n and self._is_name_word(k + 1, texts[k + 1], blocked)
-            if not count and t.text in NAME_START_PARTICLES and nxt_is_name:
+            if not count and word in NAME_START_PARTICLES and nxt_is_name:
                 count += 1  # "I Gede Eka Putra Astawa"
                 k += 1
                 continue
-            if self._is_lone_initial(t) and nxt_is_name and k not in blocked:
+            if self._lone_initial(word) and nxt_is_name and k not in blocked:
                 k += 1  # "M. Syukur", "R Heru Setyawan", "Andi P Siregar"
                 continue
-            if count and self._is_initial(t) and k not in blocked:
+            if count and _INITIALS_RE.fullmatch(word) and k not in blocked:
                 m = k
-                while m < n and self._is_initial(doc[m]):
+                while m < n and _INITIALS_RE.fullmatch(texts[m]):
                     m += 1
-                if m < n and self._is_name_token(doc[m], blocked):
+                if m < n and self._is_name_word(m, texts[m], blocked):
                     k = m  # "Kosmas D. Lana", "Paulus S. K. Limu"
                     continue
             if count and self._soft_name_word(doc, k, blocked):
                 k += 1  # "Dominikus Minggu Mere"
                 continue
-            glued = k + 1 < n and not doc[k - 1].whitespace_ and not t.whitespace_
-            joiner = (t.text in {"-", "'", "’"} and glued) or (
-                t.text in self.particles and k + 1 < n
-            )
+            glued = k + 1 < n and not space[k - 1] and not space[k]
+            joiner = (word in {"-", "'", "’"} and glued) or (word in self.particles and k + 1 < n)
             if count and joiner and nxt_is_name:
                 k += 1
                 continue
@@ -781,20 +786,20 @@ class OfficialsExtractor:
         if not people:
             return
         k, n = 0, len(doc)
-        texts = words(doc)
+        toks, text = tokens(doc), text_of(doc)
+        texts, idx = toks.text, toks.idx
         while k < n:
             if k in claimed or not self._is_name_word(k, texts[k], blocked):
                 k += 1
                 continue
             rng = self._read_name(doc, k, blocked)
-            if rng is None or is_skipped(doc, doc[k].idx):
+            if rng is None or is_skipped(doc, idx[k]):
                 k += 1
                 continue
-            text = doc[rng[0] : rng[1]].text
-            hits = [p for p in people if same_person(text, p.best.name)]
+            start, end = idx[rng[0]], idx[rng[1] - 1] + len(texts[rng[1] - 1])
+            hits = [p for p in people if same_person(text[start:end], p.best.name)]
             if len(hits) == 1:
-                span = doc[rng[0] : rng[1]]
-                hits[0].mentions.append((span.start_char, span.end_char))
+                hits[0].mentions.append((start, end))
             k = rng[1]
 
 
