@@ -57,7 +57,7 @@ components add theirs (see their docstrings).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 import scrapy
@@ -147,13 +147,17 @@ class NewsSpider(scrapy.Spider):
             for url in s.sitemaps:
                 yield self._discovery(url, s, "sitemap", self.parse_sitemap)
             for i, listing in enumerate(s.listings):
-                days = list(self._days(listing.days)) if listing.dated else [None]
+                days = list(self._days(listing.days, s.zone)) if listing.dated else [None]
                 for day in days:
                     yield self._listing_page(s, i, 1, day)
 
-    def _days(self, lookback: int) -> Iterator[date]:
-        """Days a ``{date}`` listing walks, newest first: the window, else the last few days."""
-        today = site_today()
+    def _days(self, lookback: int, tz: tzinfo = SITE_TZ) -> Iterator[date]:
+        """Days a ``{date}`` listing walks, newest first: the window, else the last few days.
+
+        "Today" is the outlet's own (``tz``): a WIB outlet's index of today starts an hour later
+        than a WITA one's.
+        """
+        today = site_today(tz)
         if self.backfill:
             end = min(self.until or today, today)
             start = self.since or end
