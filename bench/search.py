@@ -135,9 +135,12 @@ def main() -> None:
             metadata=json.loads(metadata_path(snap.path).read_text(encoding="utf-8")),
             template_dir=str(config / "templates"),
             plugins_dir=str(config / "plugins"),
-            settings={"sql_time_limit_ms": SQL_TIME_LIMIT_MS, "max_returned_rows": MAX_RETURNED_ROWS,
-                      "suggest_facets": False},
-        )  # fmt: skip
+            settings={
+                "sql_time_limit_ms": SQL_TIME_LIMIT_MS,
+                "max_returned_rows": MAX_RETURNED_ROWS,
+                "suggest_facets": False,
+            },
+        )
         name = db.stem
         print(f"{'query':24} {'raw FTS':>9} {'/cari':>9} {'table':>9} {'slim':>9}"
               f"   ratios to raw FTS (/cari, table, slim)")  # fmt: skip
