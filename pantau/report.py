@@ -6,8 +6,9 @@ charts: volume per day, share per outlet, most-quoted officials. Indonesian by d
 (``--lang en`` for English). Rows come from :func:`kb.coverage.iter_clippings` in batches:
 
 - XLSX (openpyxl, write-only mode): rows are streamed to the file as they come, memory stays
-  flat whatever the period's size; the summary sheet and its charts are written after the rows
-  (it is created first, so it is the first tab);
+  flat whatever the period's size (links are clickable in the first :data:`MAX_LINKED_ROWS`
+  rows, text after); the summary sheet and its charts are written after the rows (it is
+  created first, so it is the first tab);
 - DOCX (python-docx) and PDF (reportlab) read the rows twice (summary first, then the table);
   python-docx keeps the document in memory until it is saved; the PDF's table is laid out in
   chunks of :data:`PDF_ROWS_PER_TABLE` fed lazily to reportlab, so its memory stays bounded.
@@ -47,6 +48,9 @@ FORMATS = ("xlsx", "docx", "pdf")
 TOP_N = 10  # outlets and officials shown in the charts and summary
 PDF_ROWS_PER_TABLE = 100  # rows per reportlab Table: small tables lay out fast and split well
 DOCX_CHART_SIZE = (1200, 520)  # pixels of a DOCX chart (printed 16 cm wide)
+# XLSX: openpyxl keeps every hyperlink in memory until the sheet is closed (~2.4 KB each): the
+# first 10,000 rows get clickable links, later rows the URL as text, so memory stays bounded
+MAX_LINKED_ROWS = 10_000
 MIN_LABELLED_BAND = 24  # pixels: a narrower bar gets no value label (the digits would overlap)
 
 LABELS: dict[str, dict[str, str]] = {
@@ -209,7 +213,7 @@ def write_xlsx(report: Report, out: Path) -> int:
         row = []
         for i, value in enumerate(cells(c)):
             cell = WriteOnlyCell(clip_ws, value=value)
-            if i == 4:
+            if i == 4 and c.no <= MAX_LINKED_ROWS:
                 cell.hyperlink = c.url
             if i in (3, 7):
                 cell.alignment = wrap

@@ -199,3 +199,6 @@ def test_more_than_ten_thousand_articles_stream(tmp_path: Path) -> None:
     ws = load_workbook(out, read_only=True)["Kliping Berita"]
     rows = list(ws.iter_rows(values_only=True))
     assert len(rows) == BIG + 1 and rows[8][3] == "Berita uji nomor 7"  # control characters dropped
+    links = load_workbook(out)["Kliping Berita"]["E"]
+    assert links[1].hyperlink is not None and links[10_000].hyperlink is not None
+    assert links[10_001].hyperlink is None and links[10_001].value == "http://warta.test/10000"
