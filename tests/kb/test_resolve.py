@@ -296,3 +296,18 @@ def test_positions_seen_on_the_outlets_local_day(kb: KB, code: str | None, publi
     with kb.engine.connect() as conn:
         row = conn.execute(text("SELECT first_seen, last_seen FROM position")).one()
     assert (str(row[0]), str(row[1])) == (day, day)
+
+
+def test_local_days_on_sqlite_and_postgresql(db_url: str) -> None:
+    store = KB(db_url)
+    try:
+        store.upsert_outlets([{"name": "uji", "title": "Media Uji", "region_code": "31"}])
+        for i, published in enumerate(("2025-07-07T23:30:00+07:00", "2025-07-09T06:00:00+07:00")):
+            add(store, f"https://a.test/{i}", "Gubernur berkunjung.", published=published,
+                officials=[official("Melki Laka Lena", "Gubernur NTT", NTT, PEMPROV)])
+        store.resolve()
+        with store.engine.connect() as conn:
+            row = conn.execute(text("SELECT first_seen, last_seen FROM position")).one()
+        assert (str(row[0]), str(row[1])) == ("2025-07-07", "2025-07-09")  # WIB days
+    finally:
+        store.close()

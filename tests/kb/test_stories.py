@@ -266,3 +266,19 @@ def test_a_batch_reclusters_only_the_windows_it_touches(kb: KB) -> None:
     assert table_rows(kb, "story", "article") == before
     kb.finish_extraction_run(run)
     assert kb.resolve()["stories"]["clustered"] == 20  # no batch: everything
+
+
+def test_clustering_and_a_batch_on_sqlite_and_postgresql(db_url: str) -> None:
+    store = KB(db_url)
+    try:
+        launch_story(store)
+        assert store.resolve()["stories"]["stories"] == 1
+        run = store.start_extraction_run("uji")
+        add(store, "https://vn.test/salinan-siang", SALINAN + " (ulang)", source="vn",
+            published="2025-07-08T11:00:00+08:00", officials=[BUPATI, KABID], counts=(14880,),
+            amounts=(3_000_000_000,))
+        report = store.resolve()["stories"]
+        assert (report["clustered"], report["stories"], report["largest_story"]) == (4, 1, 4)
+        store.finish_extraction_run(run)
+    finally:
+        store.close()
