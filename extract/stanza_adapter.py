@@ -103,9 +103,11 @@ class TitleAttachment:
 def _offsets(words: list[Any]) -> tuple[int | None, int | None]:
     starts = [getattr(w, "start_char", None) for w in words]
     ends = [getattr(w, "end_char", None) for w in words]
-    if None in starts or None in ends:
+    known_starts = [int(x) for x in starts if x is not None]
+    known_ends = [int(x) for x in ends if x is not None]
+    if len(known_starts) < len(starts) or len(known_ends) < len(ends):
         return None, None
-    return min(starts), max(ends)
+    return min(known_starts), max(known_ends)
 
 
 def _children(sentence: Any) -> dict[int, list[Any]]:
@@ -241,14 +243,14 @@ def enrich(facts: dict[str, list[dict[str, Any]]], doc: Any) -> dict[str, list[d
     known_names = [o["name"] for o in facts.get("officials", [])]
     from .components.officials import same_person
 
-    for att in title_attachments(doc):
-        if any(same_person(att.name, n) for n in known_names):
+    for title in title_attachments(doc):
+        if any(same_person(title.name, n) for n in known_names):
             continue
-        known_names.append(att.name)
+        known_names.append(title.name)
         facts.setdefault("officials", []).append(
-            {"name": att.name, "title": att.title, "organization": None, "region": None,
-             "text": att.name, "start": att.start, "end": att.end,
-             "sentence": doc.sentences[att.sentence].text, "extractor": EXTRACTOR,
+            {"name": title.name, "title": title.title, "organization": None, "region": None,
+             "text": title.name, "start": title.start, "end": title.end,
+             "sentence": doc.sentences[title.sentence].text, "extractor": EXTRACTOR,
              "version": VERSION, "confidence": CONF_PARSED_OFFICIAL}
         )  # fmt: skip
     return facts
