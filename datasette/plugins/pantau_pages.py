@@ -1004,6 +1004,33 @@ PIN_MIN_R, PIN_SCALE_R = 4.0, 5.0  # radius = min + scale * sqrt(articles): area
 PIN_LABELS = 12  # the regions with most articles are named on the map
 
 
+LABEL_CHAR_PX, LABEL_H_PX = 6.6, 14.0  # a 12px label's width per character and its height
+Box = tuple[float, float, float, float]  # left, top, right, bottom (px)
+
+
+def overlaps(a: Box, b: Box) -> bool:
+    return not (a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1])
+
+
+def place_label(
+    text: str, x: float, y: float, radius: float, width: float, taken: list[Box]
+) -> tuple[float, str] | None:
+    """Where a pin's label goes: right of the pin, else left; None when both would overlap a
+    label already placed or leave the map. Adds the chosen box to ``taken``."""
+    w = len(text) * LABEL_CHAR_PX
+    for left, anchor, lx in (
+        (x + radius + 2, "start", x + radius + 2),
+        (x - radius - 2 - w, "end", x - radius - 2),
+    ):
+        box = (left, y - LABEL_H_PX / 2, left + w, y + LABEL_H_PX / 2)
+        inside = box[0] >= 0 and box[2] <= width
+        clear = not any(overlaps(box, t) for t in taken)
+        if inside and clear:
+            taken.append(box)
+            return lx, anchor
+    return None
+
+
 def radius_of(articles: int) -> float:
     return PIN_MIN_R + PIN_SCALE_R * math.sqrt(articles)
 
@@ -1049,6 +1076,8 @@ async def coverage_map(datasette: Any, db: Database, lang: str) -> Markup | None
         ' xmlns="http://www.w3.org/2000/svg"'
         f' width="100%" style="max-width:{MAP_W}px;background:#eef4f8" role="img">'
     ]
+    taken: list[Box] = []  # label boxes placed so far (px)
+    provinces: list[tuple[str, float, float]] = []
     for r in base:
         x, y = xy(r["latitude"], r["longitude"])
         radius = 3 if r["kind"] == "provinsi" else 1.6
@@ -1056,12 +1085,8 @@ async def coverage_map(datasette: Any, db: Database, lang: str) -> Markup | None
             f'<circle class="seat" cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="#9aa5ad">'
             f"<title>{escape(r['name'])}</title></circle>"
         )
-        if r["kind"] == "provinsi":  # the province's name at its capital, under the pins
-            parts.append(
-                f'<text class="province" x="{x:.1f}" y="{y - 6:.1f}" font-size="13"'
-                f' fill="#6b7780" font-style="italic" text-anchor="middle">'
-                f"{escape(r['name'])}</text>"
-            )
+        if r["kind"] == "provinsi":
+            provinces.append((r["name"], x, y))
     for i, p in enumerate(pins):
         x, y = xy(p["latitude"], p["longitude"])
         radius = radius_of(p["articles"])
@@ -1079,10 +1104,27 @@ async def coverage_map(datasette: Any, db: Database, lang: str) -> Markup | None
             f' data-articles="{p["articles"]}"><title>{escape(label)}</title></circle></a>'
         )
         if i < PIN_LABELS:
+            text = f"{p['name']} ({p['articles']})"
+            placed = place_label(text, x, y, radius, MAP_W, taken)
+            if placed is not None:
+                lx, anchor = placed
+                parts.append(
+                    f'<text class="pin-label" x="{lx:.1f}" y="{y + 4:.1f}" font-size="12"'
+                    f' text-anchor="{anchor}">{escape(text)}</text>'
+                )
+    for name, x, y in provinces:  # the province's name by its capital, where no pin is named
+        half = len(name) * LABEL_CHAR_PX / 2
+        for top in (y - 8 - LABEL_H_PX, y + 8, y - 30 - LABEL_H_PX, y + 30):  # above, below …
+            box = (x - half, top, x + half, top + LABEL_H_PX)
+            if box[0] < 0 or box[2] > MAP_W or any(overlaps(box, t) for t in taken):
+                continue
+            taken.append(box)
             parts.append(
-                f'<text x="{x + radius + 2:.1f}" y="{y + 4:.1f}" font-size="12">'
-                f"{escape(p['name'])} ({p['articles']})</text>"
+                f'<text class="province" x="{x:.1f}" y="{top + LABEL_H_PX - 3:.1f}"'
+                f' font-size="13" fill="#6b7780" font-style="italic" text-anchor="middle">'
+                f"{escape(name)}</text>"
             )
+            break
     parts.append("</svg>")
     return Markup("".join(parts))
 
