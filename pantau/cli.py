@@ -875,6 +875,10 @@ cli.add_command(coverage)
 from pantau.report import report  # noqa: E402 (issue 15: clipping reports)
 
 cli.add_command(report)
+from pantau.cluster_cli import cluster, worker  # noqa: E402 (issue 16: scaling out)
+
+cli.add_command(worker)
+cli.add_command(cluster)
 
 if __name__ == "__main__":  # pragma: no cover
     cli()

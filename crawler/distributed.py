@@ -1,0 +1,246 @@
+"""Crawling on several machines: one shared frontier in Redis, one shared raw store.
+
+Each worker (``pantau worker crawl``) is an ordinary Pantau crawl (:func:`crawler.run.run_crawl`:
+the same spider, components and ledger) with two engines swapped in:
+
+- the **frontier** is `scrapy-redis <https://github.com/rmax/scrapy-redis>`_'s scheduler: the
+  request queue and the dupefilter (request fingerprints) live in Redis under a key prefix, so an
+  article one worker discovered is fetched by whichever worker is free, once;
+- the **raw store and its ledger** are a PostgreSQL database (:class:`kb.raw.RawStore` with a
+  URL), so every worker's pages and ledger rows land in one place.
+
+scrapy-redis is at-most-once: a request popped by a worker that is then killed is gone from the
+queue while its fingerprint stays in the dupefilter, so no worker would fetch it again. The
+ledger closes that gap: every URL is ``failed(unfinished, retryable)`` from the moment it is
+scheduled, so :mod:`crawler.reconcile` finds the lost ones and queues them again unfiltered.
+
+Politeness: Scrapy's ``CONCURRENT_REQUESTS_PER_DOMAIN`` and ``DOWNLOAD_DELAY`` hold per process.
+A worker therefore runs with ``PANTAU_HOST_CONCURRENCY`` (the total a host may see from the whole
+cluster) divided by the number of workers (``PANTAU_CLUSTER_WORKERS``), at least 1 — so N workers
+never send a host more than ``max(PANTAU_HOST_CONCURRENCY, N)`` requests at once.
+
+The total per host defaults to what one crawl would use (``CONCURRENT_REQUESTS_PER_DOMAIN``: 2
+for the outlets' small shared hosting, 8 with ``--fast``).
+
+Component: :class:`LiveRunFilter`, a spider middleware (settings read: ``PANTAU_RAW_STORE``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request
+from scrapy.utils.defer import deferred_to_future
+from twisted.internet import threads
+
+from crawler import settings as default_settings
+from crawler.ledger import CrawlRun
+from crawler.run import FAST_SETTINGS, run_crawl
+from crawler.sources import SourcesConfig
+from kb.ledger import Outcome
+from kb.raw import RawStore
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+log = logging.getLogger(__name__)
+
+ENV_REDIS = "PANTAU_REDIS"  # Redis URL of the shared frontier
+ENV_PREFIX = "PANTAU_REDIS_PREFIX"  # key prefix: one cluster (or one test) per prefix
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+DEFAULT_PREFIX = "pantau"
+SPIDER = "pantau"  # NewsSpider.name: part of the Redis keys
+SETTLED_DETAIL = "stored by another crawler of the cluster"
+# Scrapy 2.19 on the asyncio reactor starts a slot's downloads as tasks that mark themselves
+# "transferring" only once they run, so with DOWNLOAD_DELAY 0 one pass of the slot's queue sends
+# everything queued and CONCURRENT_REQUESTS_PER_DOMAIN does not hold (measured: 8 requests at once
+# to a host with a limit of 1). Any delay makes the slot send one request per pass; 5 ms costs
+# at most 200 requests/s per host and worker, far above what a newsroom's server should get.
+MIN_DOWNLOAD_DELAY_S = 0.005
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """Where a cluster's shared frontier lives: a Redis URL and a key prefix."""
+
+    redis_url: str = DEFAULT_REDIS
+    prefix: str = DEFAULT_PREFIX
+
+    @classmethod
+    def from_env(cls, redis_url: str | None = None, prefix: str | None = None) -> Frontier:
+        return cls(redis_url or os.environ.get(ENV_REDIS) or DEFAULT_REDIS,
+                   prefix or os.environ.get(ENV_PREFIX) or DEFAULT_PREFIX)
+
+    @property
+    def queue_key(self) -> str:
+        return f"{self.prefix}:{SPIDER}:requests"
+
+    @property
+    def dupefilter_key(self) -> str:
+        return f"{self.prefix}:{SPIDER}:dupefilter"
+
+    def client(self) -> Any:
+        import redis
+
+        return redis.Redis.from_url(self.redis_url, socket_connect_timeout=5)
+
+    def depths(self) -> dict[str, int]:
+        """Requests waiting in the shared queue and fingerprints in the dupefilter."""
+        r = self.client()
+        return {"queued": int(r.zcard(self.queue_key)),
+                "seen": int(r.scard(self.dupefilter_key))}
+
+    def clear(self) -> None:
+        """Forget the queue and the dupefilter (a new crawl round starts from the ledger)."""
+        self.client().delete(self.queue_key, self.dupefilter_key)
+
+
+def settle(raw: RawStore, run_id: int | None = None) -> int:
+    """Settle the ``unfinished`` rows another worker answered; return how many.
+
+    Every worker reads the same feeds and sitemaps and records each article it discovers as
+    ``failed(unfinished)`` before the shared dupefilter tells it another worker has it: at the
+    end of its run those rows say *unfinished* of pages that are stored. They become
+    ``skipped(already_stored)`` — for one finished run (``run_id``) or every run no longer
+    running — so source health counts real failures only."""
+    where = "crawl_run_id = ?" if run_id is not None else (
+        "crawl_run_id IN (SELECT id FROM crawl_run WHERE status <> 'running')")
+    args: tuple[object, ...] = (run_id,) if run_id is not None else ()
+    with raw.db:
+        before = raw.db.execute(
+            f"SELECT count(*) FROM ledger WHERE outcome = ? AND {where}"
+            " AND EXISTS (SELECT 1 FROM page p WHERE p.url = ledger.url)",
+            (Outcome.UNFINISHED.value, *args),
+        ).fetchone()[0]
+        raw.db.execute(
+            "UPDATE ledger SET state = ?, outcome = ?, detail = ?, retryable = 0"
+            f" WHERE outcome = ? AND {where}"
+            " AND EXISTS (SELECT 1 FROM page p WHERE p.url = ledger.url)",
+            (Outcome.ALREADY_STORED.state.value, Outcome.ALREADY_STORED.value, SETTLED_DETAIL,
+             Outcome.UNFINISHED.value, *args),
+        )
+    return int(before)
+
+
+class LiveRunFilter:
+    """Spider middleware of a cluster worker: the retry requests its spider starts with (the
+    ledger's unfinished URLs) are dropped when their latest ledger row belongs to another crawl
+    run still ``running`` — a live worker has them queued or in flight, and re-requesting them
+    unfiltered would fetch them twice. Lost ones (their run died) are left to the spider, and
+    :mod:`crawler.reconcile` handles the rest.
+
+    Settings read: ``PANTAU_RAW_STORE``."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.store: str = crawler.settings["PANTAU_RAW_STORE"]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LiveRunFilter:
+        return cls(crawler)
+
+    def _live_urls(self, own: int) -> set[str]:
+        with RawStore(self.store, readonly=True) as raw:
+            rows = raw.db.execute(
+                "SELECT l.url FROM ledger l"
+                " JOIN (SELECT url, max(crawl_run_id) AS run FROM ledger"
+                "       WHERE crawl_run_id <> ? GROUP BY url) last"
+                "   ON last.url = l.url AND last.run = l.crawl_run_id"
+                " JOIN crawl_run r ON r.id = l.crawl_run_id"
+                " WHERE r.status = 'running' AND l.state = 'failed'",
+                (own,),
+            ).fetchall()
+        return {str(r[0]) for r in rows}
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        own = CrawlRun.of(self.crawler).run_id
+        live: set[str] = await deferred_to_future(threads.deferToThread(self._live_urls, own))
+        stats = self.crawler.stats
+        async for item in start:
+            if (isinstance(item, Request) and item.meta.get("pantau_retry")
+                    and item.meta.get("pantau_url") in live):
+                if stats is not None:
+                    stats.inc_value("pantau/cluster/left_to_live_run")
+                continue
+            yield item
+
+    def process_spider_output(self, response: Any, result: Any) -> Any:
+        return result
+
+    async def process_spider_output_async(
+        self, response: Any, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        async for item in result:
+            yield item
+
+
+def per_worker_concurrency(host_total: int, workers: int) -> int:
+    """Requests one worker may have in flight to one host so that ``workers`` of them send at
+    most ``host_total`` together (never below 1: a worker must make progress)."""
+    return max(1, host_total // max(1, workers))
+
+
+def cluster_settings(
+    frontier: Frontier, *, workers: int = 1, host_concurrency: int | None = None
+) -> dict[str, Any]:
+    """The Scrapy settings that make a Pantau crawl one worker of a cluster
+    (``host_concurrency``: requests in flight to one host from all ``workers`` together;
+    default: one crawl's ``CONCURRENT_REQUESTS_PER_DOMAIN``)."""
+    if host_concurrency is None:
+        host_concurrency = default_settings.CONCURRENT_REQUESTS_PER_DOMAIN
+    return {
+        "SPIDER_MIDDLEWARES": {**default_settings.SPIDER_MIDDLEWARES,
+                               "crawler.distributed.LiveRunFilter": 50},
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        "SCHEDULER_PERSIST": True,  # a worker that finishes must not wipe the others' queue
+        "SCHEDULER_QUEUE_KEY": frontier.queue_key,
+        "SCHEDULER_DUPEFILTER_KEY": frontier.dupefilter_key,
+        "REDIS_URL": frontier.redis_url,
+        "PANTAU_HOST_CONCURRENCY": host_concurrency,
+        "PANTAU_CLUSTER_WORKERS": workers,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": per_worker_concurrency(host_concurrency, workers),
+    }
+
+
+def worker_crawl(
+    config: SourcesConfig,
+    raw_store: str | Path,
+    frontier: Frontier,
+    *,
+    only: tuple[str, ...] = (),
+    workers: int = 1,
+    host_concurrency: int | None = None,
+    fast: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run one crawler of a cluster until the shared frontier is empty; return its stats
+    (``pantau/*``, ``finish_reason``, ``downloader/response_count``).
+
+    ``fast`` drops politeness delays (local test sites) but keeps the per-host share. No job
+    folder: the queue and the dupefilter are Redis's; the ledger is the raw store's."""
+    settings: dict[str, Any] = dict(FAST_SETTINGS) if fast else {}
+    if host_concurrency is None:  # one crawl's per-host limit, now for the whole cluster
+        host_concurrency = int((overrides or {}).get(
+            "CONCURRENT_REQUESTS_PER_DOMAIN", settings.get(
+                "CONCURRENT_REQUESTS_PER_DOMAIN", default_settings.CONCURRENT_REQUESTS_PER_DOMAIN)))
+    settings.update(cluster_settings(frontier, workers=workers, host_concurrency=host_concurrency))
+    overrides = {k: v for k, v in (overrides or {}).items()
+                 if k != "CONCURRENT_REQUESTS_PER_DOMAIN"}  # the cluster's total, shared out
+    settings.update(overrides)
+    delay = float(settings.get("DOWNLOAD_DELAY", default_settings.DOWNLOAD_DELAY))
+    settings["DOWNLOAD_DELAY"] = max(delay, MIN_DOWNLOAD_DELAY_S)
+    stats = run_crawl(config, raw_store, only=only, overrides=settings, jobdir=None)
+    summary = {k: v for k, v in stats.items() if k.startswith(("pantau/", "finish_reason"))}
+    summary["downloader/response_count"] = stats.get("downloader/response_count", 0)
+    run_id = stats.get("pantau/crawl_run")
+    if isinstance(run_id, int):
+        with RawStore(raw_store) as raw:
+            summary["pantau/ledger/settled"] = settle(raw, run_id)
+    return summary

@@ -1,0 +1,171 @@
+"""``pantau worker crawl`` and ``pantau cluster reconcile|status``: crawling on several machines.
+
+A thin CLI over :mod:`crawler.distributed` (shared frontier in Redis) and
+:mod:`crawler.reconcile` (URLs a killed worker took with it, queued again). The raw store is
+``--raw-db`` (env ``PANTAU_RAW_DB``): a PostgreSQL URL shared by the machines, or by default the
+SQLite file ``HOME/raw.db`` (several workers on one machine). Data (JSON) on stdout, messages on
+stderr, unusable Redis/PostgreSQL/extra: one line and exit 2 (``config_error``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kb.raw import ENV_RAW_DB, shown
+
+F = TypeVar("F", bound=Callable[..., Any])
+CONFIG_ERROR = 2  # the exit status of an unusable configuration, as in every pantau command
+
+
+class ClusterUnusable(click.ClickException):
+    exit_code = CONFIG_ERROR
+
+
+def _emit(data: dict[str, Any]) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def cluster_options(fn: F) -> F:
+    """Where the shared state lives: raw store, Redis frontier, key prefix; sources."""
+    for option in reversed([
+        click.option("--home", envvar="PANTAU_HOME", default=Path("pantau-data"),
+                     type=click.Path(file_okay=False, path_type=Path), show_default=True,
+                     help="Folder of the default SQLite raw store (HOME/raw.db)"
+                     " [env: PANTAU_HOME]"),
+        click.option("--raw-db", envvar=ENV_RAW_DB,
+                     help="Raw store shared by the workers: a PostgreSQL URL"
+                     " (postgresql+psycopg://user@host/db) [env: PANTAU_RAW_DB; default:"
+                     " HOME/raw.db]"),
+        click.option("--redis", "redis_url", envvar="PANTAU_REDIS",
+                     help="Redis URL of the shared frontier [env: PANTAU_REDIS; default:"
+                     " redis://127.0.0.1:6379/0]"),
+        click.option("--prefix", envvar="PANTAU_REDIS_PREFIX",
+                     help="Redis key prefix: one cluster per prefix [env: PANTAU_REDIS_PREFIX;"
+                     " default: pantau]"),
+        click.option("--sources", "sources_file", envvar="PANTAU_SOURCES",
+                     type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                     help="Sources file (YAML) [env: PANTAU_SOURCES]"),
+        click.option("--source", "only", multiple=True, help="Only this source (repeatable)"),
+        click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Crawler processes in the cluster: each sends a host its share of"
+                     " --host-concurrency"),
+        click.option("--host-concurrency", type=click.IntRange(min=1),
+                     help="Requests in flight to one host from the whole cluster [default: one"
+                     " crawl's CONCURRENT_REQUESTS_PER_DOMAIN: 2, 8 with --fast]"),
+        click.option("--fast", is_flag=True, help="No politeness delays: only for local sites"),
+        click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+                     help="Override a Scrapy/Pantau setting (repeatable)"),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+@contextmanager
+def usable() -> Iterator[None]:
+    """Turn a missing extra, an unreachable Redis or PostgreSQL into one line (exit 2)."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        raise ClusterUnusable(
+            f"{exc.name} is not installed: pip install 'pantau[cluster]'") from exc
+    except Exception as exc:
+        kind = type(exc).__module__.split(".")[0]
+        if kind in ("redis", "psycopg"):
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            engine = "Redis" if kind == "redis" else "PostgreSQL"
+            raise ClusterUnusable(f"{engine} unusable: {first}") from exc
+        raise
+
+
+def _setup(
+    home: Path, raw_db: str | None, redis_url: str | None, prefix: str | None,
+    sources_file: Path | None, settings: tuple[str, ...],
+) -> tuple[Any, str, Any, dict[str, Any]]:
+    from crawler.distributed import Frontier
+    from crawler.run import parse_setting
+    from crawler.sources import SourcesError, load_sources
+
+    try:
+        overrides = dict(parse_setting(item) for item in settings)
+    except ValueError as exc:
+        raise click.ClickException(f"--set: {exc}") from exc
+    try:
+        config = load_sources(sources_file)
+    except SourcesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if raw_db and "://" in raw_db and not raw_db.startswith(("postgresql:", "postgresql+")):
+        raise ClusterUnusable(f"--raw-db {shown(raw_db)}: expected a PostgreSQL URL"
+                              " (postgresql+psycopg://user@host/db)")
+    raw = raw_db or str(home / "raw.db")
+    if not raw_db:
+        home.mkdir(parents=True, exist_ok=True)
+    return config, raw, Frontier.from_env(redis_url, prefix), overrides
+
+
+def _check(frontier: Any, raw: str) -> None:
+    """Fail early, in one line, when Redis or the raw store cannot be used."""
+    from kb.raw import RawStore
+
+    with usable():
+        RawStore(raw).close()
+        frontier.client().ping()
+
+
+@click.group()
+def worker() -> None:
+    """Run one worker of a Pantau cluster (see README, "Scaling out")."""
+
+
+@worker.command("crawl")
+@cluster_options
+def worker_crawl_cmd(home: Path, raw_db: str | None, redis_url: str | None, prefix: str | None,
+                     sources_file: Path | None, only: tuple[str, ...], workers: int,
+                     host_concurrency: int | None, fast: bool, settings: tuple[str, ...]) -> None:
+    """One crawler process over the shared frontier; stops when the frontier is empty."""
+    from crawler.distributed import worker_crawl
+    from crawler.run import CrawlArgumentError, check_crawl_arguments
+
+    config, raw, frontier, overrides = _setup(home, raw_db, redis_url, prefix, sources_file,
+                                              settings)
+    try:
+        check_crawl_arguments(config, only, None, None)
+    except CrawlArgumentError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _check(frontier, raw)
+    with usable():
+        stats = worker_crawl(config, raw, frontier, only=only, workers=workers,
+                             host_concurrency=host_concurrency, fast=fast, overrides=overrides)
+    _emit(stats)
+
+
+@click.group()
+def cluster() -> None:
+    """Look after a Pantau cluster: reconcile lost URLs, show its state."""
+
+
+@cluster.command("reconcile")
+@cluster_options
+@click.option("--lease", type=click.FloatRange(min=0), default=3600.0, show_default=True,
+              help="Seconds after which an unanswered URL of a still running crawl is lost")
+def reconcile_cmd(home: Path, raw_db: str | None, redis_url: str | None, prefix: str | None,
+                  sources_file: Path | None, only: tuple[str, ...], workers: int,
+                  host_concurrency: int | None, fast: bool, settings: tuple[str, ...],
+                  lease: float) -> None:
+    """Close killed crawls and fetch the URLs they lost (queued again, unfiltered)."""
+    from crawler.reconcile import reconcile
+
+    config, raw, frontier, overrides = _setup(home, raw_db, redis_url, prefix, sources_file,
+                                              settings)
+    _check(frontier, raw)
+    with usable():
+        report = reconcile(config, raw, frontier, lease_s=lease, workers=workers,
+                           host_concurrency=host_concurrency, fast=fast, overrides=overrides)
+    click.echo(f"{report['lost']} lost URL(s) queued again; {len(report['killed_runs'])} killed"
+               " crawl run(s) closed", err=True)
+    _emit(report)
