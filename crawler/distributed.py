@@ -27,8 +27,10 @@ Component: :class:`LiveRunFilter`, a spider middleware (settings read: ``PANTAU_
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import socket
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +45,7 @@ from crawler.ledger import CrawlRun
 from crawler.run import FAST_SETTINGS, run_crawl
 from crawler.sources import SourcesConfig
 from kb.ledger import Outcome
-from kb.raw import RawStore
+from kb.raw import RawStore, process_alive
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -244,3 +246,53 @@ def worker_crawl(
         with RawStore(raw_store) as raw:
             summary["pantau/ledger/settled"] = settle(raw, run_id)
     return summary
+
+
+def cluster_status(raw_store: str | Path, frontier: Frontier) -> dict[str, Any]:
+    """What a cluster is doing, for ``pantau cluster status``:
+
+    - ``frontier``: requests waiting in the shared queue, fingerprints in the dupefilter;
+    - ``workers``: the crawl runs still ``running`` (host, pid, start, whether the process is
+      alive: a process on another host is reported ``null``, unknown);
+    - ``leases``: URLs scheduled and not yet answered (latest ledger row ``unfinished`` or
+      ``interrupted``, not stored), split by whether their run is still running (``held``) or
+      not (``lost``: the next reconcile fetches them);
+    - ``sources``: per source, pages stored and the URLs in each latest ledger state."""
+    report: dict[str, Any] = {"frontier": frontier.depths()}
+    with RawStore(raw_store, readonly=True) as raw:
+        db = raw.db
+        workers = []
+        for run, started, owner_text in db.execute(
+            "SELECT id, started_at, owner FROM crawl_run WHERE status = 'running' ORDER BY id"
+        ).fetchall():
+            owner = json.loads(owner_text or "{}")
+            local = owner.get("host") in (None, socket.gethostname())
+            workers.append({"run": run, "host": owner.get("host"), "pid": owner.get("pid"),
+                            "started_at": started,
+                            "alive": process_alive(owner) if local else None})
+        report["workers"] = workers
+        latest = (" FROM ledger l JOIN (SELECT url, max(crawl_run_id) AS run FROM ledger"
+                  " GROUP BY url) last ON last.url = l.url AND last.run = l.crawl_run_id")
+        held = lost = 0
+        for status, n in db.execute(
+            "SELECT r.status, count(*)" + latest + " JOIN crawl_run r ON r.id = l.crawl_run_id"
+            " WHERE l.outcome IN (?, ?)"
+            " AND NOT EXISTS (SELECT 1 FROM page p WHERE p.url = l.url) GROUP BY r.status",
+            (Outcome.UNFINISHED.value, Outcome.INTERRUPTED.value),
+        ).fetchall():
+            if status == "running":
+                held += int(n)
+            else:
+                lost += int(n)
+        report["leases"] = {"held": held, "lost": lost}
+        sources: dict[str, dict[str, int]] = {}
+        for source, n in db.execute(
+            "SELECT source, count(*) FROM page GROUP BY source"
+        ).fetchall():
+            sources.setdefault(source or "", {})["pages"] = int(n)
+        for source, state, n in db.execute(
+            "SELECT l.source, l.state, count(*)" + latest + " GROUP BY l.source, l.state"
+        ).fetchall():
+            sources.setdefault(source or "", {})[str(state)] = int(n)
+        report["sources"] = dict(sorted(sources.items()))
+    return report

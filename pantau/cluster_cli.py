@@ -169,3 +169,22 @@ def reconcile_cmd(home: Path, raw_db: str | None, redis_url: str | None, prefix:
     click.echo(f"{report['lost']} lost URL(s) queued again; {len(report['killed_runs'])} killed"
                " crawl run(s) closed", err=True)
     _emit(report)
+
+
+@cluster.command("status")
+@click.option("--home", envvar="PANTAU_HOME", default=Path("pantau-data"),
+              type=click.Path(file_okay=False, path_type=Path), show_default=True,
+              help="Folder of the default SQLite raw store (HOME/raw.db) [env: PANTAU_HOME]")
+@click.option("--raw-db", envvar=ENV_RAW_DB, help="Raw store URL [env: PANTAU_RAW_DB]")
+@click.option("--redis", "redis_url", envvar="PANTAU_REDIS", help="Redis URL [env: PANTAU_REDIS]")
+@click.option("--prefix", envvar="PANTAU_REDIS_PREFIX", help="Redis key prefix")
+def status_cmd(home: Path, raw_db: str | None, redis_url: str | None,
+               prefix: str | None) -> None:
+    """Queue depths, workers (crawl runs) alive, leases held and lost, per-source progress."""
+    from crawler.distributed import Frontier, cluster_status
+
+    raw = raw_db or str(home / "raw.db")
+    if not raw_db and not (home / "raw.db").exists():
+        raise click.ClickException(f"no raw store at {home / 'raw.db'} (give --raw-db)")
+    with usable():
+        _emit(cluster_status(raw, Frontier.from_env(redis_url, prefix)))

@@ -127,3 +127,30 @@ def test_redis_frontier_depths_and_clear(frontier: Frontier) -> None:
     frontier.clear()
     assert frontier.depths() == {"queued": 0, "seen": 0}
 
+
+
+def test_cluster_status_reports_queue_workers_leases_and_sources(
+    tmp_path: Path, raw_db: str, frontier: Frontier
+) -> None:
+    with RawStore(raw_db) as raw:
+        dead = raw.start_run(["kota-uji"])
+        raw.db.execute("UPDATE crawl_run SET owner = ? WHERE id = ?",
+                       ('{"host": null, "pid": 0}', dead))
+        raw.record(dead, "https://kota.test/berita/hilang", Outcome.UNFINISHED, source="kota-uji",
+                   retryable=True)
+        raw.close_dead_runs()
+        live = raw.start_run(["kota-uji"])  # this process: alive
+        raw.put(url="https://kota.test/berita/ada", final_url="https://kota.test/berita/ada",
+                source="kota-uji", status=200, headers={}, body=b"<p>ada</p>", run_id=live)
+        raw.record(live, "https://kota.test/berita/ada", Outcome.NEW, source="kota-uji")
+        raw.record(live, "https://kota.test/berita/antre", Outcome.UNFINISHED,
+                   source="kota-uji", retryable=True)
+    frontier.client().zadd(frontier.queue_key, {b"permintaan": 0})
+    done = run_pantau("cluster", "status", "--raw-db", raw_db, "--redis", frontier.redis_url,
+                      "--prefix", frontier.prefix, timeout=60)
+    assert done.returncode == 0, done.stderr
+    status = json.loads(done.stdout)
+    assert status["frontier"] == {"queued": 1, "seen": 0}
+    assert [(w["run"], w["alive"]) for w in status["workers"]] == [(live, True)]
+    assert status["leases"] == {"held": 1, "lost": 1}
+    assert status["sources"] == {"kota-uji": {"pages": 1, "stored": 1, "failed": 2}}
