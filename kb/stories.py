@@ -370,14 +370,15 @@ def text_similar(docs: dict[int, Doc]) -> dict[tuple[int, int], float]:
     keep = estimate >= TEXT_JACCARD - EXACT_MARGIN
     pairs, estimate = pairs[keep], estimate[keep]
     keep = _strongest(pairs, estimate, MAX_NEIGHBOURS)
-    out: dict[tuple[int, int], float] = {}
-    for (x, y), est in zip(pairs[keep].tolist(), estimate[keep].tolist(), strict=True):
-        grey = min(abs(est - TEXT_JACCARD), abs(est - SYNDICATED_JACCARD)) < EXACT_MARGIN
-        sim = jaccard(ordered[x].shingles, ordered[y].shingles) if grey else est
-        if sim >= TEXT_JACCARD:
-            a, b = int(ids[x]), int(ids[y])
-            out[(min(a, b), max(a, b))] = sim
-    return out
+    pairs, estimate = pairs[keep], estimate[keep]
+    grey = np.minimum(np.abs(estimate - TEXT_JACCARD), np.abs(estimate - SYNDICATED_JACCARD))
+    for k in np.flatnonzero(grey < EXACT_MARGIN).tolist():
+        x, y = pairs[k]
+        estimate[k] = jaccard(ordered[x].shingles, ordered[y].shingles)
+    keep = estimate >= TEXT_JACCARD
+    a, b = ids[pairs[keep, 0]], ids[pairs[keep, 1]]
+    lo, hi = np.minimum(a, b).tolist(), np.maximum(a, b).tolist()
+    return dict(zip(zip(lo, hi, strict=True), estimate[keep].tolist(), strict=True))
 
 
 def _strongest(
@@ -468,9 +469,10 @@ def find_links(
     for f, ids in postings.items():
         for x, y in _pairs_in_window(ids, docs):
             shared[(min(x, y), max(x, y))].append(f)
-    for (x, y), facts in sorted(shared.items()):
+    candidates = [(pair, facts) for pair, facts in shared.items() if len(facts) >= MIN_SHARED_FACTS]
+    for (x, y), facts in sorted(candidates):
         total = sum(weight[f] for f in facts)
-        if len(facts) < MIN_SHARED_FACTS or total < MIN_FACT_WEIGHT or (x, y) in linked:
+        if total < MIN_FACT_WEIGHT or (x, y) in linked:
             continue
         named = ", ".join(
             _fact_label(f, names or {}) for f in sorted(facts, key=lambda f: -weight[f])[:4]
