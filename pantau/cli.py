@@ -269,14 +269,26 @@ def _keep_versions() -> int:
     return KEEP_VERSIONS
 
 
-def do_publish(paths: Paths, output: Path | None = None, keep: int | None = None) -> dict[str, Any]:
+def lang_option(fn: F) -> F:
+    """``--lang id|en``: the language of the published pages (Indonesian unless asked)."""
+    return click.option(
+        "--lang",
+        type=click.Choice(["id", "en"]),
+        envvar="PANTAU_LANG",
+        help="Language of the published pages [default: id; env PANTAU_LANG]",
+    )(fn)
+
+
+def do_publish(
+    paths: Paths, output: Path | None = None, keep: int | None = None, lang: str | None = None
+) -> dict[str, Any]:
     from kb.publish import KEEP_VERSIONS, PublishError, publish
 
     keep = KEEP_VERSIONS if keep is None else keep
 
     kb_file = sqlite_file(paths.db_url)
     try:
-        snap = publish(kb_file, output or paths.published, datasette_dir(), keep)
+        snap = publish(kb_file, output or paths.published, datasette_dir(), keep, lang=lang)
     except PublishError as exc:
         raise click.ClickException(str(exc)) from exc
     for warning in snap.warnings:
@@ -601,9 +613,12 @@ def extract(
     show_default="the current snapshot and the one before it",
     help="Snapshot versions to keep: the new one and the ones before it",
 )
-def publish(home: Path, db: str | None, output: Path | None, keep: int) -> None:
+@lang_option
+def publish(
+    home: Path, db: str | None, output: Path | None, keep: int, lang: str | None
+) -> None:
     """Build a new read-only Datasette snapshot and make it current (atomic switch)."""
-    _emit(do_publish(Paths.from_options(home, db), output, keep))
+    _emit(do_publish(Paths.from_options(home, db), output, keep, lang))
 
 
 @cli.command()
@@ -816,6 +831,7 @@ def _eval_clean(
 @click.option("--host", default="127.0.0.1", show_default=True, help="Datasette address")
 @click.option("--port", default=8001, show_default=True, help="Datasette port")
 @lock_wait_option
+@lang_option
 @click.pass_context
 def demo(
     ctx: click.Context,
@@ -827,6 +843,7 @@ def demo(
     host: str,
     port: int,
     lock_wait: float,
+    lang: str | None,
 ) -> None:
     """Run the whole pipeline on the bundled demo site (offline), then serve it."""
     from crawler.sources import load_sources
@@ -858,7 +875,7 @@ def demo(
         f" {report['unchanged']} unchanged, {report['off_topic']} off-topic,"
         f" {report['rejected']} rejected, {report['errors']} errors"
     )
-    published = do_publish(paths)
+    published = do_publish(paths, lang=lang)
     _say(f"Published: {published['path']} ({published['tables'].get('article', 0)} articles)")
     if no_serve:
         _emit({"crawl": crawl_summary, "process": report, "publish": published})
