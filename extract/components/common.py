@@ -159,9 +159,20 @@ def load_data(name: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- state
 
 
+def _stored(name: str) -> tuple[str, str, None, None]:
+    """Where spaCy keeps ``doc._.<name>`` in ``doc.user_data`` (``Underscore._get_key``): the
+    two per-token caches below are read there directly, as ``doc._`` builds an object per
+    access and they are read tens of thousands of times per document."""
+    return ("._.", name, None, None)
+
+
+_TEXT_KEY, _WORDS_KEY = _stored(TEXT), _stored(WORDS)
+
+
 def text_of(doc: Doc) -> str:
     """``doc.text``, cached: spaCy rebuilds the string from tokens on every access."""
-    text = doc._.pantau_text
+    stored: dict[Any, Any] = doc.user_data  # typed dict[str, Any] by spaCy; keys are tuples
+    text = stored.get(_TEXT_KEY)
     if text is None:
         text = doc._.pantau_text = doc.text
     return str(text)
@@ -235,7 +246,8 @@ class Tokens:
 
 def tokens(doc: Doc) -> Tokens:
     """:class:`Tokens` of ``doc``, cached on it (the tokens never change after the tokenizer)."""
-    found: Tokens | None = doc._.pantau_words
+    stored: dict[Any, Any] = doc.user_data  # typed dict[str, Any] by spaCy; keys are tuples
+    found: Tokens | None = stored.get(_WORDS_KEY)
     if found is None or len(found.text) != len(doc):
         text = text_of(doc)
         rows = doc.to_array([IDX, LENGTH, SPACY]).tolist() if len(doc) else []

@@ -155,3 +155,15 @@ def test_every_fact_carries_its_component_version() -> None:
             assert item["version"] == COMPONENT_VERSIONS[item["extractor"]], item
             seen.add(item["extractor"])
     assert {"pantau_officials", "pantau_regions", "pantau_rupiah"} <= seen
+
+
+def test_cached_text_and_tokens_are_the_extensions() -> None:
+    from extract.components.common import text_of, tokens
+
+    doc = build_pipeline()("Bupati Ende, Yosef Badeoda, hadir (anak-anak/remaja).")
+    assert text_of(doc) == doc._.pantau_text == doc.text
+    toks = tokens(doc)
+    assert toks is doc._.pantau_words
+    assert toks.text == [t.text for t in doc]
+    assert toks.idx == [t.idx for t in doc]
+    assert toks.space == [bool(t.whitespace_) for t in doc]
