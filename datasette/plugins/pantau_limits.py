@@ -35,8 +35,9 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from datasette import hookimpl
+import pluggy
 
+hookimpl = pluggy.HookimplMarker("datasette")  # datasette.hookimpl, typed (pluggy ships types)
 PLUGIN = "pantau-limits"
 DEFAULTS = {
     "max_value_bytes": 1024 * 1024,  # raised to the longest value stored (publish records it)

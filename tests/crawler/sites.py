@@ -14,6 +14,7 @@ import gzip
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -118,7 +119,7 @@ class FixtureSite:
     @property
     def base(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -188,7 +189,7 @@ def atom(items: list[tuple[str, datetime]]) -> str:
     return "".join(out) + "</feed>"
 
 
-def urlset(items: list[tuple[str, datetime | None]], news: bool = False) -> str:
+def urlset(items: Sequence[tuple[str, datetime | None]], news: bool = False) -> str:
     ns = ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"' if news else ""
     out = [f'<?xml version="1.0" encoding="UTF-8"?>'
            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"{ns}>']
