@@ -110,7 +110,8 @@ class PipelineOrderError(RuntimeError):
 
 
 def _required(doc: Doc, name: str) -> Any:
-    value = getattr(doc._, name)
+    stored: dict[Any, Any] = doc.user_data  # doc._.<name>, read where spaCy keeps it
+    value = stored.get(_stored(name))
     if value is None:
         raise PipelineOrderError(f"doc._.{name} is not set: {STATE[name]} must run first")
     return value
@@ -161,8 +162,9 @@ def load_data(name: str) -> dict[str, Any]:
 
 def _stored(name: str) -> tuple[str, str, None, None]:
     """Where spaCy keeps ``doc._.<name>`` in ``doc.user_data`` (``Underscore._get_key``): the
-    two per-token caches below are read there directly, as ``doc._`` builds an object per
-    access and they are read tens of thousands of times per document."""
+    text and token caches and the pipeline state are read there directly, as ``doc._`` builds an
+    object per access and they are read thousands of times per document (written through
+    ``doc._``; ``test_cached_text_and_tokens_are_the_extensions`` pins the two together)."""
     return ("._.", name, None, None)
 
 
