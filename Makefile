@@ -26,10 +26,12 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed-stanza
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) pantau-data .pytest_cache .ruff_cache
