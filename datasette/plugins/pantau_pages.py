@@ -167,18 +167,23 @@ async def event_labels(db: Database) -> dict[str, str]:
 
 
 def rupiah(value: Any) -> str:
-    """Rp10.080.000.000 — Indonesian thousands separators."""
+    """Rp10.080.000.000 — Indonesian thousands separators (extract.numbers formats)."""
+    from extract.numbers import format_rupiah
+
     try:
-        return "Rp" + f"{int(value):,}".replace(",", ".")
+        return format_rupiah(value if isinstance(value, int | float) else float(value))
     except (TypeError, ValueError):
         return f"Rp{value}"
 
 
 def number(value: Any) -> str:
+    """14.880, 45,83 — Indonesian separators (extract.numbers formats); anything else as is."""
+    from extract.numbers import format_number
+
     if isinstance(value, float):
-        return f"{value:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+        return format_number(value, 2)
     if isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
+        return format_number(value)
     return str(value)
 
 
