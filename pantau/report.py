@@ -48,8 +48,9 @@ FORMATS = ("xlsx", "docx", "pdf")
 TOP_N = 10  # outlets and officials shown in the charts and summary
 PDF_ROWS_PER_TABLE = 100  # rows per reportlab Table: small tables lay out fast and split well
 DOCX_CHART_SIZE = (1200, 520)  # pixels of a DOCX chart (printed 16 cm wide)
-# XLSX: openpyxl keeps every hyperlink in memory until the sheet is closed (~2.4 KB each): the
-# first 10,000 rows get clickable links, later rows the URL as text, so memory stays bounded
+# openpyxl keeps every hyperlink in memory until the sheet is closed (~2.4 KB each), reportlab
+# every link annotation until the PDF is saved: the first 10,000 rows get clickable links, later
+# rows the URL as text, so memory stays bounded
 MAX_LINKED_ROWS = 10_000
 MIN_LABELLED_BAND = 24  # pixels: a narrower bar gets no value label (the digits would overlap)
 
@@ -521,7 +522,8 @@ def write_pdf(report: Report, out: Path) -> int:
         chunk: list[list[Any]] = []
         for c in report.rows():
             row = cells(c)
-            row[4] = f'<link href="{esc(c.url)}">{esc(c.url)}</link>'
+            link = c.no <= MAX_LINKED_ROWS  # each link annotation stays in memory until saved
+            row[4] = f'<link href="{esc(c.url)}">{esc(c.url)}</link>' if link else esc(c.url)
             chunk.append([Paragraph(v if i == 4 else esc(v), small) for i, v in enumerate(row)])
             if len(chunk) == PDF_ROWS_PER_TABLE:
                 yield _table(header, chunk, widths, style)
@@ -532,7 +534,7 @@ def write_pdf(report: Report, out: Path) -> int:
     doc = SimpleDocTemplate(
         str(out), pagesize=landscape(A4), leftMargin=1.2 * cm, rightMargin=1.2 * cm,
         topMargin=1.2 * cm, bottomMargin=1.2 * cm, title=f"{t['title']} — {report.period()}",
-        author="Pantau",
+        author="Pantau", pageCompression=1,  # page streams kept compressed until saved
     )  # fmt: skip
     doc.build(LazyFlowables(head, tables()))
     return s.articles
