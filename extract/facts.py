@@ -453,7 +453,7 @@ def _found(
 ) -> dict[str, list[dict[str, Any]]]:
     """The pipeline's items (JSON form), merged and sorted."""
     from .components.common import facts as doc_facts
-    from .components.common import state
+    from .components.common import inputs
     from .nlp import build_pipeline
 
     nlp = build_pipeline()
@@ -461,9 +461,9 @@ def _found(
     parts = chunks(text, nlp.max_length - 1)
     for offset, part in parts:
         doc = nlp.make_doc(part)
-        st = state(doc)
-        st["published"] = published
-        st["title"] = title
+        given = inputs(doc)
+        given["published"] = published
+        given["title"] = title
         for _name, proc in nlp.pipeline:
             doc = proc(doc)
         for key, items in doc_facts(doc).items():

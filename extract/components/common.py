@@ -196,10 +196,6 @@ def inputs(doc: Doc) -> Inputs:
     return found
 
 
-# The caller's inputs under their former name (extract_facts writes st["published"]).
-state = inputs
-
-
 def layout(doc: Doc) -> Layout:
     """Sentences and furniture (written by ``pantau_layout``)."""
     found: Layout = _required(doc, "pantau_layout")
