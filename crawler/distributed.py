@@ -68,8 +68,8 @@ SETTLED_DETAIL = "stored by another crawler of the cluster"
 MIN_DOWNLOAD_DELAY_S = 0.005
 # A worker whose frontier is momentarily empty while another is still parsing a sitemap would
 # stop with nothing done (seen in bench/scaleout.py: 1000 articles, one of 2 workers fetched 0).
-# It stays up this long after going idle while other crawl runs are running; Scrapy checks an
-# idle spider every 5 s, so a cluster's last workers stop 10-15 s after the last page.
+# It stays up at most this long after going idle while another live crawl run has URLs in hand
+# (scheduled, unanswered): enough for a sitemap of thousands of links to be parsed and queued.
 IDLE_GRACE_S = 10.0
 
 
@@ -161,19 +161,30 @@ class LiveRunFilter:
         self.idle_since = None
 
     def spider_idle(self, **_: Any) -> None:
-        """Stay up :data:`IDLE_GRACE_S` after going idle while other crawl runs are running
-        (and not known dead): one of them may be about to fill the shared frontier."""
+        """Stay up (at most :data:`IDLE_GRACE_S` after going idle) while another live crawl run
+        has URLs scheduled that nobody answered yet: it may be about to fill the frontier."""
         now = time.monotonic()
         self.idle_since = self.idle_since or now
         if now - self.idle_since >= IDLE_GRACE_S:
             return
         own = CrawlRun.of(self.crawler).run_id
         with RawStore(self.store, readonly=True) as raw:
-            owners = raw.db.execute(
-                "SELECT owner FROM crawl_run WHERE status = 'running' AND id <> ?", (own,)
-            ).fetchall()
-        if any(process_alive(json.loads(o or "{}")) for (o,) in owners):
-            raise DontCloseSpider("other crawlers of the cluster are running")
+            alive = [run for run, owner in raw.db.execute(
+                "SELECT id, owner FROM crawl_run WHERE status = 'running' AND id <> ?", (own,)
+            ).fetchall() if process_alive(json.loads(owner or "{}"))]
+            if not alive:
+                return
+            held = raw.db.execute(  # a URL another live run scheduled that nobody answered yet
+                "SELECT 1 FROM ledger l WHERE l.crawl_run_id IN"
+                f" ({','.join('?' * len(alive))}) AND l.outcome = ?"
+                " AND NOT EXISTS (SELECT 1 FROM page p WHERE p.url = l.url)"
+                " AND NOT EXISTS (SELECT 1 FROM ledger o WHERE o.url = l.url"
+                "   AND o.outcome NOT IN (?, ?)) LIMIT 1",
+                (*alive, Outcome.UNFINISHED.value, Outcome.UNFINISHED.value,
+                 Outcome.INTERRUPTED.value),
+            ).fetchone()
+        if held:
+            raise DontCloseSpider("other crawlers of the cluster have URLs in hand")
 
     def _live_urls(self, own: int) -> set[str]:
         with RawStore(self.store, readonly=True) as raw:
