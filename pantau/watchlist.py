@@ -494,27 +494,34 @@ def digest_extras(
     markdown = ""
     issuers = [s.name for s in getattr(config, "sources", []) if getattr(s, "issuer", False)]
     if issuers:
-        yesterday = day - dt.timedelta(days=1)
-        reports = release_pickups(engine, issuers, yesterday)
-        md = pickup_markdown(reports, yesterday)
-        _append(md_path, markdown=md)
-        _append(html_path, html=pickup_html(reports, yesterday))
-        markdown += "\n" + md
-        report["releases"] = [
-            {"release": r.release.id, "title": r.release.title, "articles": len(r.articles),
-             "different": sum(a.count("different") for a in r.articles)}
-            for r in reports
-        ]  # fmt: skip
+        try:
+            yesterday = day - dt.timedelta(days=1)
+            reports = release_pickups(engine, issuers, yesterday)
+            md = pickup_markdown(reports, yesterday)
+            _append(md_path, markdown=md)
+            _append(html_path, html=pickup_html(reports, yesterday))
+            markdown += "\n" + md
+            report["releases"] = [
+                {"release": r.release.id, "title": r.release.title, "articles": len(r.articles),
+                 "different": sum(a.count("different") for a in r.articles)}
+                for r in reports
+            ]  # fmt: skip
+        except Exception as exc:  # an extra section never fails the daily run
+            log.exception("digest: release pickup section failed")
+            report["releases"] = {"error": f"{type(exc).__name__}: {exc}"}
     if watchlist_file is not None:
-        watch = load_watchlist(watchlist_file)
-        matches = match_articles(engine, watch, list(new_ids))
-        md = watchlist_markdown(matches, watch)
-        _append(md_path, markdown=md)
-        _append(html_path, html=watchlist_html(matches))
-        markdown += "\n" + md
-        report["watchlist"] = send_alerts(watch, matches, day.isoformat(), md_path.parent)
+        try:
+            watch = load_watchlist(watchlist_file)  # validated at start; it may have changed
+            matches = match_articles(engine, watch, list(new_ids))
+            md = watchlist_markdown(matches, watch)
+            _append(md_path, markdown=md)
+            _append(html_path, html=watchlist_html(matches))
+            markdown += "\n" + md
+            report["watchlist"] = send_alerts(watch, matches, day.isoformat(), md_path.parent)
+        except Exception as exc:  # an extra section never fails the daily run
+            log.exception("digest: watchlist section failed")
+            report["watchlist"] = {"error": f"{type(exc).__name__}: {exc}"}
     return report, markdown
-
 
 
 def watchlist_option(fn: Any) -> Any:

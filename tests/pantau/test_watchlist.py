@@ -272,3 +272,12 @@ def test_daily_with_a_watchlist(tmp_path: Path, fixture_site: DemoSite, servers:
     assert "kata kunci: pekerja rentan" in result.stdout
     assert len(got.mails) == 1 and len(got.posts) == 1
     assert got.posts[0]["matches"]
+
+
+def test_a_watchlist_gone_bad_after_the_start_does_not_fail_the_digest(demo_kb: KB, tmp_path: Path) -> None:
+    md, html = digest_files(tmp_path / "digests")
+    path = tmp_path / "pantauan.yaml"
+    path.write_text("keywords: [\n", encoding="utf-8")  # edited mid-run
+    report, _ = digest_extras(demo_kb.engine, dt.date(2025, 11, 4), all_ids(demo_kb), FakeConfig([]), path, md, html)
+    assert report["watchlist"]["error"].startswith("WatchlistError:")
+    assert md.read_text(encoding="utf-8").startswith("# Pantau digest")
