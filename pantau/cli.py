@@ -855,7 +855,12 @@ def demo(
     open_kb(paths.db_url).close()  # a bad --db fails now, not after the crawl
     sock = None if no_serve else listen(host, port)  # … and so does a busy port
     with DemoServer() as server:
-        _say(f"Demo site: 3 fictional outlets behind {server.proxy}")
+        outlets = sum(not s.issuer for s in config.sources)
+        issuers = len(config.sources) - outlets
+        _say(
+            f"Demo site: {outlets} fictional outlets and {issuers} press-release site"
+            f" behind {server.proxy}"
+        )
         os.environ["http_proxy"] = server.proxy  # Scrapy's HttpProxyMiddleware routes through it
         os.environ.pop("no_proxy", None)
         os.environ.pop("NO_PROXY", None)
