@@ -117,6 +117,11 @@ def _content_type(page: RawPage) -> str | None:
 
 
 class Processor:
+    # Storing failures raised to the caller instead of recorded as the page's error: the
+    # database's own (the batch stops); a task queue's worker adds the unique violations of a
+    # concurrent worker's insert, so that the task is retried and finds the committed row.
+    reraise: tuple[type[BaseException], ...] = DATABASE_FAILURES
+
     def __init__(
         self,
         raw: RawStore,
@@ -188,6 +193,25 @@ class Processor:
         else:
             self._run_pool(source)
 
+    def process_page(self, page: RawPage) -> None:
+        """One page, end to end in this process (a task queue's worker): skipped when its body
+        was processed by this version, else cleaned, extracted and stored like a batch's page."""
+        self.report.pages += 1
+        if not self.reprocess and self.kb.current_pages(
+            [(page.url, page.body_sha256)], self.report.version
+        ):
+            self.report.unchanged += 1
+            return
+        if not page.on_topic:
+            self._record(page, "off_topic", "no topic keyword")
+            return
+        zone = self.zones.get(page.source)
+        try:
+            result = process_one(page.url, page.body, _content_type(page), zone)
+        except Exception as exc:  # a bug on one page must not stop the worker
+            result = {"outcome": "error", "reason": one_line(exc)}
+        self._store(page, result)
+
     def _run_pool(self, source: str | None) -> None:
         from pebble import ProcessPool
 
@@ -251,7 +275,7 @@ class Processor:
                 facts=result["facts"],
                 extractor_version=self.report.version,
             )
-        except DATABASE_FAILURES:
+        except self.reraise:
             raise
         except Exception as exc:  # this page's data: its savepoint was rolled back
             self._record(page, "error", one_line(exc, "ingest: "))
