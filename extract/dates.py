@@ -302,8 +302,13 @@ def _build(
 
 # Where a date can start: a digit, or a weekday or month name at a word start (every pattern
 # begins with one of them). The patterns are tried only there: trying them at every character
-# was most of the time of a document's date scan.
-_STARTS_RE = re.compile(rf"\d|\b(?:{_alt([*_WEEKDAYS, *_MONTHS])})", re.IGNORECASE)
+# was most of the time of a document's date scan. The look-ahead for the names' first letters
+# changes nothing that matches (every name starts with one; the same case folding applies) but
+# lets the scan skip other letters without trying the alternation: half the time.
+_NAME_FIRSTS = "".join(sorted({w[0] for w in (*_WEEKDAYS, *_MONTHS)}))
+_STARTS_RE = re.compile(
+    rf"\d|\b(?=[{_NAME_FIRSTS}])(?:{_alt([*_WEEKDAYS, *_MONTHS])})", re.IGNORECASE
+)
 
 
 def _finditer(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
