@@ -28,7 +28,15 @@ from typing import Any, TypeVar
 
 import click
 
-from pantau.config import ConfigError, Paths, datasette_dir, open_kb, sqlite_file
+from pantau.config import (
+    ConfigError,
+    Paths,
+    check_raw,
+    datasette_dir,
+    open_kb,
+    open_raw,
+    sqlite_file,
+)
 from pantau.daily import (
     EXIT_CONFIG,
     EXIT_RUNNING,
@@ -61,6 +69,16 @@ def home_options(fn: F) -> F:
         help="Folder for the raw store, the KB and the published snapshot [env: PANTAU_HOME]",
     )(fn)
     return fn
+
+
+def raw_db_option(fn: F) -> F:
+    """--raw-db: where the raw store lives (issue 16: shared PostgreSQL for several machines)."""
+    return click.option(
+        "--raw-db",
+        envvar="PANTAU_RAW_DB",
+        help="Raw store: a PostgreSQL URL (postgresql+psycopg://user@host/db) or a SQLite file"
+        " [env: PANTAU_RAW_DB; default: HOME/raw.db]",
+    )(fn)
 
 
 def crawl_options(fn: F) -> F:
@@ -210,6 +228,7 @@ def do_crawl(
 ) -> dict[str, Any]:
     from crawler.run import CrawlArgumentError, crawl
 
+    check_raw(paths.raw)  # a bad --raw-db fails in one line, before Scrapy starts
     try:
         result = crawl(
             config, paths.home, paths.raw, only=only, since=since, until=until, fast=fast,
@@ -250,9 +269,10 @@ def do_process(
     from kb.raw import RawStore
     from pantau.pipeline import Processor, outlets_of
 
-    if not paths.raw.exists():
+    if not paths.has_raw:
         raise click.ClickException(f"{paths.raw}: no raw store yet (run `pantau crawl` first)")
     rules = _overrides(paths, overrides)
+    open_raw(paths.raw).close()  # a bad --raw-db fails in one line before the KB is locked
     with writing_kb(paths, lock_wait) as kb, RawStore(paths.raw) as raw:
         if config is not None:
             kb.upsert_outlets(outlets_of(config))
@@ -393,6 +413,7 @@ def _emit(data: dict[str, Any]) -> None:
 # -- commands ----------------------------------------------------------------------------------
 @cli.command()
 @home_options
+@raw_db_option
 @crawl_options
 @click.option("--fresh", is_flag=True, help="Discard an interrupted crawl instead of resuming it")
 @click.option(
@@ -407,6 +428,7 @@ def crawl(
     ctx: click.Context,
     home: Path,
     db: str | None,
+    raw_db: str | None,
     sources_file: Path | None,
     only: tuple[str, ...],
     since: datetime | None,
@@ -418,7 +440,7 @@ def crawl(
     """Crawl the configured outlets into the raw store; print the run's stats as JSON."""
     from crawler.run import parse_setting
 
-    paths = Paths.from_options(home, db)
+    paths = Paths.from_options(home, db, raw_db)
     try:
         overrides = dict(parse_setting(item) for item in settings)
     except ValueError as exc:
@@ -439,6 +461,7 @@ def crawl(
 
 @cli.command()
 @home_options
+@raw_db_option
 @workers_options
 @click.option("--reprocess", is_flag=True, help="Re-extract every stored page, even if current")
 @overrides_option
@@ -454,6 +477,7 @@ def crawl(
 def process(
     home: Path,
     db: str | None,
+    raw_db: str | None,
     workers: int,
     timeout: float,
     reprocess: bool,
@@ -463,7 +487,7 @@ def process(
 ) -> None:
     """Clean and extract facts from raw pages into the knowledge base."""
     report = do_process(
-        Paths.from_options(home, db),
+        Paths.from_options(home, db, raw_db),
         workers=workers,
         timeout=timeout,
         reprocess=reprocess,
@@ -639,6 +663,7 @@ def serve(home: Path, db: str | None, host: str, port: int, allow_sql: bool) -> 
 
 @cli.command()
 @home_options
+@raw_db_option
 @crawl_options
 @workers_options
 @click.option(
@@ -680,6 +705,7 @@ def daily(
     ctx: click.Context,
     home: Path,
     db: str | None,
+    raw_db: str | None,
     sources_file: Path | None,
     only: tuple[str, ...],
     since: datetime | None,
@@ -704,7 +730,7 @@ def daily(
         crawl_settings = dict(parse_setting(item) for item in settings)
     except ValueError as exc:
         raise click.UsageError(f"--set: {exc}") from exc  # exit 2, as a config error
-    paths = Paths.from_options(home, db)
+    paths = Paths.from_options(home, db, raw_db)
     log_path = log_file or default_log_file(paths.home)
     try:
         setup_logging(log_path, quiet=quiet)
@@ -826,6 +852,7 @@ def _eval_clean(
 
 @cli.command()
 @home_options
+@raw_db_option
 @workers_options
 @click.option("--no-serve", is_flag=True, help="Stop after building the published snapshot")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Datasette address")
@@ -837,6 +864,7 @@ def demo(
     ctx: click.Context,
     home: Path,
     db: str | None,
+    raw_db: str | None,
     workers: int,
     timeout: float,
     no_serve: bool,
@@ -850,7 +878,7 @@ def demo(
     from pantau.demosite import DemoServer, site_dir
     from pantau.serve import interrupt_on_signals
 
-    paths = Paths.from_options(home, db)
+    paths = Paths.from_options(home, db, raw_db)
     config = load_sources(site_dir() / "sources.yaml")
     open_kb(paths.db_url).close()  # a bad --db fails now, not after the crawl
     sock = None if no_serve else listen(host, port)  # … and so does a busy port

@@ -3,7 +3,8 @@
 Everything lives under one home directory: ``--home`` / ``PANTAU_HOME`` (default
 ``./pantau-data``)::
 
-    raw.db                  raw store: fetched pages, crawl runs, ledger
+    raw.db                  raw store: fetched pages, crawl runs, ledger (SQLite default;
+                            ``--raw-db`` / ``PANTAU_RAW_DB`` for a PostgreSQL URL)
     kb.db                   knowledge base (SQLite default; ``--db`` / ``PANTAU_DB`` for any URL)
     published/pantau.db     read-only snapshot that Datasette serves
     daily.lock              held by the command writing the KB (:func:`pantau.daily.write_lock`)
@@ -77,6 +78,55 @@ def open_kb(url: str, **kwargs: Any) -> Any:
         raise ConfigError(f"{where}: {why}") from exc
 
 
+def open_raw(location: str | Path, **kwargs: Any) -> Any:
+    """Open (creating its tables when needed) the :class:`kb.raw.RawStore` at ``location``.
+
+    Anything that keeps it from opening is a :class:`ConfigError` naming it (password hidden):
+    a refused or rejected connection, a missing driver, an unwritable folder.
+    """
+    from kb.raw import RawStore
+
+    where = f"--raw-db {shown_url(location)}" if isinstance(location, str) else str(location)
+    try:
+        return RawStore(location, **kwargs)
+    except ImportError as exc:
+        raise ConfigError(f"{where}: database driver not installed: {exc.name or exc}") from exc
+    except OSError as exc:
+        why = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+        raise ConfigError(f"{where}: {why}") from exc
+    except Exception as exc:  # psycopg/sqlite3 errors: the driver's first line is the reason
+        if not type(exc).__module__.startswith(("psycopg", "sqlite3")):
+            raise
+        raise ConfigError(f"{where}: cannot open: {_first_line(exc)}") from exc
+
+
+def check_raw(location: str | Path) -> None:
+    """Fail early, in one line (:class:`ConfigError`), when a ``--raw-db`` URL cannot be used;
+    a SQLite file is left to be created by the crawl."""
+    if not isinstance(location, Path):
+        open_raw(location).close()
+
+
+def raw_location(raw_db: str | None, home: Path) -> str | Path:
+    """The raw store's location: a PostgreSQL URL (``--raw-db`` / ``PANTAU_RAW_DB``), a
+    ``sqlite:///PATH`` URL or plain path given there, or by default ``HOME/raw.db``."""
+    from kb.raw import ENV_RAW_DB, is_url
+
+    given = raw_db or os.environ.get(ENV_RAW_DB) or None
+    if given is None:
+        return home / "raw.db"
+    if is_url(given):
+        return given
+    if given.startswith("sqlite:///"):
+        return Path(given.removeprefix("sqlite:///"))
+    if "://" in given:
+        raise ConfigError(
+            f"--raw-db {shown_url(given)}: expected a PostgreSQL URL"
+            " (postgresql+psycopg://user@host/db) or a SQLite file"
+        )
+    return Path(given)
+
+
 def sqlite_file(url: str, purpose: str = "publishing") -> Path:
     """The file of a SQLite KB URL; any other URL is a :class:`ConfigError`."""
     if not url.startswith("sqlite:///"):
@@ -88,18 +138,26 @@ def sqlite_file(url: str, purpose: str = "publishing") -> Path:
 class Paths:
     home: Path
     db_url: str
+    raw: str | Path = ""  # the raw store: a PostgreSQL URL or a SQLite file (HOME/raw.db)
 
     @classmethod
-    def from_options(cls, home: str | Path | None = None, db: str | None = None) -> Paths:
+    def from_options(
+        cls, home: str | Path | None = None, db: str | None = None, raw_db: str | None = None
+    ) -> Paths:
         root = Path(home or os.environ.get("PANTAU_HOME") or DEFAULT_HOME)
         from kb.store import sqlite_url  # imported here: `pantau extract` loads no KB stack
 
         url = db or os.environ.get("PANTAU_DB") or sqlite_url(root / "kb.db")
-        return cls(root, url)
+        return cls(root, url, raw_location(raw_db, root))
+
+    def __post_init__(self) -> None:
+        if self.raw == "":  # built without one: the default beside the KB
+            object.__setattr__(self, "raw", self.home / "raw.db")
 
     @property
-    def raw(self) -> Path:
-        return self.home / "raw.db"
+    def has_raw(self) -> bool:
+        """Is there a raw store to read? (A PostgreSQL one is created on first use.)"""
+        return not isinstance(self.raw, Path) or self.raw.exists()
 
     @property
     def published(self) -> Path:

@@ -38,7 +38,7 @@ from types import FrameType
 from typing import Any
 
 import wilayah
-from pantau.config import ConfigError, Paths, open_kb
+from pantau.config import ConfigError, Paths, check_raw, open_kb
 
 log = logging.getLogger("pantau.daily")
 
@@ -512,6 +512,7 @@ class DailyRun:
     def run(self) -> DailyResult:
         config = self.load_config()
         overrides = self.load_overrides()
+        check_raw(self.paths.raw)  # a bad --raw-db fails now, not after the crawl
         kb = open_kb(self.paths.db_url)  # a bad --db fails now, not after the crawl
         try:
             return self._run(kb, config, overrides)
@@ -544,7 +545,7 @@ class DailyRun:
                 [f"{self.stop.name} during the crawl; {unfinished} URLs left for the next run"],
                 self.report,
             )
-        if self.paths.raw.exists():
+        if self.paths.has_raw:
             self.report["process"] = self.process(kb, overrides)
         if self.stop:
             code, reasons = EXIT_INTERRUPTED, [f"{self.stop.name} during processing"]
