@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from spacy.attrs import SENT_START
@@ -75,6 +76,13 @@ OFFICE_PLACE_MAX_TOKENS = 3
 # Area words written abbreviated with a dot, which the tokenizer splits off ("Kab.", "Kec.").
 ABBREVIATED_AREAS = {"Kab", "Kec", "Kel", "Prov", "Ds", "Kota"}
 AREA_WORDS = {"Kecamatan", "Kelurahan", "Desa", "Kabupaten", "Kota", "Provinsi", "Kab.", "Kec."}
+# Distinct token texts whose name-word verdict is remembered before the memo is emptied: the
+# verdict depends on the text alone and is asked ~10 times per token (the main loops, the name
+# reader); a long-running worker's vocabulary must not grow the memo without end.
+NAME_WORD_MEMO_MAX = 100_000
+# Name pairs whose same-person verdict is remembered: each capitalised run of an article is
+# compared with every person found (~50 pairs per article, many repeated).
+SAME_PERSON_MEMO_MAX = 8_192
 
 
 def _is_cap_text(txt: str) -> bool:
@@ -106,6 +114,7 @@ class Person:
         return self.best.name.lower().split()
 
 
+@lru_cache(maxsize=SAME_PERSON_MEMO_MAX)
 def same_person(short: str, full: str) -> bool:
     """Whether name ``short`` can refer to ``full`` (subset, prefix "Melki"→"Melkiades",
     or initials "VBL")."""
@@ -150,6 +159,7 @@ class OfficialsExtractor:
         self.named_units = set(data.get("named_units", []))
         self.unit_words = self.title_words | self.portfolio | self.stopwords | self.named_units
         self.soft_stopwords = set(data.get("soft_stopwords", []))
+        self._name_words: dict[str, bool] = {}  # text -> _name_text verdict
 
     # ------------------------------------------------------------------ token tests
     def _is_cap(self, t: Token) -> bool:
@@ -162,6 +172,15 @@ class OfficialsExtractor:
         """Whether token ``i`` (text ``txt``) can be part of a person's name."""
         if i in blocked:
             return False
+        found = self._name_words.get(txt)
+        if found is None:
+            if len(self._name_words) >= NAME_WORD_MEMO_MAX:
+                self._name_words.clear()
+            found = self._name_words[txt] = self._name_text(txt)
+        return found
+
+    def _name_text(self, txt: str) -> bool:
+        """Whether a token written ``txt`` can be part of a person's name (its position aside)."""
         if "." in txt and _GLUED_HONORIFIC_RE.match(txt):
             txt = _GLUED_HONORIFIC_RE.sub("", txt)
             return txt.isalpha() and txt not in self.stopwords  # "H.Bambang"
