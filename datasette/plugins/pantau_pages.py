@@ -605,6 +605,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "figure_none": ("Tidak ada fakta dengan angka itu.", "No fact has that figure."),
     "text_hits": ("Artikel yang memuat kata-kata ini", "Articles with these words"),
     "text_none": ("Tidak ada artikel yang memuat kata-kata ini.", "No article has these words."),
+    "facet_by": ("Kelompokkan menurut {column}", "Facet by {column}"),
+    "facet_all": ("Kelompokkan menurut semuanya ({columns})", "Facet by all ({columns})"),
     "text_more": ("Buka di tabel (facet, CSV, JSON)", "Open in the table (facets, CSV, JSON)"),
     "first_n": ("{n} terbaru", "the {n} newest"),
     "empty_query": ("Ketik kata atau angka untuk dicari.", "Type words or a figure to search."),
@@ -889,10 +891,61 @@ async def search_page(datasette: Any, request: Request) -> Response:
         "words": words,
         "text_rows": TEXT_ROWS,
         "db_name": db.name,
+        "table_url": datasette.urls.table(db.name, "coverage")
+        + "?"
+        + urlencode([("_search", query), *facet_params(datasette, "coverage")]),
     }
     return Response.html(
         await datasette.render_template("pantau_search.html", context, request=request)
     )
+
+
+# -- facets on demand -----------------------------------------------------------------------------
+FACETS_PLUGIN = "pantau-facets"  # metadata.yml: {table: facets, as Datasette's `facets` option}
+
+
+def facet_params(datasette: Any, table: str) -> list[tuple[str, str]]:
+    """The query parameters asking Datasette for ``table``'s configured facets (``_facet=col``,
+    ``_facet_array=col`` for ``{array: col}``). The searchable tables configure none by default:
+    a table search would run every one of them (and json_each for the arrays) on each request."""
+    config = datasette.plugin_config(FACETS_PLUGIN) or {}
+    params: list[tuple[str, str]] = []
+    for facet in config.get(table) or []:
+        if isinstance(facet, dict):
+            params.extend((f"_facet_{kind}", str(column)) for kind, column in facet.items())
+        else:
+            params.append(("_facet", str(facet)))
+    return params
+
+
+@hookimpl
+def table_actions(
+    datasette: Any, actor: Any, database: str, table: str, request: Request | None
+) -> list[dict[str, str]]:
+    """The table's cog menu: one link per configured facet not already shown, and one for all
+    of them, each keeping the page's search and filters."""
+    if request is None:
+        return []
+    wanted = facet_params(datasette, table)
+    if not wanted:
+        return []
+    base = [(k, v) for k in request.args if k != "_next" for v in request.args.getlist(k)]
+    missing = [p for p in wanted if p not in base]
+    if not missing:
+        return []
+    lang = lang_of(datasette)
+
+    def href(extra: list[tuple[str, str]]) -> str:
+        return f"{request.path}?{urlencode(base + extra)}"
+
+    links = [
+        {"href": href([p]), "label": translate(lang, "facet_by", column=p[1])} for p in missing
+    ]
+    if len(missing) > 1:
+        columns = ", ".join(p[1] for p in missing)
+        label = translate(lang, "facet_all", columns=columns)
+        links.append({"href": href(missing), "label": label})
+    return links
 
 
 # -- home page ----------------------------------------------------------------------------------
