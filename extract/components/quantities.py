@@ -39,6 +39,7 @@ from ..numbers import (
     parse_id_number,
     parse_number_words,
     vocabulary,
+    word_alternation,
     words_re,
 )
 from .common import (
@@ -76,7 +77,7 @@ _COMMA_THOUSANDS_RE = re.compile(r"\d{1,3},\d{3}")
 
 
 def _alt(words: list[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return word_alternation(words)
 
 
 def accepted(
