@@ -24,6 +24,7 @@ from typing import Any
 from bench.clean import corpus
 
 SOURCE = "bench"
+HTML = "text/html; charset=utf-8"
 
 
 def build_raw(path: Path, copies: int) -> int:
@@ -37,7 +38,7 @@ def build_raw(path: Path, copies: int) -> int:
             for i, (url, body) in enumerate(pages):
                 page_url = f"https://salinan{copy}.bench.test/{i}/{url.rsplit('/', 1)[-1]}"
                 raw.put(url=page_url, final_url=page_url, source=SOURCE, status=200,
-                        headers={"Content-Type": "text/html; charset=utf-8"}, body=body)  # fmt: skip
+                        headers={"Content-Type": HTML}, body=body)  # fmt: skip
     return copies * len(pages)
 
 
