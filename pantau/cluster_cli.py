@@ -1,7 +1,11 @@
-"""``pantau worker crawl`` and ``pantau cluster reconcile|status``: crawling on several machines.
+"""``pantau worker crawl|process`` and ``pantau cluster reconcile|status|enqueue|resolve``:
+crawling and processing on several machines.
 
-A thin CLI over :mod:`crawler.distributed` (shared frontier in Redis) and
-:mod:`crawler.reconcile` (URLs a killed worker took with it, queued again). The raw store is
+A thin CLI over :mod:`crawler.distributed` (shared frontier in Redis),
+:mod:`crawler.reconcile` (URLs a killed worker took with it, queued again) and
+:mod:`pantau.tasks` (processing tasks on a Dramatiq queue in Redis; one resolve at a time). The
+KB is ``--db`` (env ``PANTAU_DB``): a PostgreSQL URL shared by the processing workers, or by
+default the SQLite file ``HOME/kb.db``. The raw store is
 ``--raw-db`` (env ``PANTAU_RAW_DB``): a PostgreSQL URL shared by the machines, or by default the
 SQLite file ``HOME/raw.db`` (several workers on one machine). Data (JSON) on stdout, messages on
 stderr, unusable Redis/PostgreSQL/extra: one line and exit 2 (``config_error``).
@@ -25,6 +29,10 @@ CONFIG_ERROR = 2  # the exit status of an unusable configuration, as in every pa
 
 class ClusterUnusable(click.ClickException):
     exit_code = CONFIG_ERROR
+
+
+class Busy(click.ClickException):
+    exit_code = 4  # as pantau process when another command writes the KB
 
 
 def _emit(data: dict[str, Any]) -> None:
@@ -188,3 +196,137 @@ def status_cmd(home: Path, raw_db: str | None, redis_url: str | None,
         raise click.ClickException(f"no raw store at {home / 'raw.db'} (give --raw-db)")
     with usable():
         _emit(cluster_status(raw, Frontier.from_env(redis_url, prefix)))
+
+
+# -- processing (pantau.tasks) --------------------------------------------------------------------
+def processing_options(fn: F) -> F:
+    """Where the shared state lives for processing: KB, raw store, Redis, key prefix; sources."""
+    for option in reversed([
+        click.option("--home", envvar="PANTAU_HOME", default=Path("pantau-data"),
+                     type=click.Path(file_okay=False, path_type=Path), show_default=True,
+                     help="Folder of the default SQLite stores (HOME/raw.db, HOME/kb.db)"
+                     " [env: PANTAU_HOME]"),
+        click.option("--db", envvar="PANTAU_DB",
+                     help="Knowledge base shared by the workers: a PostgreSQL URL [env:"
+                     " PANTAU_DB; default: HOME/kb.db]"),
+        click.option("--raw-db", envvar=ENV_RAW_DB,
+                     help="Raw store: a PostgreSQL URL [env: PANTAU_RAW_DB; default:"
+                     " HOME/raw.db]"),
+        click.option("--redis", "redis_url", envvar="PANTAU_REDIS",
+                     help="Redis URL of the task queue [env: PANTAU_REDIS; default:"
+                     " redis://127.0.0.1:6379/0]"),
+        click.option("--prefix", envvar="PANTAU_REDIS_PREFIX",
+                     help="Redis key prefix: one cluster per prefix [env: PANTAU_REDIS_PREFIX;"
+                     " default: pantau]"),
+        click.option("--sources", "sources_file", envvar="PANTAU_SOURCES",
+                     type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                     help="Sources file (YAML): outlets' titles, regions and zones"
+                     " [env: PANTAU_SOURCES]"),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+@contextmanager
+def _stores(home: Path, db: str | None, raw_db: str | None,
+            need_raw: bool = True) -> Iterator[tuple[Any, Any]]:
+    """The raw store (None without ``need_raw``) and the KB, opened in one line or exit 2."""
+    from kb.raw import RawStore
+    from kb.store import KB, sqlite_url
+
+    for name, url in (("--db", db), ("--raw-db", raw_db)):
+        if url and "://" in url and not url.startswith(("postgresql:", "postgresql+", "sqlite:")):
+            raise ClusterUnusable(f"{name} {shown(url)}: expected a PostgreSQL URL"
+                                  " (postgresql+psycopg://user@host/db)")
+    raw_location = raw_db or str(home / "raw.db")
+    if need_raw and not raw_db and not (home / "raw.db").exists():
+        raise click.ClickException(f"no raw store at {home / 'raw.db'} (give --raw-db)")
+    with usable():
+        raw = RawStore(raw_location) if need_raw else None
+        kb = KB(db or sqlite_url(home / "kb.db"))
+    try:
+        yield raw, kb
+    finally:
+        kb.close()
+        if raw is not None:
+            raw.close()
+
+
+def _broker(redis_url: str | None, prefix: str | None) -> Any:
+    from crawler.distributed import Frontier
+    from pantau.tasks import make_broker
+
+    front = Frontier.from_env(redis_url, prefix)
+    with usable():
+        front.client().ping()
+        return make_broker(front.redis_url, front.prefix)
+
+
+def _config(sources_file: Path | None) -> Any:
+    from crawler.sources import SourcesError, load_sources
+
+    try:
+        return load_sources(sources_file)
+    except SourcesError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@worker.command("process")
+@processing_options
+@click.option("--drain", is_flag=True,
+              help="Stop when the queue is empty (nothing queued, retried or held by a worker)"
+              " instead of waiting for more tasks")
+def worker_process_cmd(home: Path, db: str | None, raw_db: str | None, redis_url: str | None,
+                       prefix: str | None, sources_file: Path | None, drain: bool) -> None:
+    """One processing worker: runs "process page X" tasks until SIGTERM (or --drain)."""
+    from pantau.tasks import run_worker
+
+    config = _config(sources_file)
+    broker = _broker(redis_url, prefix)
+    with _stores(home, db, raw_db) as (raw, kb), usable():
+        report = run_worker(broker, raw, kb, zones=config.zones(), drain=drain)
+    _emit(report)
+
+
+@cluster.command("enqueue")
+@processing_options
+@click.option("--reprocess", is_flag=True, help="A task for every page, even if current")
+def enqueue_cmd(home: Path, db: str | None, raw_db: str | None, redis_url: str | None,
+                prefix: str | None, sources_file: Path | None, reprocess: bool) -> None:
+    """Queue a "process page X" task for each raw page the KB has not processed yet."""
+    from pantau.pipeline import outlets_of
+    from pantau.tasks import enqueue
+
+    config = _config(sources_file)
+    broker = _broker(redis_url, prefix)
+    with _stores(home, db, raw_db) as (raw, kb), usable():
+        report = enqueue(broker, raw, kb, outlets=outlets_of(config), reprocess=reprocess)
+    click.echo(f"{report['enqueued']} page(s) queued, {report['current']} already current",
+               err=True)
+    _emit(report)
+
+
+@cluster.command("resolve")
+@processing_options
+@click.option("--overrides", type=click.Path(dir_okay=False, path_type=Path),
+              help="Overrides file (YAML) [default: HOME/overrides.yaml when it exists]")
+@click.option("--wait", type=click.FloatRange(min=0), default=600.0, show_default=True,
+              help="Seconds to wait while another resolve holds the lock (then exit 4)")
+def resolve_cmd(home: Path, db: str | None, raw_db: str | None, redis_url: str | None,
+                prefix: str | None, sources_file: Path | None, overrides: Path | None,
+                wait: float) -> None:
+    """Positions, persons and stories once for the cluster, under a PostgreSQL advisory lock,
+    over the window the newly processed articles can change."""
+    from kb.resolve import Overrides, OverridesError
+    from pantau.tasks import ResolveBusy, resolve
+
+    try:
+        rules = Overrides.load(overrides or home / "overrides.yaml")
+    except OverridesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with _stores(home, db, raw_db, need_raw=False) as (_, kb), usable():
+        try:
+            report = resolve(kb, rules, wait_s=wait)
+        except ResolveBusy as exc:
+            raise Busy(str(exc)) from exc
+    _emit(report)
