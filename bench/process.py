@@ -42,18 +42,18 @@ def build_raw(path: Path, copies: int) -> int:
     return copies * len(pages)
 
 
-def worker_start_s() -> float:
-    """Seconds from creating a 1-worker pool to its first (empty) task's result: spawn, imports
-    and the pipeline warm-up each worker pays once."""
+def worker_start_s(context: Any, workers: int = 1) -> float:
+    """Seconds from creating a pool to each worker's first (empty) task's result: start method,
+    imports and the pipeline warm-up each worker pays (or inherits from a fork server)."""
     from pebble import ProcessPool
 
     from pantau.pipeline import _warm_up
 
     started = time.perf_counter()
-    context = multiprocessing.get_context("spawn")
-    with ProcessPool(max_workers=1, initializer=_warm_up, context=context) as pool:
-        pool.schedule(time.time).result()
-        return time.perf_counter() - started
+    with ProcessPool(max_workers=workers, initializer=_warm_up, context=context) as pool:
+        for future in [pool.schedule(time.sleep, args=(0.5,)) for _ in range(workers)]:
+            future.result()
+        return time.perf_counter() - started - 0.5
 
 
 def run(raw_path: Path, kb_path: Path, workers: int) -> dict[str, Any]:
@@ -91,7 +91,12 @@ def main() -> None:
         raw_path = work / "raw.db"
         n = build_raw(raw_path, args.copies)
         print(f"{n} pages ({args.copies} copies of the corpus), {multiprocessing.cpu_count()} CPUs")
-        print(f"worker start-up (spawn + imports + warm-up): {worker_start_s():.2f} s")
+        from pantau.pipeline import pool_context
+
+        spawn = multiprocessing.get_context("spawn")
+        print(f"start of 2 workers, spawn (each imports + warms): {worker_start_s(spawn, 2):.2f} s")
+        print(f"start of 2 workers, fork server started: {worker_start_s(pool_context(), 2):.2f} s")
+        print(f"start of 2 workers, fork server running: {worker_start_s(pool_context(), 2):.2f} s")
         rows = []
         for workers in ([0] if args.in_process else []) + args.workers:
             row = run(raw_path, work / f"kb-{workers}.db", workers)

@@ -51,9 +51,24 @@ def pipeline_version() -> str:
 
 
 def _warm_up() -> None:
+    from extract.clean import _rules, _trafilatura_copies_input
     from extract.nlp import build_pipeline
 
     build_pipeline()
+    _rules()
+    _trafilatura_copies_input()
+
+
+def pool_context() -> Any:
+    """The worker processes' start method: a fork server where the platform has one (never a
+    plain fork after a reactor or threads). The server imports :mod:`pantau.pool_preload`,
+    which warms the pipeline once; workers fork from it warm. Elsewhere: spawn, each worker
+    warming itself in the pool's initializer."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pantau.pool_preload"])
+    return context
 
 
 def process_one(
@@ -215,7 +230,7 @@ class Processor:
     def _run_pool(self, source: str | None) -> None:
         from pebble import ProcessPool
 
-        context = multiprocessing.get_context("spawn")  # no fork after a reactor or threads
+        context = pool_context()
         limit = self.workers * IN_FLIGHT_PER_WORKER
         with ProcessPool(max_workers=self.workers, initializer=_warm_up, context=context) as pool:
             pending: list[tuple[RawPage, Any]] = []
