@@ -14,7 +14,11 @@ one. For the target ``published/pantau.db``::
       .publish.lock                         (held by the publish that runs)
 
 A version is built in ``.building-NAME/``: the KB is copied with ``VACUUM INTO``, and only the
-copy is changed —
+copy is changed. A KB on a database server (PostgreSQL, ``--db postgresql+psycopg://…``) is
+copied by :func:`copy_server_kb`: a SQLite file gets the KB's own schema (the Alembic migrations:
+the same tables, types, foreign keys and indexes as a SQLite KB) and is filled from the server
+through the SQLModel tables, so every value takes the form it has on the SQLite path (times as
+ISO text, JSON lists as text); from there on both paths are the same —
 
 - derived tables for browsing: ``coverage`` (one row per article with its outlet, regions,
   officials and event types as JSON arrays, for facets) and ``region_coverage`` (articles per
@@ -61,12 +65,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlite_utils
 import yaml
 
 import wilayah
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 FTS_TABLES = {"article": ["title", "text"], "quote": ["text", "speaker"]}
 METADATA_FILE = "metadata.yml"
@@ -91,6 +98,7 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
 NOT_PUBLISHED = ("alembic_version",)  # the KB's migration bookkeeping, not data
 SNAPSHOT_MODE = 0o444  # the served file is read-only on disk too
 KEEP_VERSIONS = 2  # the current version and the one before it (a server may still hold it)
+COPY_BATCH_ROWS = 5000  # rows per fetch/insert copying a server KB: bounded memory, few round trips
 BUILDING = ".building-"  # a version being written; left over only by a killed publish
 VERSION_NAME = re.compile(r"(\d{6,})-\d{8}T\d{6}Z")
 LIMITS_PLUGIN = "pantau-limits"  # datasette/plugins/pantau_limits.py; publish adds a fact to it
@@ -253,6 +261,61 @@ class Layout:
         )
 
 
+def is_server_kb(kb: str | Path) -> bool:
+    """Is ``kb`` the URL of a KB on a database server (not a SQLite file or ``sqlite:`` URL)?"""
+    return isinstance(kb, str) and "://" in kb and not kb.startswith("sqlite:")
+
+
+def copy_server_kb(url: str, dest: Path, batch: int = COPY_BATCH_ROWS) -> dict[str, int]:
+    """Copy the KB at the server ``url`` into a new SQLite file ``dest``; return rows per table.
+
+    The schema comes from the migrations (as for a SQLite KB), the rows from the server read in
+    one repeatable-read transaction (a consistent copy while writers go on), ``batch`` at a
+    time, written through the SQLModel tables (the SQLite path's own type conversions).
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import DBAPIError
+
+    from kb.store import KB, make_engine, sqlite_url  # also puts every KB table in the metadata
+
+    KB(sqlite_url(dest), seed=False).close()  # the schema, by the migrations
+    try:
+        return _copy_rows(make_engine(url), create_engine(sqlite_url(dest)), batch)
+    except DBAPIError as exc:  # the server went away mid-copy, a permission …: one line
+        orig = exc.orig if exc.orig is not None else exc
+        first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+        raise PublishError(f"copying the KB from the server failed: {first}") from exc
+
+
+def _copy_rows(src: Engine, dst: Engine, batch: int) -> dict[str, int]:
+    """Every row of the KB tables ``src`` has into ``dst`` (a plain SQLite engine: foreign keys
+    are not checked while the tables fill in turn)."""
+    from sqlalchemy import delete, insert, inspect, select
+    from sqlmodel import SQLModel
+
+    copied: dict[str, int] = {}
+    try:
+        present = set(inspect(src).get_table_names())
+        with src.connect() as read, dst.begin() as write:
+            read = read.execution_options(isolation_level="REPEATABLE READ", yield_per=batch)
+            for table in SQLModel.metadata.sorted_tables:
+                if table.name not in present:
+                    continue
+                write.execute(delete(table))  # rows a migration may have seeded
+                copied[table.name] = 0
+                result = read.execute(select(table).order_by(*table.primary_key.columns))
+                for rows in result.mappings().partitions():
+                    write.execute(insert(table), [dict(r) for r in rows])
+                    copied[table.name] += len(rows)
+        with dst.connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
+            conn.exec_driver_sql("VACUUM")
+    finally:
+        src.dispose()
+        dst.dispose()
+    return copied
+
+
 def sqlite_path(url: str) -> Path:
     if not url.startswith("sqlite:///"):
         raise PublishError(f"publishing needs a SQLite KB, got {url.split(':', 1)[0]}")
@@ -318,13 +381,15 @@ def hold(version: Version) -> int:
 
 
 def publish(
-    kb_path: str | Path,
+    kb: str | Path,
     target: str | Path,
     config_dir: Path | None | Literal["default"] = "default",
     keep: int = KEEP_VERSIONS,
     lang: str | None = None,
 ) -> Snapshot:
-    """Snapshot ``kb_path`` as a new version of ``target``, make it current, return what it holds.
+    """Snapshot ``kb`` as a new version of ``target``, make it current, return what it holds.
+
+    ``kb`` is a SQLite KB's file (or ``sqlite:///`` URL), or the URL of a KB on PostgreSQL.
 
     ``config_dir`` is the Datasette configuration directory whose ``metadata.yml`` is merged
     (default: :func:`default_config_dir`); with ``None`` only the generated descriptions are
@@ -335,13 +400,14 @@ def publish(
     metadata's texts written ``{id: …, en: …}`` are published in it, and the pages read it from
     the ``pantau-lang`` plugin config.
     """
-    kb_path, target = Path(kb_path), Path(target)
+    source: str | Path = kb if is_server_kb(kb) else Path(str(kb).removeprefix("sqlite:///"))
+    target = Path(target)
     if config_dir == "default":
         config_dir = default_config_dir()
     if keep < 1:
         raise PublishError(f"keep must be at least 1, got {keep}")
-    if not kb_path.exists():
-        raise PublishError(f"{kb_path}: no knowledge base yet (run `pantau process` first)")
+    if isinstance(source, Path) and not source.exists():
+        raise PublishError(f"{source}: no knowledge base yet (run `pantau process` first)")
     static = _load_yaml(config_dir / METADATA_FILE) if config_dir else {}
     static = in_language(static, choose_lang(lang, static))
     layout = Layout(target)
@@ -352,7 +418,7 @@ def publish(
         building.mkdir()
         try:
             version = layout.version(building)
-            tables, warnings = _build(kb_path, version, static, target.stem)
+            tables, warnings = _build(source, version, static, target.stem)
             folder = layout.versions / name
             os.rename(building, folder)
         except BaseException:
@@ -379,15 +445,18 @@ def clean(target: str | Path, keep: int = KEEP_VERSIONS) -> list[Path] | None:
 
 
 def _build(
-    kb_path: Path, version: Version, static: dict[str, Any], db_name: str
+    kb: str | Path, version: Version, static: dict[str, Any], db_name: str
 ) -> tuple[dict[str, int], list[str]]:
     """Write the snapshot and its metadata into ``version``'s (new, private) folder."""
     warnings: list[str] = []
-    src = sqlite3.connect(f"{kb_path.resolve().as_uri()}?mode=ro", uri=True)  # only read
-    try:
-        src.execute("VACUUM INTO ?", (str(version.db),))
-    finally:
-        src.close()
+    if isinstance(kb, str):
+        copy_server_kb(kb, version.db)
+    else:
+        src = sqlite3.connect(f"{kb.resolve().as_uri()}?mode=ro", uri=True)  # only read
+        try:
+            src.execute("VACUUM INTO ?", (str(version.db),))
+        finally:
+            src.close()
     db = sqlite_utils.Database(version.db)
     try:
         for table in NOT_PUBLISHED:

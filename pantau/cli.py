@@ -306,9 +306,13 @@ def do_publish(
 
     keep = KEEP_VERSIONS if keep is None else keep
 
-    kb_file = sqlite_file(paths.db_url)
+    if paths.db_url.startswith("sqlite:///"):
+        kb: str | Path = sqlite_file(paths.db_url)
+    else:  # a KB on PostgreSQL: copied into the snapshot (kb.publish.copy_server_kb)
+        open_kb(paths.db_url).close()  # a bad --db is one line, as for every command
+        kb = paths.db_url
     try:
-        snap = publish(kb_file, output or paths.published, datasette_dir(), keep, lang=lang)
+        snap = publish(kb, output or paths.published, datasette_dir(), keep, lang=lang)
     except PublishError as exc:
         raise click.ClickException(str(exc)) from exc
     for warning in snap.warnings:

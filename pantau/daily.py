@@ -465,12 +465,9 @@ class DailyRun:
         return rows
 
     def publish(self) -> dict[str, Any]:
-        from kb.publish import publish, sqlite_path
+        from kb.publish import publish
 
-        if not self.paths.db_url.startswith("sqlite:///"):
-            log.warning("publish skipped: the KB is not SQLite (%s)", self.paths.db_url[:10])
-            return {"skipped": "the KB is not SQLite"}
-        snap = publish(sqlite_path(self.paths.db_url), self.paths.published)
+        snap = publish(self.paths.db_url, self.paths.published)  # SQLite file or PostgreSQL
         version = snap.version.name if snap.version is not None else None
         out = {"path": str(snap.path), "version": version, "size": snap.size, "tables": snap.tables}
         for warning in getattr(snap, "warnings", []):
