@@ -300,14 +300,30 @@ def _build(
     )
 
 
-# Where a date can start: a digit, or a weekday or month name at a word start (every pattern
-# begins with one of them). The patterns are tried only there: trying them at every character
-# was most of the time of a document's date scan. The look-ahead for the names' first letters
-# changes nothing that matches (every name starts with one; the same case folding applies) but
-# lets the scan skip other letters without trying the alternation: half the time.
-_NAME_FIRSTS = "".join(sorted({w[0] for w in (*_WEEKDAYS, *_MONTHS)}))
+# Where a date can start: a digit not right after another one (every pattern refuses a digit
+# before its first), or a weekday or month name at a word start (every pattern begins with one
+# of them). The patterns are tried only there: trying them at every character was most of the
+# time of a document's date scan. Only the names no other name begins are needed for the
+# starts, written as a trie ("j(?:an|u(?:l|m…))"): a position fails after a character or two
+# instead of after trying each name.
+def _trie(words: set[str]) -> str:
+    """A regex matching any of ``words``, none of which begins another, as a trie."""
+    by_first: dict[str, set[str]] = {}
+    for w in words:
+        by_first.setdefault(w[0], set()).add(w[1:])
+    branches = []
+    for first, rests in sorted(by_first.items()):
+        rest = "" if rests == {""} else f"(?:{_trie(rests)})"
+        branches.append(re.escape(first) + rest)
+    return "|".join(branches)
+
+
+_NAMES = {*_WEEKDAYS, *_MONTHS}
 _STARTS_RE = re.compile(
-    rf"\d|\b(?=[{_NAME_FIRSTS}])(?:{_alt([*_WEEKDAYS, *_MONTHS])})", re.IGNORECASE
+    r"(?<!\d)\d|\b(?:"
+    + _trie({w for w in _NAMES if not any(o != w and w.startswith(o) for o in _NAMES)})
+    + ")",
+    re.IGNORECASE,
 )
 
 
