@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import re
+from pathlib import Path
 
 import lxml.etree as etree
 import lxml.html
@@ -46,3 +48,15 @@ def test_cleaning_leaves_the_tree_for_the_later_passes() -> None:
     before = etree.tostring(root)
     clean._trafilatura(root, "https://contoh.test/berita/1")
     assert etree.tostring(root) == before
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in (FIXTURES / "clean").glob("*.html")))
+def test_title_and_author_are_trafilaturas(page: str) -> None:
+    from trafilatura.metadata import extract_metadata
+
+    root = lxml.html.document_fromstring((FIXTURES / "clean" / page).read_bytes())
+    full = extract_metadata(copy.deepcopy(root), "https://contoh.test/berita/1")
+    assert clean._trafilatura_title_author(root) == {"title": full.title, "author": full.author}
