@@ -17,10 +17,23 @@ code 2 (``config_error``), never a traceback.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger("pantau.config")
+
+# A dropped connection to the KB's server (a restart, a failover, an idle connection killed by a
+# proxy) is retried: DB_RETRY_ATTEMPTS tries in all, waiting DB_RETRY_FIRST_WAIT_S, then twice as
+# long each time (0.5 + 1 + 2 + 4 s = 7.5 s: a server restart; longer outages are an outage and
+# the run stops with one line, leaving the rest for the next run).
+DB_RETRY_ATTEMPTS = 5
+DB_RETRY_FIRST_WAIT_S = 0.5
 
 DEFAULT_HOME = "pantau-data"
 
@@ -125,6 +138,43 @@ def raw_location(raw_db: str | None, home: Path) -> str | Path:
             " (postgresql+psycopg://user@host/db) or a SQLite file"
         )
     return Path(given)
+
+
+class ConnectionLost(ConfigError):
+    """The KB's server dropped the connection on every retry of a step (:func:`retry_dropped`)."""
+
+
+def retry_dropped(
+    step: Callable[[], T],
+    what: str,
+    *,
+    attempts: int = DB_RETRY_ATTEMPTS,
+    first_wait: float = DB_RETRY_FIRST_WAIT_S,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run ``step`` (a unit of KB work safe to run again: its transaction was rolled back),
+    again after a wait when the database connection drops (SQLAlchemy's ``connection_invalidated``:
+    the pool then opens a new one), at most ``attempts`` times with doubling waits. Other errors
+    pass through at once; giving up is a :class:`ConnectionLost` with one line."""
+    from sqlalchemy.exc import DBAPIError
+
+    wait = first_wait
+    for attempt in range(1, attempts + 1):
+        try:
+            return step()
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            if attempt == attempts:
+                raise ConnectionLost(
+                    f"{what}: the database connection dropped {attempts} times, gave up:"
+                    f" {_first_line(exc)}"
+                ) from exc
+            log.warning("%s: database connection dropped (%s); retry %d of %d in %.1f s",
+                        what, _first_line(exc), attempt, attempts - 1, wait)
+            sleep(wait)
+            wait *= 2
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def sqlite_file(url: str, purpose: str = "publishing") -> Path:

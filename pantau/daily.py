@@ -38,7 +38,7 @@ from types import FrameType
 from typing import Any
 
 import wilayah
-from pantau.config import ConfigError, Paths, check_raw, open_kb
+from pantau.config import ConfigError, Paths, check_raw, open_kb, retry_dropped
 
 log = logging.getLogger("pantau.daily")
 
@@ -542,8 +542,8 @@ class DailyRun:
                 [f"{self.stop.name} during the crawl; {unfinished} URLs left for the next run"],
                 self.report,
             )
-        if self.paths.has_raw:
-            self.report["process"] = self.process(kb, overrides)
+        if self.paths.has_raw:  # a dropped KB connection: processing goes on where it stopped
+            self.report["process"] = retry_dropped(lambda: self.process(kb, overrides), "process")
         if self.stop:
             code, reasons = EXIT_INTERRUPTED, [f"{self.stop.name} during processing"]
             self.report["digest"], markdown = self.digest(kb, [], code)
@@ -551,7 +551,9 @@ class DailyRun:
         code, reasons = decide(
             counts, self.report.get("process"), max_failure_ratio=self.o.max_failure_ratio
         )
-        health = self.health(kb, config, int(run_id) if run_id else None)
+        health = retry_dropped(
+            lambda: self.health(kb, config, int(run_id) if run_id else None), "source health"
+        )
         self.report["health"] = [
             {"outlet": h.outlet, "status": h.status, "flags": json.loads(h.flags),
              "detail": h.detail}
