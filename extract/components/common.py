@@ -248,12 +248,14 @@ def tokens(doc: Doc) -> Tokens:
     found: Tokens | None = stored.get(_WORDS_KEY)
     if found is None or len(found.text) != len(doc):
         text = text_of(doc)
-        rows = doc.to_array([IDX, LENGTH, SPACY]).tolist() if len(doc) else []
-        found = Tokens(
-            [text[i : i + n] for i, n, _ in rows],
-            [i for i, _, _ in rows],
-            [bool(s) for *_, s in rows],
-        )
+        if len(doc):
+            arr = doc.to_array([IDX, LENGTH, SPACY])  # columns as lists: no tuple per token
+            starts: list[int] = arr[:, 0].tolist()
+            ends: list[int] = (arr[:, 0] + arr[:, 1]).tolist()
+            space: list[bool] = arr[:, 2].astype(bool).tolist()
+        else:
+            starts, ends, space = [], [], []
+        found = Tokens([text[i:e] for i, e in zip(starts, ends, strict=True)], starts, space)
         doc._.pantau_words = found
     return found
 

@@ -130,6 +130,16 @@ class RegionMatcher:
             key=lambda pk: len(pk[0]),
             reverse=True,
         )
+        # the same, bucketed by last character (a text ends with a prefix only if it ends with
+        # its last character): each alias start tries a handful instead of every prefix
+        self.prefixes_by_last: dict[str, list[tuple[str, str]]] = {}
+        for p, kind in self.prefixes:
+            self.prefixes_by_last.setdefault(p[-1:], []).append((p, kind))
+        if "" in self.prefixes_by_last:  # an empty prefix ends every text: in every bucket
+            self.prefixes_by_last = {
+                last: [pk for pk in self.prefixes if pk[0][-1:] in {last, ""}]
+                for last in self.prefixes_by_last
+            }
         self.absorbable = {"Provinsi", "Prov.", "Prov", "Kabupaten", "Kab.", "Kab", "Kota"}
         self.place_cues = set(data["place_cues"])
         self.subarea_prefixes = set(data.get("subarea_prefixes", []))
@@ -153,7 +163,8 @@ class RegionMatcher:
         stripped = before.rstrip(" \u00a0")
         if len(stripped) == len(before):
             return None  # glued to the previous word
-        for p, kind in self.prefixes:
+        candidates = self.prefixes_by_last.get(stripped[-1:]) or self.prefixes_by_last.get("", [])
+        for p, kind in candidates:
             if stripped.endswith(p):
                 head = stripped[: len(stripped) - len(p)]
                 if not head or not head[-1].isalnum():
@@ -213,23 +224,18 @@ class RegionMatcher:
         """"Sumbar-Riau-Kepri", "DIY – Jawa Tengah": regions joined by dashes name a regional
         office's area (label: the first area alias), not places of the story."""
         by_start = {sp.start: sp for sp in raw}
+        texts, n = words(doc), len(doc)
         out = []
-        i = 0
-        while i < len(doc):
-            first = by_start.get(i)
-            j, parts = (first.end, 1) if first is not None else (i, 0)
-            while (
-                parts
-                and j + 1 < len(doc)
-                and doc[j].text in {"-", "–", "—"}
-                and (j + 1) in by_start
-            ):
+        i = 0  # the end of the last list: lists never overlap
+        for start in sorted(by_start):
+            if start < i:
+                continue
+            j, parts = by_start[start].end, 1
+            while j + 1 < n and texts[j] in {"-", "–", "—"} and (j + 1) in by_start:
                 j, parts = by_start[j + 1].end, parts + 1
             if parts >= 2:
-                out.append(Span(doc, i, j, label=AREA_LIST))
+                out.append(Span(doc, start, j, label=AREA_LIST))
                 i = j
-                continue
-            i += 1
         return out
 
     def _dateline_spans(self, doc: Doc, datelines: list[tuple[int, int]]) -> list[Span]:
@@ -288,10 +294,11 @@ class RegionMatcher:
             (s.start, s.end) for s in org_spans if orgs.get(s.kb_id_, {}).get("contains_region")
         ]
         raw = [Span(doc, s, e, label=doc.vocab.strings[m]) for m, s, e in self.matcher(doc)]
+        texts = words(doc)
         raw += [
             Span(doc, s, e, label=doc.vocab.strings[m])
             for m, s, e in self.lower_matcher(doc)
-            if doc[s].text[:1].isupper()
+            if texts[s][:1].isupper()
         ]
         raw += self._hyphen_lists(doc, raw)
         area_tokens = {
