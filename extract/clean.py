@@ -1580,19 +1580,15 @@ def _trafilatura_copies_input() -> bool:
     return bool(etree.tostring(probe) == before)
 
 
-def _trafilatura_title_author(root: Any) -> dict[str, Any]:
+def _trafilatura_title_author(root: Any, *, page_author: bool = True) -> dict[str, Any]:
     """The title and author ``bare_extraction(..., with_metadata=True)`` reports, by the same
     steps as trafilatura 2.x ``extract_metadata`` takes for them (meta tags, JSON-LD, then the
     page), without the rest of its metadata: htmldate's date search, categories, tags, licence
     and site name were ~25% of trafilatura's time here and Pantau reads its own. A test pins the
-    result to ``extract_metadata``'s on the fixture pages."""
-    from trafilatura.metadata import (
-        Document,
-        examine_meta,
-        extract_author,
-        extract_meta_json,
-        extract_title,
-    )
+    result to ``extract_metadata``'s on the fixture pages. Without ``page_author``, an author
+    the meta tags do not give is left for :func:`_trafilatura_page_author` (``author_in_page``):
+    its search copies the whole tree, and Pantau needs it only when the page has no byline."""
+    from trafilatura.metadata import Document, examine_meta, extract_meta_json, extract_title
 
     metadata = examine_meta(root)
     if metadata.author and " " not in metadata.author:
@@ -1601,9 +1597,23 @@ def _trafilatura_title_author(root: Any) -> dict[str, Any]:
         metadata = extract_meta_json(root, metadata)
     found = Document()
     found.title = metadata.title or extract_title(root)
-    found.author = metadata.author or extract_author(root)
+    found.author = metadata.author
     found.clean_and_trim()
+    if not metadata.author:
+        if not page_author:
+            return {"title": found.title, "author": None, "author_in_page": True}
+        found.author = _trafilatura_page_author(root)
     return {"title": found.title, "author": found.author}
+
+
+def _trafilatura_page_author(root: Any) -> str | None:
+    """trafilatura's author search in the page's markup (its ``extract_author``, trimmed)."""
+    from trafilatura.metadata import Document, extract_author
+
+    found = Document()
+    found.author = extract_author(root)
+    found.clean_and_trim()
+    return found.author
 
 
 def _trafilatura(root: Any, url: str) -> tuple[str, dict[str, Any]]:
@@ -1625,7 +1635,7 @@ def _trafilatura(root: Any, url: str) -> tuple[str, dict[str, Any]]:
             return "", {}
         data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
         if not meta:
-            meta.update(_trafilatura_title_author(root))
+            meta.update(_trafilatura_title_author(root, page_author=False))
         data.update(meta)
         return data.get("text") or "", data
 
@@ -1964,6 +1974,8 @@ def _clean_tree_memo(
     _prune(root, canonical or url, records)
     raw_text, traf = _trafilatura(root, canonical or url)
     title = _title(root, meta, traf.get("title"), outlet, host)
+    if not byline.authors and not traf.get("author") and traf.get("author_in_page"):
+        traf["author"] = _trafilatura_page_author(root)  # root is as trafilatura saw it
     if not byline.authors and traf.get("author"):
         # "Wire, PLACE, Region | Section | date": what follows a '|' is not people, and a wire or
         # organisation heads its dateline, so no person follows it.
