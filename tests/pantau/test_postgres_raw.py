@@ -132,3 +132,25 @@ def test_crawl_and_process_on_postgresql(
     assert again.returncode == 0, again.stderr[-3000:]
     assert json.loads(again.stdout)["new"] == 0
     assert count(kb_url, "SELECT count(*) FROM article") == len(on_topic)
+
+
+def test_daily_on_postgresql_publishes(
+    tmp_path: Path, fixture_site: DemoSite, site_proxy: str, pg_schema: Callable[[str], str]
+) -> None:
+    import sqlite3
+
+    raw_url, kb_url = pg_schema("raw"), pg_schema("kb")
+    result = run_pantau("daily", "--home", str(tmp_path), "--db", kb_url, "--raw-db", raw_url,
+                        "--sources", str(fixture_site.root / "sources.yaml"), "--fast",
+                        "--workers", "0", env={"http_proxy": site_proxy})
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    on_topic = [a for a in fixture_site.articles if a.meta.get("topic") != "off"]
+    assert report["status"] == "ok" and report["process"]["new"] == len(on_topic)
+    assert report["publish"]["tables"]["article"] == len(on_topic)
+    con = sqlite3.connect(tmp_path / "published" / "pantau.db")
+    try:
+        assert con.execute("SELECT count(*) FROM source_health").fetchone()[0] == 3
+    finally:
+        con.close()
+    assert not (tmp_path / "raw.db").exists() and not (tmp_path / "kb.db").exists()
