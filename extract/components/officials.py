@@ -76,6 +76,8 @@ OFFICE_PLACE_MAX_TOKENS = 3
 # Area words written abbreviated with a dot, which the tokenizer splits off ("Kab.", "Kec.").
 ABBREVIATED_AREAS = {"Kab", "Kec", "Kel", "Prov", "Ds", "Kota"}
 AREA_WORDS = {"Kecamatan", "Kelurahan", "Desa", "Kabupaten", "Kota", "Provinsi", "Kab.", "Kec."}
+# What may open an apposition naming someone (", Mama Veronika Ina, mengaku").
+_APPOSITION_OPENERS = {",", "-", "–", "—"}
 # Distinct token texts whose name-word verdict is remembered before the memo is emptied: the
 # verdict depends on the text alone and is asked ~10 times per token (the main loops, the name
 # reader); a long-running worker's vocabulary must not grow the memo without end.
@@ -265,17 +267,18 @@ class OfficialsExtractor:
     def _acting_start(self, doc: Doc, tstart: int) -> int:
         """Where an acting title starts: "Plt Bupati", "Pj. Sekda", "Pelaksana Harian (Plh)
         Bupati", "Penjabat Bupati"."""
-        if tstart >= 2 and doc[tstart - 1].text == "." and doc[tstart - 2].text in self.acting:
+        texts = words(doc)
+        if tstart >= 2 and texts[tstart - 1] == "." and texts[tstart - 2] in self.acting:
             return tstart - 2
-        if tstart >= 1 and doc[tstart - 1].text.rstrip(".") in self.acting:
+        if tstart >= 1 and texts[tstart - 1].rstrip(".") in self.acting:
             return tstart - 1
         k = tstart
-        parens = k >= 3 and doc[k - 1].text == ")" and doc[k - 3].text == "("
-        if parens and doc[k - 2].text.rstrip(".") in self.acting:
+        parens = k >= 3 and texts[k - 1] == ")" and texts[k - 3] == "("
+        if parens and texts[k - 2].rstrip(".") in self.acting:
             k -= 3  # "(Plh)"
         for form in self.acting_long:
             m = len(form)
-            if k >= m and tuple(t.text.capitalize() for t in doc[k - m : k]) == form:
+            if k >= m and tuple(w.capitalize() for w in texts[k - m : k]) == form:
                 return k - m
         return tstart
 
@@ -763,9 +766,11 @@ class OfficialsExtractor:
         n = len(doc)
         texts = words(doc)
         sent_start = doc.to_array([SENT_START]).tolist()  # 1: the token starts a sentence
-        for k in range(n):
-            after = texts[k - 1] if k > 0 else ""
-            if k in claimed or not (sent_start[k] == 1 or after in {",", "-", "–", "—"}):
+        firsts = [
+            k for k in range(n) if sent_start[k] == 1 or k and texts[k - 1] in _APPOSITION_OPENERS
+        ]
+        for k in firsts:
+            if k in claimed:
                 continue
             j = self._skip_honorifics(doc, k)
             rng = self._read_name(doc, j, blocked) if j < n else None
@@ -804,22 +809,32 @@ class OfficialsExtractor:
     ) -> None:
         if not people:
             return
-        k, n = 0, len(doc)
         toks, text = tokens(doc), text_of(doc)
         texts, idx = toks.text, toks.idx
-        while k < n:
-            if k in claimed or not self._is_name_word(k, texts[k], blocked):
-                k += 1
+        k = 0  # the end of the last name read: names never overlap
+        for c in self._name_word_indices(texts):
+            if c < k or c in claimed or c in blocked:
                 continue
-            rng = self._read_name(doc, k, blocked)
-            if rng is None or is_skipped(doc, idx[k]):
-                k += 1
+            rng = self._read_name(doc, c, blocked)
+            if rng is None or is_skipped(doc, idx[c]):
                 continue
             start, end = idx[rng[0]], idx[rng[1] - 1] + len(texts[rng[1] - 1])
             hits = [p for p in people if same_person(text[start:end], p.best.name)]
             if len(hits) == 1:
                 hits[0].mentions.append((start, end))
             k = rng[1]
+
+    def _name_word_indices(self, texts: list[str]) -> list[int]:
+        """Indices of the tokens whose text may be part of a name (:meth:`_name_text`), with
+        the memo filled for all of them in one pass (no method call per token)."""
+        memo = self._name_words
+        missing = {w for w in texts if w not in memo}
+        if len(memo) + len(missing) > NAME_WORD_MEMO_MAX:
+            memo.clear()
+            missing = set(texts)
+        for w in missing:
+            memo[w] = self._name_text(w)
+        return [k for k, w in enumerate(texts) if memo[w]]
 
 
 @Language.factory(
