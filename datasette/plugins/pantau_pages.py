@@ -1530,6 +1530,7 @@ def extra_template_vars(
         return {
             **base,
             "pantau_db": db.name,
+            "pantau_coverage_facets": urlencode(facet_params(datasette, "coverage")),
             "pantau_queries": [
                 {"name": name, "title": q.get("title") or name} for name, q in queries.items()
             ],

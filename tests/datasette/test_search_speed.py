@@ -81,3 +81,11 @@ def test_facet_links_absent_once_every_facet_shows(snapshot: Path) -> None:
     )
     path = f"/pantau/coverage?_search=pekerja&{facets}"
     assert facet_links(fetch(snapshot, [path])[path].text) == {}
+
+
+def test_home_page_browses_coverage_with_its_facets(snapshot: Path) -> None:
+    page = fetch(snapshot, ["/"])["/"].text
+    hrefs = lxml_html.fromstring(page).xpath('//a[text()="coverage"]/@href')
+    assert hrefs
+    params = parse_qsl(urlsplit(hrefs[0]).query)
+    assert {v for k, v in params if k.startswith("_facet")} == FACETS["coverage"]
