@@ -25,6 +25,7 @@ import pytest
 
 from kb.store import KB, sqlite_url
 from pantau import daily as d
+from pantau.config import ConfigError
 from pantau.demosite import DemoSite
 from tests.conftest import run_pantau
 from tests.pantau.test_poison import fill_raw, on_topic_urls
@@ -102,7 +103,7 @@ def test_daily_on_an_unusable_home_is_a_config_error(
 
 
 def test_lock_error_names_the_path(tmp_path: Path) -> None:
-    with lock_is_a_folder(tmp_path) as home, pytest.raises(d.ConfigError) as err, \
+    with lock_is_a_folder(tmp_path) as home, pytest.raises(ConfigError) as err, \
             d.write_lock(home):
         pass
     assert str(err.value) == f"{home / d.LOCK_NAME}: cannot create the lock: Is a directory"
