@@ -1382,6 +1382,9 @@ def render_cell(
         href = datasette.urls.path(f"/story/{_cell(row, column)}")
         return Markup(f'<a href="{escape(href)}">{_cell(row, column)}</a>')
     if (table, column) in UTC_CELLS and isinstance(value, str) and value:
+        if column == "published" and _cell(row, "published_local"):  # the row has its local time
+            return _utc_title(waktu(_cell(row, "published_local"), _cell(row, "zone"),
+                                    lang_of(datasette)), value)  # fmt: skip
         return _local_cell(datasette, database, table, column, row, value)
     if table == "coverage" and column == "published_local" and value is not None:
         return Markup(escape(waktu(value, _cell(row, "zone"), lang_of(datasette))))
@@ -1425,10 +1428,15 @@ def _local_cell(
         found = (await db.execute(sql, [key])).rows
         if not found or not found[0][0]:
             return None
-        shown = waktu(found[0][0], found[0][1], lang_of(datasette))
-        return Markup(f'<span title="{escape(value)} UTC">{escape(shown)}</span>')
+        return _utc_title(waktu(found[0][0], found[0][1], lang_of(datasette)), value)
 
     return inner
+
+
+def _utc_title(shown: str, utc: str) -> Markup:
+    """A local time with the stored UTC time in its tooltip (no query when the row carries its
+    local time: a search page of coverage rows asked for it once per row)."""
+    return Markup(f'<span title="{escape(utc)} UTC">{escape(shown)}</span>')
 
 
 def _query_cell(row: Any, value: Any, column: str, database: str, datasette: Any) -> Any:

@@ -12,7 +12,7 @@ import yaml
 from lxml import html as lxml_html
 
 from pantau.config import datasette_dir
-from tests.datasette.conftest import fetch
+from tests.datasette.conftest import fetch, rows
 
 FACETS = {
     "coverage": {"outlet", "month", "regions", "officials", "event_labels"},
@@ -89,3 +89,18 @@ def test_home_page_browses_coverage_with_its_facets(snapshot: Path) -> None:
     assert hrefs
     params = parse_qsl(urlsplit(hrefs[0]).query)
     assert {v for k, v in params if k.startswith("_facet")} == FACETS["coverage"]
+
+
+@pytest.mark.parametrize("table", ["coverage", "article"])
+def test_search_page_times_are_local_with_utc_in_the_tooltip(snapshot: Path, table: str) -> None:
+    """The ``published`` cells of a search page: the outlet's local time and zone, the stored UTC
+    time in the tooltip (coverage rows carry their local time: no query per row)."""
+    local = dict(rows(snapshot, "SELECT published, published_local || ' ' || zone FROM coverage"))
+    path = f"/pantau/{table}?_search=pekerja"
+    tree = lxml_html.fromstring(fetch(snapshot, [path])[path].text)
+    cells = tree.xpath('//td[contains(@class, "col-published")]/span[@title]')
+    assert cells
+    for cell in cells:
+        utc = cell.get("title").removesuffix(" UTC")
+        day, clock_zone = local[utc][:10], local[utc][11:].replace(":", ".")
+        assert cell.text_content().endswith(clock_zone) and day[:4] in cell.text_content()
