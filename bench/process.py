@@ -5,9 +5,11 @@ demo site's article pages, stored ``--copies`` times under distinct URLs in a fr
 each run processes them all (clean + extract + ingest, person resolution and clustering left
 out: they run once after the batch whatever the worker count) into a fresh SQLite KB.
 Reported per worker count: wall seconds, pages/s, the parent's CPU seconds (ingest, lookups,
-scheduling — the part that does not scale with workers) and the speed-up over 1 worker; first,
-what a worker costs to start (spawn + imports + pipeline warm-up) and the in-process rate
-(``workers=0``, no pool) as the anchor. Run by hand::
+scheduling: the part that does not scale with workers) and the speed-up over 1 worker, beside
+a pure-CPU anchor (the same fixed work in 1 and in N plain processes: on a machine shared with
+other jobs it shows what N processes can get at all); first, what starting 2 workers costs
+(spawned, each importing and warming, vs forked from the warm fork server). ``--in-process``
+also times ``workers=0`` (no pool). Run by hand::
 
     .venv/bin/python -m bench.process [--copies 4] [--workers 1 2]
 """
@@ -54,6 +56,32 @@ def worker_start_s(context: Any, workers: int = 1) -> float:
         for future in [pool.schedule(time.sleep, args=(0.5,)) for _ in range(workers)]:
             future.result()
         return time.perf_counter() - started - 0.5
+
+
+ANCHOR_TASKS = 16  # CPU-only tasks of the anchor, spread over the workers
+ANCHOR_LOOP = 3_000_000  # iterations per task: ~0.1-0.3 s on an idle core
+
+
+def spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i & 7
+    return total
+
+
+def anchor_s(workers: int) -> float:
+    """Wall seconds for a fixed amount of pure CPU work (no I/O, no data) in ``workers``
+    processes: what this machine gives 2 processes over 1 right now, whatever Pantau does."""
+    from pebble import ProcessPool
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPool(max_workers=workers, context=context) as pool:
+        for warm in [pool.schedule(spin, args=(1,)) for _ in range(workers)]:
+            warm.result()
+        started = time.perf_counter()
+        for future in [pool.schedule(spin, args=(ANCHOR_LOOP,)) for _ in range(ANCHOR_TASKS)]:
+            future.result()
+        return time.perf_counter() - started
 
 
 def run(raw_path: Path, kb_path: Path, workers: int) -> dict[str, Any]:
@@ -109,9 +137,12 @@ def main() -> None:
         one = next((r for r in rows if r["workers"] == 1), None)
         for row in rows:
             if one and row["workers"] > 1:
+                n = row["workers"]
+                spin_1, spin_n = anchor_s(1), anchor_s(n)
                 print(
-                    f"speed-up {row['workers']} workers vs 1: "
-                    f"{one['seconds'] / row['seconds']:.2f}x"
+                    f"speed-up {n} workers vs 1: {one['seconds'] / row['seconds']:.2f}x; "
+                    f"pure-CPU anchor, {n} processes vs 1, same run: {spin_1 / spin_n:.2f}x "
+                    f"({spin_1:.2f} s vs {spin_n:.2f} s)"
                 )
 
 
