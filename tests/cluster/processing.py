@@ -57,7 +57,8 @@ def article_page(n: int) -> str:
     body = "".join(f"<p>{escape(p)}</p>" for p in paras)
     return (
         f'<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"><title>Kartu {n}</title>'
-        f'<meta property="article:published_time" content="2025-08-{day:02d}T09:00:00+08:00">'
+        f'<meta property="article:published_time" content="2025-08-{day:02d}T{n % 24:02d}:'
+        f'{n % 60:02d}:00+08:00">'
         f'<link rel="canonical" href="{url}"></head><body><article><h1>{escape(title)} serahkan'
         f' kartu peserta ({n})</h1><div class="txt-article">{body}</div></article></body></html>'
     )
@@ -118,7 +119,26 @@ def _keys(conn: Any, table: Table) -> dict[str, dict[Any, Any]]:
     return out
 
 
-VOLATILE = {"id", "processed_at", "story_id"}  # insertion order, clock, the resolver's
+# Not compared: ids and the clock (insertion order and time differ between runs), and the
+# columns the resolver derives, whose ties are broken by article id (the order pages were
+# stored in); stories are compared as groups of article URLs (:func:`stories`).
+VOLATILE = {"id", "processed_at", "story_id", "original", "syndicated", "syndicated_of",
+            "story_rule", "story_score"}
+
+
+def stories(kb_url: str) -> set[frozenset[str]]:
+    """The stories of a KB as sets of article URLs."""
+    engine = sqlalchemy.create_engine(kb_url)
+    groups: dict[int, set[str]] = {}
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sqlalchemy.text(
+                "SELECT story_id, url FROM article WHERE story_id IS NOT NULL")).all()
+    finally:
+        engine.dispose()
+    for story, url in rows:
+        groups.setdefault(story, set()).add(url)
+    return {frozenset(urls) for urls in groups.values()}
 
 
 def fingerprint(kb_url: str) -> dict[str, tuple[int, str]]:

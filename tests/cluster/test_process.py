@@ -65,7 +65,9 @@ def test_two_workers_build_the_one_process_kb(raw_db: str, frontier: Any, tmp_pa
         for w in workers:
             assert w.wait(WORKER_DEADLINE_S) == 0, (tmp_path / "process-0.log").read_text()
         reports = [json.loads((tmp_path / f"process-{i}.json").read_text()) for i in range(2)]
-        assert sum(r["pages"] for r in reports) == 80
+        # 80 tasks, or a few more: a worker silent for HEARTBEAT_TIMEOUT_MS on a loaded machine
+        # counts as dead, and the tasks it holds run again elsewhere (harmless: found current)
+        assert sum(r["pages"] for r in reports) >= 80
         assert sum(r["new"] for r in reports) == fingerprint(single)["article"][0]
         resolved = pantau("cluster", "resolve", *args)
         assert resolved.exit_code == 0, resolved.output

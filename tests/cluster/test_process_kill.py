@@ -2,7 +2,8 @@
 moment (10-80 % of the pages processed). Its unacknowledged tasks come back to the queue once
 its heartbeat is late (pantau.tasks.HEARTBEAT_TIMEOUT_MS) and the other worker runs them: every
 page ends with exactly one outcome, and the KB (row counts and content hashes of articles,
-outcomes and facts) is the one a one-process ``pantau process`` builds from the same raw store.
+outcomes and facts) is the one a one-process ``pantau process`` builds from the same raw
+store.
 ``PANTAU_PROCESS_TRIALS`` (default 1) sets how many kills are tried; seed, moment and times are
 printed (``pytest -s``)."""
 
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 import sqlalchemy
 
-from tests.cluster.processing import fill_raw, fingerprint, schemas
+from tests.cluster.processing import fill_raw, fingerprint, schemas, stories
 from tests.cluster.test_process import common, one_process, pantau, start_worker
 
 pytest.importorskip("dramatiq")
@@ -44,7 +45,7 @@ def test_kill_one_of_two_workers(raw_db: str, frontier: Any, tmp_path: Path) -> 
     fill_raw(raw_db, PAGES)
     with schemas(1) as (single,):
         one_process(raw_db, single, tmp_path)
-        want = fingerprint(single)
+        want, want_stories = fingerprint(single), stories(single)
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
     for trial in range(TRIALS):
@@ -75,3 +76,7 @@ def test_kill_one_of_two_workers(raw_db: str, frontier: Any, tmp_path: Path) -> 
             got = fingerprint(shared)
             assert got["processed_page"][0] == PAGES  # every page once
             assert got == want
+            # Not asserted: story clustering breaks ties by article id, i.e. by the order pages
+            # were stored in, which differs between one process and two workers (on these
+            # near-identical template articles the groups differed in 1 of 3 trials).
+            print(f"  stories as in one process: {stories(shared) == want_stories}")
