@@ -177,9 +177,7 @@ class RegionMatcher:
         ("klaim untuk wilayah Sikka, Flores Timur dan Lembata") names places."""
         out: set[int] = set()
         texts = words(doc)
-        for i, word in enumerate(texts):
-            if word.lower() not in JURISDICTION_WORDS:
-                continue
+        for i in [i for i, w in enumerate(texts) if w.lower() in JURISDICTION_WORDS]:
             items, j, idxs = 0, i + 1, []
             limit = min(len(doc), i + 1 + JURISDICTION_MAX_TOKENS)
             while j < limit:
@@ -201,10 +199,9 @@ class RegionMatcher:
         office ("BPJS Ketenagakerjaan Tanjung Morawa") a name of two words or more counts too."""
         out = []
         texts = words(doc)
-        for i, word in enumerate(texts):
-            cue = word in self.kecamatan_cues
-            if not cue and i + 1 not in office_ends:
-                continue
+        cues = self.kecamatan_cues
+        for i in [i for i, w in enumerate(texts) if w in cues or i + 1 in office_ends]:
+            cue = texts[i] in cues
             first = i + 1
             if cue and first < len(doc) and texts[first] == "." and not doc[i].whitespace_:
                 first += 1  # "Kec. Ngaglik"
@@ -276,9 +273,8 @@ class RegionMatcher:
                 k += 1
             out.add(k)
         texts = words(doc)
-        for i, word in enumerate(texts):
-            if word.capitalize() not in self.office_words:
-                continue
+        for i in [i for i, w in enumerate(texts) if w.capitalize() in self.office_words]:
+            word = texts[i]
             near_org = any(i - w in org_ends for w in range(OFFICE_ORG_WINDOW + 1))
             head = i > 0 and texts[i - 1] in {"Kepala", "Kantor", "Pimpinan"}
             if word == "Kanwil" or near_org or head:
