@@ -83,9 +83,11 @@ def usable() -> Iterator[None]:
         raise ClusterUnusable(
             f"{exc.name} is not installed: pip install 'pantau[cluster]'") from exc
     except Exception as exc:
-        kind = type(exc).__module__.split(".")[0]
+        cause = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
+        kind = type(cause).__module__.split(".")[0]
         if kind in ("redis", "psycopg"):
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            text = str(cause).strip()
+            first = text.splitlines()[0] if text else type(cause).__name__
             engine = "Redis" if kind == "redis" else "PostgreSQL"
             raise ClusterUnusable(f"{engine} unusable: {first}") from exc
         raise

@@ -138,13 +138,13 @@ def run_worker(broker: Any, raw: RawStore, kb: KB, *, zones: dict[str, str] | No
     from extract.nlp import build_pipeline
     from pantau.pipeline import Processor
 
+    stop: list[int] = []  # SIGTERM/SIGINT: stop after the page in hand, even while starting
+    previous = {sig: signal.signal(sig, lambda signum, _frame: stop.append(signum))
+                for sig in (signal.SIGTERM, signal.SIGINT)}
     build_pipeline()  # the spaCy pipeline loads before the first task, not within it
     processor = Processor(raw, kb, workers=0, zones=zones)
     processor.reraise = (*DATABASE_FAILURES, IntegrityError)
     _context = _Context(raw, processor)
-    stop: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, _frame: stop.append(signum))
-                for sig in (signal.SIGTERM, signal.SIGINT)}
     broker.emit_after("process_boot")
     worker = Worker(broker, queues={QUEUE}, worker_threads=WORKER_THREADS,
                     worker_timeout=WORKER_TIMEOUT_MS)
@@ -159,7 +159,6 @@ def run_worker(broker: Any, raw: RawStore, kb: KB, *, zones: dict[str, str] | No
                     break
     finally:
         worker.stop()
-        broker.emit_before("process_stop")
         broker.close()
         _context = None
         for sig, handler in previous.items():

@@ -98,13 +98,36 @@ def test_resolve_waits_for_the_lock_holder(raw_db: str, frontier: Any, tmp_path:
     ("--redis", "redis://127.0.0.1:1/0", "Redis unusable"),
     ("--db", "mysql://pantau@127.0.0.1/kb", "expected a PostgreSQL URL"),
     ("--raw-db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "PostgreSQL unusable"),
+    ("--db", "RAW", "PostgreSQL unusable"),  # the KB in the raw store's schema: crawl_run clash
 ])
 def test_unusable_shared_state_is_one_line(raw_db: str, frontier: Any, tmp_path: Path,
                                            option: str, value: str, says: str) -> None:
     with schemas(1) as (kb,):
         args = common(raw_db, kb, frontier, tmp_path)
-        args[args.index(option) + 1] = value
+        args[args.index(option) + 1] = value.replace("RAW", raw_db)
         for command in (["worker", "process", "--drain"], ["cluster", "enqueue"]):
             result = pantau(*command, *args)
             assert result.exit_code == 2, result.output
             assert says in result.output and result.output.count("\n") == 1, result.output
+
+
+def test_sigterm_stops_a_waiting_worker(raw_db: str, frontier: Any, tmp_path: Path) -> None:
+    """Without --drain a worker waits for tasks; SIGTERM ends it cleanly with its report."""
+    import signal
+    import time
+
+    from pantau.tasks import namespace
+
+    with schemas(1) as (kb,):
+        args = [sys.executable, "-m", "pantau.cli", "worker", "process",
+                *common(raw_db, kb, frontier, tmp_path)]
+        worker = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+        beats = f"{namespace(frontier.prefix)}:__heartbeats__"
+        deadline = time.monotonic() + WORKER_DEADLINE_S
+        while not frontier.client().exists(beats) and time.monotonic() < deadline:
+            time.sleep(0.2)  # consuming: the signal handler is in place
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=60)
+        assert worker.returncode == 0, err
+        assert json.loads(out)["pages"] == 0
+        assert b"Traceback" not in err
