@@ -45,30 +45,14 @@ from pantau.daily import (
     AlreadyRunning,
     write_lock,
 )
+from pantau.options import home_options
+from pantau.options import say as _say
 from pantau.watchlist import watchlist_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 SQL_TIME_LIMIT_MS = 3000  # Datasette: enough for faceted browsing, stops a runaway query
 MAX_RETURNED_ROWS = 2000  # Datasette: a page of results, not a dump (CSV export streams all)
-
-
-def home_options(fn: F) -> F:
-    """--home and --db, shared by every command that touches stored data."""
-    fn = click.option(
-        "--db",
-        envvar="PANTAU_DB",
-        help="SQLAlchemy URL of the knowledge base [default: sqlite:///HOME/kb.db]",
-    )(fn)
-    fn = click.option(
-        "--home",
-        envvar="PANTAU_HOME",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("pantau-data"),
-        show_default=True,
-        help="Folder for the raw store, the KB and the published snapshot [env: PANTAU_HOME]",
-    )(fn)
-    return fn
 
 
 def raw_db_option(fn: F) -> F:
@@ -141,10 +125,6 @@ def lock_wait_option(fn: F) -> F:
         show_default=True,
         help="Seconds to wait while another command writes the KB (HOME/daily.lock); then exit 4",
     )(fn)
-
-
-def _say(message: str) -> None:
-    click.echo(message, err=True)
 
 
 class EnvironmentUnusable(click.ClickException):

@@ -23,33 +23,12 @@ from urllib.parse import urlsplit
 import click
 
 from pantau.config import Paths, open_kb
+from pantau.options import home_options
+from pantau.options import say as _say
 
 FETCH_TIMEOUT = 20.0  # seconds: an agency page answers in a few; a dead host must not hang
 FETCH_MAX_BYTES = 5 * 1024 * 1024  # the cleaner's own page limit (too_large above it)
 USER_AGENT = "Pantau (news monitoring; pantau coverage)"
-
-
-def _say(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def home_options(fn: Any) -> Any:
-    """--home and --db, as every command that touches stored data has them (the same options
-    as :func:`pantau.cli.home_options`; not imported from there: ``python -m pantau.cli`` runs
-    that module as ``__main__`` and importing it again here would be circular)."""
-    fn = click.option(
-        "--db",
-        envvar="PANTAU_DB",
-        help="SQLAlchemy URL of the knowledge base [default: sqlite:///HOME/kb.db]",
-    )(fn)
-    return click.option(
-        "--home",
-        envvar="PANTAU_HOME",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("pantau-data"),
-        show_default=True,
-        help="Folder for the raw store, the KB and the published snapshot [env: PANTAU_HOME]",
-    )(fn)
 
 
 def open_existing_kb(paths: Paths) -> Any:

@@ -39,7 +39,7 @@ import click
 
 from extract.numbers import format_number
 from pantau.config import Paths
-from pantau.coverage_cli import home_options
+from pantau.options import home_options
 
 if TYPE_CHECKING:  # the KB stack is imported by the command: `pantau extract` loads none of it
     from kb.coverage import ClipFilter, Clipping
