@@ -60,7 +60,7 @@ __all__ = [
     "parse_dateline",
 ]
 
-CLEANER_VERSION = "0.6.0"  # bump when cleaned text changes: stored articles get re-extracted
+CLEANER_VERSION = "0.6.1"  # bump when cleaned text changes: stored articles get re-extracted
 
 # --- tuning constants -----------------------------------------------------------------------------
 
@@ -108,9 +108,8 @@ LISTING_MIN_ARTICLE_ELEMENTS = 5
 # - photo pages: at least this many images and less prose than ARTICLE_MIN_PROSE.
 GALLERY_MIN_IMAGES = 4
 # - a slide strip (thumbnails linking to numbered slides of the same page, "...-1" … "...-5")
-#   makes a photo page even with a teaser of two sentences above ARTICLE_MIN_PROSE; an article
-#   with a slide show has its own full text, longer than this.
-GALLERY_SLIDES_MAX_PROSE = 2 * ARTICLE_MIN_PROSE
+#   makes a photo page whatever markup claims, but only below ARTICLE_MIN_PROSE: a photo story
+#   ("In Picture: …") whose text holds a lead of its own (who, where, when) is news the KB keeps.
 # - gallery UI labels ("Klik gambar untuk perbesar", slide counter "1 / 5") are short blocks; a
 #   block longer than this is text that merely mentions a photo;
 GALLERY_MARKER_MAX_CHARS = 60
@@ -1291,7 +1290,7 @@ def _classify(root: Any, meta: _Meta, url: str, canonical: str) -> tuple[str, st
     # Photo and video pages: galleries (KLY, merdeka.com) carry NewsArticle markup and related
     # lists, so neither the lower bar for marked pages nor the headline-link cap applies once the
     # page names its medium or shows gallery controls. Their prose is a lead and one caption.
-    if f.slides >= GALLERY_MIN_IMAGES and f.best_prose < GALLERY_SLIDES_MAX_PROSE:
+    if f.slides >= GALLERY_MIN_IMAGES and f.best_prose < ARTICLE_MIN_PROSE:
         return "gallery", f"slide strip of {f.slides} photos, prose {f.best_prose}"
     if f.best_prose < ARTICLE_MIN_PROSE:
         if f.kicker is not None:

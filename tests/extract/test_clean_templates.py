@@ -433,9 +433,14 @@ def _slides(n: int) -> str:
     ("case", "html", "page_type"),
     [
         (
-            "strip foto bernomor dengan teaser dua kalimat (In Picture)",
-            page(above=_slides(5), body=f"<p>{LEAD} {MIDDLE}<br><br>{MORE}</p>"),
+            "strip foto bernomor dengan teaser satu kalimat",
+            page(above=_slides(5), body=f"<p>{LEAD}</p>"),
             "gallery",
+        ),
+        (
+            "foto cerita (In Picture) dengan lead dan paragraf sendiri tetap artikel",
+            page(above=_slides(5), body=f"<p>{LEAD} {MIDDLE}<br><br>{MORE}</p>"),
+            "article",
         ),
         (
             "artikel penuh dengan strip foto tetap artikel",
