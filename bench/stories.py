@@ -1,7 +1,7 @@
 """Person resolution and story clustering at scale (run by hand; prints a JSON report).
 
-    .venv/bin/python -m bench.cluster                  # realistic 1k, 9k, 100k; templated 1k, 9k
-    .venv/bin/python -m bench.cluster --sizes 1000 9000 --corpus realistic --profile
+    .venv/bin/python -m bench.stories                  # realistic 1k, 9k, 100k; templated 1k, 9k
+    .venv/bin/python -m bench.stories --sizes 1000 9000 --corpus realistic --profile
 
 Two synthetic corpora, bulk-inserted straight into a fresh KB (the real schema):
 
@@ -337,13 +337,13 @@ def run_size(work: Path, corpus: str, n: int, profile: bool) -> dict[str, Any]:
     if not path.exists():
         path.unlink(missing_ok=True)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bench.cluster", "--_build", str(path), corpus,
+        subprocess.run([sys.executable, "-m", "bench.stories", "--_build", str(path), corpus,
                         str(n), str(truth)], cwd=REPO, check=True)
         built = round(time.perf_counter() - started, 1)
     else:
         built = 0.0
     try:
-        done = subprocess.run([sys.executable, "-m", "bench.cluster", "--_resolve", str(path),
+        done = subprocess.run([sys.executable, "-m", "bench.stories", "--_resolve", str(path),
                                str(truth), "1" if profile else "0"], cwd=REPO, check=True,
                               capture_output=True, text=True, timeout=RUN_CAP_S)
     except subprocess.TimeoutExpired:
