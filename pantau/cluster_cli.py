@@ -96,7 +96,7 @@ def usable() -> Iterator[None]:
 def _setup(
     home: Path, raw_db: str | None, redis_url: str | None, prefix: str | None,
     sources_file: Path | None, settings: tuple[str, ...],
-) -> tuple[Any, str, Any, dict[str, Any]]:
+) -> tuple[Any, str | Path, Any, dict[str, Any]]:
     from crawler.distributed import Frontier
     from crawler.run import parse_setting
     from crawler.sources import SourcesError, load_sources
@@ -109,16 +109,27 @@ def _setup(
         config = load_sources(sources_file)
     except SourcesError as exc:
         raise click.ClickException(str(exc)) from exc
-    if raw_db and "://" in raw_db and not raw_db.startswith(("postgresql:", "postgresql+")):
-        raise ClusterUnusable(f"--raw-db {shown(raw_db)}: expected a PostgreSQL URL"
-                              " (postgresql+psycopg://user@host/db)")
-    raw = raw_db or str(home / "raw.db")
-    if not raw_db:
-        home.mkdir(parents=True, exist_ok=True)
+    raw = _raw(raw_db, home)
+    if isinstance(raw, Path):
+        raw.parent.mkdir(parents=True, exist_ok=True)
     return config, raw, Frontier.from_env(redis_url, prefix), overrides
 
 
-def _check(frontier: Any, raw: str) -> None:
+def _raw(raw_db: str | None, home: Path, must_exist: bool = False) -> str | Path:
+    """The raw store's location (:func:`pantau.config.raw_location`), a bad one in one line
+    (exit 2); with ``must_exist``, a SQLite file that is not there is one line too."""
+    from pantau.config import ConfigError, raw_location
+
+    try:
+        raw = raw_location(raw_db, home)
+    except ConfigError as exc:
+        raise ClusterUnusable(str(exc)) from exc
+    if must_exist and isinstance(raw, Path) and not raw.exists():
+        raise click.ClickException(f"no raw store at {raw} (give --raw-db)")
+    return raw
+
+
+def _check(frontier: Any, raw: str | Path) -> None:
     """Fail early, in one line, when Redis or the raw store cannot be used."""
     from kb.raw import RawStore
 
@@ -193,9 +204,7 @@ def status_cmd(home: Path, raw_db: str | None, redis_url: str | None,
     """Queue depths, workers (crawl runs) alive, leases held and lost, per-source progress."""
     from crawler.distributed import Frontier, cluster_status
 
-    raw = raw_db or str(home / "raw.db")
-    if not raw_db and not (home / "raw.db").exists():
-        raise click.ClickException(f"no raw store at {home / 'raw.db'} (give --raw-db)")
+    raw = _raw(raw_db, home, must_exist=True)
     with usable():
         _emit(cluster_status(raw, Frontier.from_env(redis_url, prefix)))
 
@@ -236,15 +245,12 @@ def _stores(home: Path, db: str | None, raw_db: str | None,
     from kb.raw import RawStore
     from kb.store import KB, sqlite_url
 
-    for name, url in (("--db", db), ("--raw-db", raw_db)):
-        if url and "://" in url and not url.startswith(("postgresql:", "postgresql+", "sqlite:")):
-            raise ClusterUnusable(f"{name} {shown(url)}: expected a PostgreSQL URL"
-                                  " (postgresql+psycopg://user@host/db)")
-    raw_location = raw_db or str(home / "raw.db")
-    if need_raw and not raw_db and not (home / "raw.db").exists():
-        raise click.ClickException(f"no raw store at {home / 'raw.db'} (give --raw-db)")
+    if db and "://" in db and not db.startswith(("postgresql:", "postgresql+", "sqlite:")):
+        raise ClusterUnusable(f"--db {shown(db)}: expected a PostgreSQL URL"
+                              " (postgresql+psycopg://user@host/db)")
+    location = _raw(raw_db, home, must_exist=need_raw)
     with usable():
-        raw = RawStore(raw_location) if need_raw else None
+        raw = RawStore(location) if need_raw else None
         kb = KB(db or sqlite_url(home / "kb.db"))
     try:
         yield raw, kb
