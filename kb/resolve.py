@@ -25,9 +25,14 @@ ingest batch, :func:`resolve_persons` recomputes (deterministically, from all me
 
    The overrides file can also **forbid** a merge: no rule ever joins the clusters of a
    forbidden pair.
-3. **canonical** names: in each cluster the fullest name (most tokens, then longest) is the
-   canonical row (``canonical_id`` NULL); the others point at it, and its ``merged_names``
-   lists the cluster's other names (``aliases`` stays what the extractor said).
+3. **canonical** names: in each cluster the fullest name (most tokens, then longest, then most
+   mentioned, then alphabetical) is the canonical row (``canonical_id`` NULL); the others point
+   at it, and its ``merged_names`` lists the cluster's other names (``aliases`` stays what the
+   extractor said).
+
+Nothing depends on the order names were stored in (person ids; issue 16: two processing
+workers store pages in another order than one process): names are visited, compared and
+chosen by name, never by id (:meth:`Name.rank`).
 
 Cost is linear in the mentions: short-name candidates are looked up by (role, token prefix)
 and spelling candidates compared within blocks of the same region or organisation, token count
@@ -226,13 +231,15 @@ class Name:
     organizations: set[str] = field(default_factory=set)
     regions: set[str] = field(default_factory=set)
 
-    def fullness(self) -> tuple[int, int, int, int]:
-        return (len(self.tokens), len(self.name), self.mentions, -self.id)
+    def rank(self) -> tuple[int, int, int, str]:
+        """Sort key, canonical first: the fullest name (most tokens, then longest, then most
+        mentioned), then alphabetical (names are unique; the id is store order)."""
+        return (-len(self.tokens), -len(self.name), -self.mentions, self.name)
 
 
 def shared_position(a: Name, b: Name) -> tuple[str, str | None] | None:
     for r, region in sorted(a.positions, key=str):
-        for r2, region2 in b.positions:
+        for r2, region2 in sorted(b.positions, key=str):
             if r and r == r2 and (region == region2 or region is None or region2 is None):
                 return (r, region or region2)
     return None
@@ -403,7 +410,7 @@ def find_merges(
     for a, b in ids(overrides.person_force):
         join(a, b, "override_force", 100.0, "forced by the overrides file")
 
-    for n in sorted(names.values(), key=lambda n: n.id):
+    for n in sorted(names.values(), key=lambda n: n.name):
         for alias in n.aliases:
             other = by_name.get(alias)
             if other is not None and other != n.id:
@@ -417,7 +424,7 @@ def find_merges(
         for r in {r for r, _ in n.positions if r}:
             for tok in set(n.tokens):
                 by_key[(r, tok[:SHORT_NAME_MIN_PREFIX])].append(n)
-    for n in sorted(names.values(), key=lambda n: (-len(n.tokens), n.id)):
+    for n in sorted(names.values(), key=lambda n: (-len(n.tokens), n.name)):
         if not n.tokens:
             continue
         fits: dict[int, tuple[Name, tuple[str, str | None]]] = {}
@@ -431,7 +438,7 @@ def find_merges(
         roots = {clusters.find(i) for i in fits}
         if len(roots) != 1:
             continue  # no candidate, or ambiguous: two different persons fit
-        longer, pos = fits[min(fits)]
+        longer, pos = min(fits.values(), key=lambda fit: fit[0].rank())
         join(
             n.id,
             longer.id,
@@ -449,7 +456,7 @@ def find_merges(
             blocks[(value, initials)].add(n.id)
     seen_pairs: set[tuple[int, int]] = set()
     for key in sorted(blocks):
-        members = sorted(blocks[key])
+        members = sorted(blocks[key], key=lambda i: names[i].name)
         if len(members) < 2:
             continue
         strings = [" ".join(names[i].tokens) for i in members]
@@ -505,7 +512,7 @@ def resolve_persons(engine: Engine, overrides: Overrides | None = None) -> dict[
         canonical: dict[int, int | None] = {}
         merged: dict[int, str] = {}
         for group in clusters.groups():
-            head = max((names[i] for i in group), key=Name.fullness)
+            head = min((names[i] for i in group), key=Name.rank)
             cluster_names = {names[i].name for i in group}
             for i in group:
                 canonical[i] = None if i == head.id else head.id

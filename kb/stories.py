@@ -27,8 +27,15 @@ into one story): two groups join, strongest link first, only when at least
 story spans at most :data:`STORY_SPAN_DAYS`. A story has at least two articles. The earliest
 published article is its ``original``; a later article whose text has Jaccard similarity of
 at least :data:`SYNDICATED_JACCARD` with an earlier one is ``syndicated`` (a wire copy or a
-press release reposted), with ``syndicated_of`` naming that earlier article. Story ids stay
-stable across runs: a cluster keeps the id most of its articles already had.
+press release reposted), with ``syndicated_of`` naming that earlier article (the most similar;
+the earliest of equals). Story ids stay stable across runs: a cluster keeps the id most of its
+articles already had.
+
+No result depends on the order articles were stored in (issue 16: two processing workers store
+pages in another order than one process, so ids differ): every tie — between articles of the
+same publication time, between links of the same rule and weight, in the order links are
+capped and groups joined — is broken by the articles' canonical URLs (unique), never by id
+(:func:`_by_time`, :func:`_link_order`). Only the story ids themselves may differ.
 
 Cost is linear in the articles (for a steady number of articles a day): each article is
 shingled and signed once, compared with its LSH neighbours in the window, and the grouping
@@ -298,10 +305,11 @@ def batch_scope(conn: Connection, overrides: Overrides) -> set[int] | None:
     return scope | {aid for aid, _, sid, _ in rows if sid in stories}
 
 
-def _by_time(d: Doc) -> tuple[bool, dt.datetime, int]:
-    """Undated articles first (they may pair with any article), then by publication time."""
+def _by_time(d: Doc) -> tuple[bool, dt.datetime, str]:
+    """Undated articles first (they may pair with any article), then by publication time, then
+    by URL (not by id: the order pages were stored in)."""
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    return (d.published is not None, d.published or far, d.id)
+    return (d.published is not None, d.published or far, d.url)
 
 
 def _pairs_in_window(ids: list[int], docs: dict[int, Doc]) -> list[tuple[int, int]]:
@@ -332,7 +340,9 @@ def _seconds(d: Doc) -> float:
 
 def text_similar(docs: dict[int, Doc]) -> dict[tuple[int, int], float]:
     """Pairs (a < b) of articles at most the window apart whose texts reach
-    :data:`TEXT_JACCARD`, with their similarity (see the module docstring)."""
+    :data:`TEXT_JACCARD`, with their similarity (see the module docstring). The articles are
+    indexed in :func:`_by_time` order, so every tie below (LSH buckets, the strongest links of
+    an article) is broken by time and URL."""
     ordered = sorted(docs.values(), key=_by_time)
     ordered = [d for d in ordered if len(d.shingles)]
     if len(ordered) < 2:
@@ -408,15 +418,21 @@ class Link:
     rule: str
     weight: float
     detail: str
+    urls: tuple[str, str] = ("", "")  # the ends' URLs, sorted: the tie-break of equal links
 
 
 RULE_ORDER = {"override": 0, "text": 1, "shared_facts": 2}
 
 
+def _link_order(lk: Link) -> tuple[int, float, tuple[str, str]]:
+    """Strongest first: by rule, then weight, then the ends' URLs (not ids: store order)."""
+    return (RULE_ORDER[lk.rule], -lk.weight, lk.urls)
+
+
 def _cap_neighbours(links: list[Link]) -> list[Link]:
     """Each article's :data:`MAX_NEIGHBOURS` strongest links (a link stays when it is among
     the strongest of either end); forced links always stay."""
-    ranked = sorted(links, key=lambda lk: (RULE_ORDER[lk.rule], -lk.weight, lk.a, lk.b))
+    ranked = sorted(links, key=_link_order)
     degree: Counter[int] = Counter()
     kept = []
     for lk in ranked:
@@ -439,6 +455,10 @@ def find_links(
     by_url = {d.url: d.id for d in docs.values()}
     report: dict[str, Any] = {"unknown_override_urls": []}
 
+    def link(x: int, y: int, rule: str, weight: float, detail: str) -> Link:
+        ux, uy = docs[x].url, docs[y].url
+        return Link(min(x, y), max(x, y), rule, weight, detail, (min(ux, uy), max(ux, uy)))
+
     def pairs(raw: list[tuple[str, str]]) -> list[tuple[int, int]]:
         out = []
         for x, y in raw:
@@ -450,11 +470,11 @@ def find_links(
         return out
 
     for x, y in pairs(overrides.story_force):
-        links.append(Link(min(x, y), max(x, y), "override", 100.0, "forced by the overrides file"))
+        links.append(link(x, y, "override", 100.0, "forced by the overrides file"))
     report["forbid"] = pairs(overrides.story_forbid)
 
     for (x, y), sim in sorted(text_similar(docs).items()):
-        links.append(Link(x, y, "text", round(sim, 3), f"text similarity {sim:.2f}"))
+        links.append(link(x, y, "text", round(sim, 3), f"text similarity {sim:.2f}"))
     linked = {(lk.a, lk.b) for lk in links}
 
     # shared facts, weighted by inverse document frequency
@@ -471,14 +491,13 @@ def find_links(
             shared[(min(x, y), max(x, y))].append(f)
     candidates = [(pair, facts) for pair, facts in shared.items() if len(facts) >= MIN_SHARED_FACTS]
     for (x, y), facts in sorted(candidates):
-        total = sum(weight[f] for f in facts)
+        total = math.fsum(weight[f] for f in facts)  # exact: the same in any order of facts
         if total < MIN_FACT_WEIGHT or (x, y) in linked:
             continue
-        named = ", ".join(
-            _fact_label(f, names or {}) for f in sorted(facts, key=lambda f: -weight[f])[:4]
-        )
+        labels = sorted((-weight[f], _fact_label(f, names or {})) for f in facts)
+        named = ", ".join(label for _, label in labels[:4])
         links.append(
-            Link(x, y, "shared_facts", round(total, 2), f"{len(facts)} shared facts: {named}")
+            link(x, y, "shared_facts", round(total, 2), f"{len(facts)} shared facts: {named}")
         )
     report["unknown_override_urls"] = sorted(set(report["unknown_override_urls"]))
     report["capped_links"] = len(links)
@@ -491,7 +510,9 @@ def group_links(
     docs: dict[int, Doc], links: list[Link], forbid: list[tuple[int, int]]
 ) -> tuple[Clusters, dict[int, tuple[str, float]]]:
     """Groups of linked articles by average linkage within the story span (see the module
-    docstring); and the rule and weight of the first link that joined each article."""
+    docstring); and the rule and weight of the first link that joined each article. Links are
+    tried in :func:`_link_order` (ties by URL), so which groups join does not depend on ids;
+    a group's root id only names it."""
     clusters = Clusters(sorted(docs), forbid)
     between: dict[int, Counter[int]] = defaultdict(Counter)  # root → root → links
     for lk in links:
@@ -503,7 +524,7 @@ def group_links(
     size = dict.fromkeys(docs, 1)
     limit = dt.timedelta(days=STORY_SPAN_DAYS)
     rule_of: dict[int, tuple[str, float]] = {}
-    ranked = sorted(links, key=lambda lk: (RULE_ORDER[lk.rule], -lk.weight, lk.a, lk.b))
+    ranked = sorted(links, key=_link_order)
     for _ in range(JOIN_PASSES):
         joined = False
         refused = []
@@ -590,9 +611,12 @@ def cluster_stories(
         used_ids = {v[0] for aid, v in previous.items() if aid not in docs and v[0] is not None}
         stories_rows: list[dict[str, Any]] = []
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
-        groups = [g for g in clusters.groups() if len(g) >= 2]
-        for group in sorted(groups, key=min):
-            members = sorted(group, key=lambda i: (docs[i].published or far, i))
+
+        def earliest(i: int) -> tuple[dt.datetime, str]:  # ties by URL: ids follow store order
+            return (docs[i].published or far, docs[i].url)
+
+        groups = [sorted(g, key=earliest) for g in clusters.groups() if len(g) >= 2]
+        for members in sorted(groups, key=lambda g: earliest(g[0])):
             original = docs[members[0]]
             votes = Counter(previous[i][0] for i in members if previous[i][0] is not None)
             story_id = next(
@@ -607,10 +631,11 @@ def cluster_stories(
                 doc = docs[i]
                 score = round(jaccard(doc.shingles, original.shingles), 3)
                 synd_of = None
-                earlier = [(sim, -j) for j, sim in similar[i].items() if j in position
+                # the most similar earlier article; of equals, the earliest
+                earlier = [(sim, -position[j]) for j, sim in similar[i].items() if j in position
                            and position[j] < k and sim >= SYNDICATED_JACCARD]  # fmt: skip
                 if earlier:
-                    synd_of = -max(earlier)[1]
+                    synd_of = members[-max(earlier)[1]]
                     syndicated += 1
                 rule = "original" if k == 0 else rule_of.get(i, ("shared_facts", 0.0))[0]
                 row_values[i] = (k == 0, synd_of is not None, synd_of, rule, score)
