@@ -370,7 +370,7 @@ def _load_names(conn: Connection) -> dict[int, Name]:
 
 @dataclass
 class Merge:
-    a: int
+    a: int  # of the two names, the first in alphabetical order (not the lower id: store order)
     b: int
     rule: str
     score: float
@@ -403,7 +403,8 @@ def find_merges(
         if clusters.same(a, b):
             return
         if clusters.union(a, b):
-            merges.append(Merge(min(a, b), max(a, b), rule, round(score, 1), detail))
+            first, second = sorted((a, b), key=lambda i: names[i].name)
+            merges.append(Merge(first, second, rule, round(score, 1), detail))
         else:
             refused += 1
 
@@ -526,10 +527,11 @@ def resolve_persons(engine: Engine, overrides: Overrides | None = None) -> dict[
                 text("SELECT person_id, other_id, rule, score, detail FROM person_merge")
             ).all()
         }
-        new = {(m.a, m.b, m.rule, m.score, m.detail) for m in merges}
+        decided = [(m.a, m.b, m.rule, m.score, m.detail) for m in merges]
+        new = set(decided)
         if old != new:
             conn.execute(text("DELETE FROM person_merge"))
-            for m in sorted(new):
+            for m in decided:  # in the order decided (by the rules and names, not ids)
                 conn.execute(
                     text(
                         "INSERT INTO person_merge (person_id, other_id, rule, score, detail,"
