@@ -30,8 +30,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import socket
 import time
+import uuid
+import warnings
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +74,16 @@ MIN_DOWNLOAD_DELAY_S = 0.005
 # It stays up at most this long after going idle while another live crawl run has URLs in hand
 # (scheduled, unanswered): enough for a sitemap of thousands of links to be parsed and queued.
 IDLE_GRACE_S = 10.0
+# A worker that loses Redis keeps what it discovers in memory and tries Redis again after
+# REDIS_RETRY_FIRST_S, doubling up to REDIS_RETRY_MAX_S between tries (each try is one PING: a
+# refused connection costs nothing, an unreachable host up to the connect timeout, and the
+# reactor waits meanwhile, so tries stay rare). A restart or failover takes seconds; after
+# REDIS_OUTAGE_S (setting PANTAU_REDIS_OUTAGE_S) the worker stops with finish_reason
+# REDIS_LOST: what it had queued is in the ledger, for `pantau cluster reconcile`.
+REDIS_RETRY_FIRST_S = 0.5
+REDIS_RETRY_MAX_S = 10.0
+REDIS_OUTAGE_S = 300.0
+REDIS_LOST = "redis_lost"
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,16 @@ class Frontier:
     def dupefilter_key(self) -> str:
         return f"{self.prefix}:{SPIDER}:dupefilter"
 
+    @property
+    def epoch_key(self) -> str:
+        """A token the first worker writes: gone after a Redis restart that kept nothing."""
+        return f"{self.prefix}:epoch"
+
+    @property
+    def shown(self) -> str:
+        """The Redis URL fit for a message (no password)."""
+        return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", self.redis_url)
+
     def client(self) -> Any:
         import redis
 
@@ -107,6 +130,202 @@ class Frontier:
     def clear(self) -> None:
         """Forget the queue and the dupefilter (a new crawl round starts from the ledger)."""
         self.client().delete(self.queue_key, self.dupefilter_key)
+
+
+REDIS_DOWN: tuple[type[Exception], ...] = ()  # redis's connection errors, once redis is imported
+
+
+def redis_down() -> tuple[type[Exception], ...]:
+    """The exceptions of a Redis that cannot be reached (refused, reset, timed out, loading)."""
+    global REDIS_DOWN
+    if not REDIS_DOWN:
+        import redis
+
+        REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+    return REDIS_DOWN
+
+
+class RedisWatch:
+    """A worker's view of the Redis it shares: an outage is said once, in one line (what is
+    lost if Redis restarts empty, and the ``remedy``); tries to reach it again are paced
+    (:data:`REDIS_RETRY_FIRST_S`, doubling); when it answers again, whether it kept the
+    cluster's state is told by an epoch token the first worker wrote (:attr:`Frontier.epoch_key`
+    or the task queue's): gone or changed means Redis restarted empty. Used by the crawl
+    workers' scheduler (:class:`ResilientScheduler`) and the processing workers
+    (:func:`pantau.tasks.run_worker`)."""
+
+    def __init__(self, client: Any, shown: str, epoch_key: str, *, lost: str, remedy: str,
+                 outage_s: float = REDIS_OUTAGE_S) -> None:
+        self.client, self.shown, self.epoch_key = client, shown, epoch_key
+        self.lost_what, self.remedy, self.outage_s = lost, remedy, outage_s
+        self.down_since: float | None = None
+        self.next_try = 0.0
+        self.wait = REDIS_RETRY_FIRST_S
+        self.outages = 0
+        self.emptied = False  # Redis came back without the cluster's state (at least once)
+        self.epoch: Any = None
+
+    def claim(self) -> None:
+        """Read (or, first of the cluster, write) the epoch token."""
+        self.client.set(self.epoch_key, uuid.uuid4().hex, nx=True)
+        self.epoch = self.client.get(self.epoch_key)
+
+    @property
+    def down(self) -> bool:
+        return self.down_since is not None
+
+    def lost(self, exc: BaseException) -> None:
+        """Redis failed a command: the first failure of an outage is said, once."""
+        if self.down_since is None:
+            self.down_since = time.monotonic()
+            self.outages += 1
+            self.wait = REDIS_RETRY_FIRST_S
+            self.next_try = self.down_since + self.wait
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            log.warning("Redis at %s: connection lost (%s); waiting (%s lost if it restarts"
+                        " empty: %s)", self.shown, reason, self.lost_what, self.remedy)
+
+    @property
+    def expired(self) -> bool:
+        """Down longer than ``outage_s``: the worker gives up."""
+        return self.down_since is not None and time.monotonic() - self.down_since > self.outage_s
+
+    def back(self) -> bool:
+        """Is Redis reachable again? (Tried at most once per paced wait while it is down; says
+        when it is back and whether it restarted empty.)"""
+        if self.down_since is None:
+            return True
+        now = time.monotonic()
+        if now < self.next_try:
+            return False
+        try:
+            self.client.ping()
+            before = self.epoch
+            self.claim()
+        except redis_down():
+            self.wait = min(self.wait * 2, REDIS_RETRY_MAX_S)
+            self.next_try = time.monotonic() + self.wait
+            return False
+        emptied = before is not None and self.epoch != before
+        self.emptied |= emptied
+        log.warning("Redis at %s: back after %.1f s%s", self.shown, now - self.down_since,
+                    f"; it restarted empty: {self.lost_what} lost, {self.remedy}" if emptied
+                    else ", nothing lost")
+        self.down_since = None
+        return True
+
+
+_scheduler: type | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """``crawler.distributed.ResilientScheduler`` (the ``SCHEDULER`` setting), built on first
+    use: scrapy-redis is the ``cluster`` extra, not needed to import this module."""
+    global _scheduler
+    if name != "ResilientScheduler":
+        raise AttributeError(name)
+    if _scheduler is None:
+        _scheduler = _resilient_scheduler()
+    return _scheduler
+
+
+def _resilient_scheduler() -> type:
+    from scrapy.exceptions import ScrapyDeprecationWarning
+    from scrapy_redis.scheduler import Scheduler
+
+    # scrapy-redis 0.9.1 passes spider= to the stats (deprecated by Scrapy 2.19): two warnings
+    # on every worker's stderr, about a library call the worker cannot change
+    warnings.filterwarnings("ignore", "Passing a 'spider' argument to StatsCollector",
+                            ScrapyDeprecationWarning)
+
+    class ResilientScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyped
+        """scrapy-redis's scheduler that survives a Redis outage (a restart, a failover): while
+        Redis cannot be reached the requests the spider discovers wait in memory, the spider stays
+        open (requests are pending), and Redis is tried again at a paced interval
+        (:class:`RedisWatch`); when it is back they go to the shared queue and the crawl goes on.
+        What a Redis that restarted empty lost (the queue, the dupefilter) is in the ledger as
+        ``unfinished``, for ``pantau cluster reconcile``. An outage longer than
+        ``PANTAU_REDIS_OUTAGE_S`` closes the spider with finish_reason :data:`REDIS_LOST`.
+
+        Settings read: ``REDIS_URL``, ``PANTAU_REDIS_PREFIX``, ``PANTAU_REDIS_OUTAGE_S``."""
+
+        watch: RedisWatch
+        held: list[Any]
+        crawler: Crawler
+
+        @classmethod
+        def from_crawler(cls, crawler: Crawler) -> Any:
+            instance = super().from_crawler(crawler)
+            settings = crawler.settings
+            front = Frontier(settings["REDIS_URL"], settings["PANTAU_REDIS_PREFIX"])
+            instance.crawler = crawler
+            instance.held = []
+            instance.watch = RedisWatch(
+                instance.server, front.shown, front.epoch_key, lost="the queued URLs are",
+                remedy="run `pantau cluster reconcile` once the workers are done",
+                outage_s=settings.getfloat("PANTAU_REDIS_OUTAGE_S", REDIS_OUTAGE_S))
+            instance.watch.claim()
+            return instance
+
+        def _failed(self, exc: BaseException) -> None:
+            self.watch.lost(exc)
+            if self.stats is not None:
+                self.stats.set_value("pantau/cluster/redis_outages", self.watch.outages)
+
+        def _usable(self) -> bool:
+            """Is Redis up (after a paced try when it was down)? Held requests are queued first;
+            an outage past its limit closes the spider."""
+            if not self.watch.down:
+                return True
+            if not self.watch.back():
+                if self.watch.expired and self.crawler.engine is not None:
+                    from scrapy.utils.defer import deferred_from_coro
+
+                    log.warning("Redis at %s: still unreachable after %g s; stopping (%s)",
+                                self.watch.shown, self.watch.outage_s, self.watch.remedy)
+                    self.watch.down_since = None  # closed once
+                    deferred_from_coro(self.crawler.engine.close_spider_async(reason=REDIS_LOST))
+                return False
+            if self.stats is not None and self.watch.emptied:
+                self.stats.set_value("pantau/cluster/frontier_lost", True)
+            held, self.held = self.held, []
+            for n, request in enumerate(held):
+                try:
+                    super().enqueue_request(request)
+                except redis_down() as exc:
+                    self.held = held[n:]
+                    self._failed(exc)
+                    return False
+            return True
+
+        def enqueue_request(self, request: Any) -> bool:
+            if self._usable():
+                try:
+                    return bool(super().enqueue_request(request))
+                except redis_down() as exc:
+                    self._failed(exc)
+            self.held.append(request)  # queued when Redis is back (the ledger has it meanwhile)
+            return True
+
+        def next_request(self) -> Any:
+            if not self._usable():
+                return None
+            try:
+                return super().next_request()
+            except redis_down() as exc:
+                self._failed(exc)
+                return None
+
+        def has_pending_requests(self) -> bool:
+            if self.watch.down or self.held:
+                return True  # keeps the spider open while Redis is away
+            try:
+                return bool(super().has_pending_requests())
+            except redis_down() as exc:
+                self._failed(exc)
+                return True
+
+    return ResilientScheduler
 
 
 def settle(raw: RawStore, run_id: int | None = None) -> int:
@@ -238,13 +457,14 @@ def cluster_settings(
     return {
         "SPIDER_MIDDLEWARES": {**default_settings.SPIDER_MIDDLEWARES,
                                "crawler.distributed.LiveRunFilter": 50},
-        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER": "crawler.distributed.ResilientScheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
         "SCHEDULER_PERSIST": True,  # a worker that finishes must not wipe the others' queue
         "SCHEDULER_QUEUE_KEY": frontier.queue_key,
         "SCHEDULER_DUPEFILTER_KEY": frontier.dupefilter_key,
         "REDIS_URL": frontier.redis_url,
+        "PANTAU_REDIS_PREFIX": frontier.prefix,
         "PANTAU_HOST_CONCURRENCY": host_concurrency,
         "PANTAU_CLUSTER_WORKERS": workers,
         "CONCURRENT_REQUESTS_PER_DOMAIN": per_worker_concurrency(host_concurrency, workers),
