@@ -190,6 +190,12 @@ class RedisWatch:
         """Down longer than ``outage_s``: the worker gives up."""
         return self.down_since is not None and time.monotonic() - self.down_since > self.outage_s
 
+    def give_up(self) -> None:
+        """Say, once, that the worker stops: Redis stayed away longer than ``outage_s``."""
+        log.warning("Redis at %s: still unreachable after %g s; stopping (%s)",
+                    self.shown, self.outage_s, self.remedy)
+        self.down_since = None
+
     def back(self) -> bool:
         """Is Redis reachable again? (Tried at most once per paced wait while it is down; says
         when it is back and whether it restarted empty.)"""
@@ -281,9 +287,7 @@ def _resilient_scheduler() -> type:
                 if self.watch.expired and self.crawler.engine is not None:
                     from scrapy.utils.defer import deferred_from_coro
 
-                    log.warning("Redis at %s: still unreachable after %g s; stopping (%s)",
-                                self.watch.shown, self.watch.outage_s, self.watch.remedy)
-                    self.watch.down_since = None  # closed once
+                    self.watch.give_up()  # the spider is closed once
                     deferred_from_coro(self.crawler.engine.close_spider_async(reason=REDIS_LOST))
                 return False
             if self.stats is not None and self.watch.emptied:

@@ -163,6 +163,16 @@ def worker_crawl_cmd(home: Path, raw_db: str | None, redis_url: str | None, pref
         stats = worker_crawl(config, raw, frontier, only=only, workers=workers,
                              host_concurrency=host_concurrency, fast=fast, overrides=overrides)
     _emit(stats)
+    _redis_gave_up(stats.get("finish_reason"), frontier)
+
+
+def _redis_gave_up(reason: Any, frontier: Any) -> None:
+    """A worker that stopped because Redis stayed away: one line, exit 2 (its report is out)."""
+    from crawler.distributed import REDIS_LOST
+
+    if reason == REDIS_LOST:
+        raise ClusterUnusable(f"Redis at {frontier.shown}: unreachable too long; the worker"
+                              " stopped (its unfinished URLs or tasks are owed)")
 
 
 @click.group()
@@ -287,13 +297,17 @@ def _config(sources_file: Path | None) -> Any:
 def worker_process_cmd(home: Path, db: str | None, raw_db: str | None, redis_url: str | None,
                        prefix: str | None, sources_file: Path | None, drain: bool) -> None:
     """One processing worker: runs "process page X" tasks until SIGTERM (or --drain)."""
+    from crawler.distributed import Frontier
     from pantau.tasks import run_worker
 
     config = _config(sources_file)
     broker = _broker(redis_url, prefix)
+    front = Frontier.from_env(redis_url, prefix)
     with _stores(home, db, raw_db) as (raw, kb), usable():
-        report = run_worker(broker, raw, kb, zones=config.zones(), drain=drain)
+        report = run_worker(broker, raw, kb, zones=config.zones(), drain=drain,
+                            redis_url=front.redis_url, prefix=front.prefix)
     _emit(report)
+    _redis_gave_up(report.get("finish_reason"), front)
 
 
 @cluster.command("enqueue")

@@ -24,6 +24,7 @@ database every worker already writes to).
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import time
 from collections.abc import Iterator
@@ -127,16 +128,50 @@ def page_by_id(raw: RawStore, page_id: int) -> RawPage | None:
                    topic_hits=json.loads(r[10]), parts=json.loads(r[11] or "[]"))
 
 
+class _QuietConnectionErrors(logging.Filter):
+    """Drops Dramatiq's own records of a lost Redis (a CRITICAL line each time a consumer
+    restarts, a multi-line warning per unacknowledged task): the worker says it once, in one
+    line (:class:`crawler.distributed.RedisWatch`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "connection error" not in record.getMessage()
+
+
+def _dramatiq_loggers() -> list[logging.Logger]:
+    return [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+            if name.startswith("dramatiq")]
+
+
+def epoch_key(prefix: str) -> str:
+    """The task queue's epoch token (gone after a Redis restart that kept nothing)."""
+    return f"{namespace(prefix)}:epoch"
+
+
 def run_worker(broker: Any, raw: RawStore, kb: KB, *, zones: dict[str, str] | None = None,
-               drain: bool = False) -> dict[str, Any]:
+               drain: bool = False, redis_url: str = "", prefix: str = "pantau",
+               outage_s: float | None = None) -> dict[str, Any]:
     """Run tasks in this process until SIGTERM/SIGINT, or with ``drain`` until the queue is
-    empty; return the report (pages, new, updated, unchanged, rejected, …)."""
+    empty; return the report (pages, new, updated, unchanged, rejected, …).
+
+    A lost Redis (``redis_url``, the broker's) is waited for: said once, tried again at paced
+    intervals (Dramatiq's consumers reconnect by themselves), and when it is back the report
+    counts ``redis_outages`` and says ``queue_lost`` if it restarted empty (``pantau cluster
+    enqueue`` then queues again what the KB still owes). After ``outage_s`` (default
+    :data:`crawler.distributed.REDIS_OUTAGE_S`) the worker stops with ``redis_lost`` in the
+    report."""
     global _context
     from dramatiq import Worker
     from sqlalchemy.exc import IntegrityError
 
+    from crawler.distributed import REDIS_LOST, REDIS_OUTAGE_S, Frontier, RedisWatch, redis_down
     from extract.nlp import build_pipeline
     from pantau.pipeline import Processor
+
+    watch = RedisWatch(broker.client, Frontier(redis_url or "redis", prefix).shown,
+                       epoch_key(prefix), lost="the queued tasks are",
+                       remedy="run `pantau cluster enqueue` again",
+                       outage_s=REDIS_OUTAGE_S if outage_s is None else outage_s)
+    watch.claim()
 
     stop: list[int] = []  # SIGTERM/SIGINT: stop after the page in hand, even while starting
     previous = {sig: signal.signal(sig, lambda signum, _frame: stop.append(signum))
@@ -149,21 +184,45 @@ def run_worker(broker: Any, raw: RawStore, kb: KB, *, zones: dict[str, str] | No
     worker = Worker(broker, queues={QUEUE}, worker_threads=WORKER_THREADS,
                     worker_timeout=WORKER_TIMEOUT_MS)
     worker.start()
+    quiet = _QuietConnectionErrors()
+    loggers = _dramatiq_loggers()
+    for logger in loggers:
+        logger.addFilter(quiet)
+    gave_up = False
     try:
         empty = 0
         while not stop:
             time.sleep(DRAIN_INTERVAL_S)
+            if not watch.back():  # down, and not back at this paced try
+                empty = 0
+                if watch.expired:
+                    watch.give_up()
+                    gave_up = True
+                    break
+                continue
+            try:
+                left = pending(broker)  # also how an outage is noticed
+            except redis_down() as exc:
+                watch.lost(exc)
+                continue
             if drain:
-                empty = empty + 1 if pending(broker) == 0 else 0
+                empty = empty + 1 if left == 0 else 0
                 if empty >= DRAIN_CHECKS:
                     break
     finally:
         worker.stop()
         broker.close()
         _context = None
+        for logger in loggers:
+            logger.removeFilter(quiet)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return processor.report.as_dict()
+    report = processor.report.as_dict()
+    if watch.outages:
+        report.update(redis_outages=watch.outages, queue_lost=watch.emptied)
+    if gave_up:
+        report["finish_reason"] = REDIS_LOST
+    return report
 
 
 # -- the enqueuer's side ------------------------------------------------------------------------
