@@ -77,6 +77,7 @@ if TYPE_CHECKING:
 
 FTS_TABLES = {"article": ["title", "text"], "quote": ["text", "speaker"]}
 METADATA_FILE = "metadata.yml"
+DESCRIPTIONS_FILE = "descriptions.yml"  # Indonesian of the generated descriptions (beside it)
 STATIC_DB = "pantau"  # the database key used in metadata.yml
 # Indexes for the facets and canned queries of datasette/metadata.yml (the KB has the rest).
 INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -409,7 +410,10 @@ def publish(
     if isinstance(source, Path) and not source.exists():
         raise PublishError(f"{source}: no knowledge base yet (run `pantau process` first)")
     static = _load_yaml(config_dir / METADATA_FILE) if config_dir else {}
-    static = in_language(static, choose_lang(lang, static))
+    lang = choose_lang(lang, static)
+    static = in_language(static, lang)
+    described = load_descriptions(config_dir / DESCRIPTIONS_FILE) if config_dir else {}
+    translated = descriptions_in(described, lang)
     layout = Layout(target)
     with _publish_lock(layout, wait=True):
         removed = _remove_leftovers(layout)
@@ -418,7 +422,7 @@ def publish(
         building.mkdir()
         try:
             version = layout.version(building)
-            tables, warnings = _build(source, version, static, target.stem)
+            tables, warnings = _build(source, version, static, target.stem, translated)
             folder = layout.versions / name
             os.rename(building, folder)
         except BaseException:
@@ -445,7 +449,11 @@ def clean(target: str | Path, keep: int = KEEP_VERSIONS) -> list[Path] | None:
 
 
 def _build(
-    kb: str | Path, version: Version, static: dict[str, Any], db_name: str
+    kb: str | Path,
+    version: Version,
+    static: dict[str, Any],
+    db_name: str,
+    translated: dict[str, Any] | None = None,
 ) -> tuple[dict[str, int], list[str]]:
     """Write the snapshot and its metadata into ``version``'s (new, private) folder."""
     warnings: list[str] = []
@@ -473,7 +481,7 @@ def _build(
         check = db.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
             raise PublishError(f"integrity check failed: {check}")
-        metadata, dropped = build_metadata(db.conn, static, db_name)
+        metadata, dropped = build_metadata(db.conn, static, db_name, translated)
         warnings += dropped
         limits = metadata.setdefault("plugins", {}).setdefault(LIMITS_PLUGIN, {})
         limits["longest_value_bytes"] = longest_value(db.conn)
@@ -769,6 +777,47 @@ def model_descriptions() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     return tables, columns
 
 
+def load_descriptions(path: Path) -> dict[str, dict[str, Any]]:
+    """``descriptions.yml``: ``{table: {description: {id, en}, columns: {col: {id, en}}}}``,
+    checked (a PublishError names the entry that is wrong); no file, no descriptions."""
+    data = _load_yaml(path)
+
+    def text(where: str, value: Any) -> dict[str, str]:
+        if not (
+            isinstance(value, dict)
+            and set(value) == set(LANGS)
+            and all(isinstance(v, str) and v.strip() for v in value.values())
+        ):
+            raise PublishError(f"{path}: {where}: expected {{id: text, en: text}}, got {value!r}")
+        return value
+
+    for table, entry in data.items():
+        if not isinstance(entry, dict) or not set(entry) <= {"description", "columns"}:
+            raise PublishError(f"{path}: {table}: expected description and/or columns")
+        if "description" in entry:
+            text(f"{table}.description", entry["description"])
+        columns = entry.get("columns") or {}
+        if not isinstance(columns, dict):
+            raise PublishError(f"{path}: {table}.columns: expected a mapping of columns")
+        for column, value in columns.items():
+            text(f"{table}.columns.{column}", value)
+    return data
+
+
+def descriptions_in(described: dict[str, dict[str, Any]], lang: str) -> dict[str, Any]:
+    """The descriptions of ``lang``: ``{table: {description: text, columns: {col: text}}}``.
+    English keeps the schema's own texts (docstrings, Field descriptions): none."""
+    if lang == "en":
+        return {}
+    return {
+        table: {
+            "description": (entry.get("description") or {}).get(lang),
+            "columns": {c: t[lang] for c, t in (entry.get("columns") or {}).items()},
+        }
+        for table, entry in described.items()
+    }
+
+
 def _structural_description(conn: sqlite3.Connection, table: str, column: str) -> str | None:
     """A description for an id or foreign-key column the schema left undescribed."""
     for row in conn.execute(f"PRAGMA foreign_key_list([{table}])"):
@@ -781,14 +830,19 @@ def _structural_description(conn: sqlite3.Connection, table: str, column: str) -
 
 
 def build_metadata(
-    conn: sqlite3.Connection, static: dict[str, Any], db_name: str
+    conn: sqlite3.Connection,
+    static: dict[str, Any],
+    db_name: str,
+    translated: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """Datasette metadata for the snapshot: ``static`` + generated descriptions.
 
-    Hand-written descriptions in ``static`` win; the schema fills every gap. Canned queries
+    Hand-written descriptions in ``static`` win; then ``translated`` (:func:`descriptions_in`:
+    descriptions.yml in the interface language); the schema fills every gap. Canned queries
     that do not compile against the snapshot are dropped (returned as warnings).
     """
     meta = copy.deepcopy(static)
+    translated = translated or {}
     databases = meta.setdefault("databases", {})
     dbmeta = databases.pop(STATIC_DB, None) or {}
     databases[db_name] = dbmeta
@@ -800,14 +854,21 @@ def build_metadata(
             del tables_meta[name]  # no metadata (facets …) for a table the snapshot lacks
     for name in present:
         tmeta = tables_meta.setdefault(name, {})
-        if not tmeta.get("description") and name in model_tables:
-            tmeta["description"] = model_tables[name]
+        own = translated.get(name) or {}
+        if not tmeta.get("description") and not tmeta.get("description_html"):
+            desc = own.get("description") or model_tables.get(name)
+            if desc:
+                tmeta["description"] = desc
         cols = tmeta.setdefault("columns", {})
         for row in conn.execute(f"PRAGMA table_info([{name}])"):
             col = row[1]
             if cols.get(col):
                 continue
-            desc = model_columns.get(name, {}).get(col) or _structural_description(conn, name, col)
+            desc = (
+                (own.get("columns") or {}).get(col)
+                or model_columns.get(name, {}).get(col)
+                or _structural_description(conn, name, col)
+            )
             if desc:
                 cols[col] = desc
     warnings = []

@@ -681,7 +681,165 @@ TEXT: dict[str, tuple[str, str]] = {
     "kind_event": ("acara", "event"),
     "kind_quote": ("kutipan", "quote"),
     "officials_page": ("halaman pejabat", "official's page"),
+    # Datasette's table page (templates/table.html, _facet_results.html, _suggested_facets.html,
+    # _table.html), query page and error page
+    "rows_n": ("{n} baris", "{n} rows"),
+    "row_1": ("{n} baris", "{n} row"),
+    "view_suffix": (" (view)", " (view)"),
+    "table_actions": ("Tindakan tabel", "Table actions"),
+    "search_colon": ("Cari:", "Search:"),
+    "remove_filter": ("- hapus saringan -", "- remove filter -"),
+    "pick_column": ("- kolom -", "- column -"),
+    "sort_dots": ("Urutkan...", "Sort..."),
+    "sort_by": ("Urutkan menurut {column}", "Sort by {column}"),
+    "descending": ("menurun", "descending"),
+    "apply": ("Terapkan", "Apply"),
+    "extra_wheres": ("{n} syarat SQL tambahan", "{n} extra where clauses"),
+    "extra_where": ("{n} syarat SQL tambahan", "{n} extra where clause"),
+    "remove": ("hapus", "remove"),
+    "view_edit_sql": ("Lihat dan ubah SQL", "View and edit SQL"),
+    "edit_sql": ("Ubah SQL", "Edit SQL"),
+    "this_data_as": ("Data ini sebagai", "This data as"),
+    "advanced": ("lanjutan", "advanced"),
+    "suggested_facets": ("Facet yang disarankan:", "Suggested facets:"),
+    "facets_timed_out": ("Facet ini terlalu lama:", "These facets timed out:"),
+    "next_page": ("Halaman berikutnya", "Next page"),
+    "advanced_export": ("Ekspor lanjutan", "Advanced export"),
+    "json_shape": ("Bentuk JSON:", "JSON shape:"),
+    "shape_default": ("bawaan", "default"),
+    "shape_array": ("larik", "array"),
+    "shape_nl": ("satu baris per objek", "newline-delimited"),
+    "shape_object": ("objek per kunci", "object"),
+    "csv_options": ("Pilihan CSV:", "CSV options:"),
+    "download_file": ("unduh berkas", "download file"),
+    "expand_labels": ("tampilkan label", "expand labels"),
+    "stream_all": ("semua baris", "stream all rows"),
+    "export_csv": ("Ekspor CSV", "Export CSV"),
+    "zero_records": ("Tidak ada hasil.", "0 records"),
+    "facet_type_array": ("daftar", "array"),
+    "facet_type_date": ("tanggal", "date"),
+    "remove_this_filter": ("Hapus saringan ini", "Remove this filter"),
+    "error": ("Galat", "Error"),
+    "and": ("dan", "and"),
+    "where": ("dengan", "where"),
+    "sorted_by": ("diurutkan menurut {column}", "sorted by {column}"),
+    "sorted_by_desc": ("diurutkan menurut {column}, menurun", "sorted by {column} descending"),
+    "search_matches": ("pencarian cocok dengan “{q}”", 'search matches "{q}"'),
+    "search_column_matches": (
+        "pencarian di kolom {column} cocok dengan “{q}”",
+        'search column "{column}" matches "{q}"',
+    ),
+    # the column-actions menu of Datasette's table.js (pantau_words.js relabels it)
+    "menu_sort_asc": ("Urutkan naik", "Sort ascending"),
+    "menu_sort_desc": ("Urutkan turun", "Sort descending"),
+    "menu_facet": ("Kelompokkan menurut kolom ini", "Facet by this"),
+    "menu_hide_column": ("Sembunyikan kolom ini", "Hide this column"),
+    "menu_show_all": ("Tampilkan semua kolom", "Show all columns"),
+    "menu_not_blank": ("Hanya baris yang tidak kosong", "Show not-blank rows"),
+    "menu_type": ("Jenis", "Type"),
 }
+
+# Datasette's filter operators (datasette.filters.Filters), by their key: the words of the
+# operator menu and of the description above the rows, in Indonesian. English is Datasette's own.
+FILTER_WORDS: dict[str, tuple[str, str]] = {  # key: (menu, description; {c} column, {v} value)
+    "exact": ("=", "{c} = {v}"),
+    "not": ("!=", "{c} ≠ {v}"),
+    "contains": ("memuat", "{c} memuat {v}"),
+    "endswith": ("berakhir dengan", "{c} berakhir dengan {v}"),
+    "startswith": ("berawal dengan", "{c} berawal dengan {v}"),
+    "gt": (">", "{c} > {v}"),
+    "gte": ("\u2265", "{c} \u2265 {v}"),
+    "lt": ("<", "{c} < {v}"),
+    "lte": ("\u2264", "{c} \u2264 {v}"),
+    "like": ("cocok pola SQL", "{c} cocok pola SQL {v}"),
+    "notlike": ("tidak cocok pola SQL", "{c} tidak cocok pola SQL {v}"),
+    "glob": ("cocok pola glob", "{c} cocok pola glob {v}"),
+    "in": ("salah satu dari", "{c} salah satu dari {v}"),
+    "notin": ("bukan salah satu dari", "{c} bukan salah satu dari {v}"),
+    "arraycontains": ("daftarnya memuat", "daftar {c} memuat {v}"),
+    "arraynotcontains": ("daftarnya tidak memuat", "daftar {c} tidak memuat {v}"),
+    "date": ("pada tanggal", "{c} pada tanggal {v}"),
+    "isnull": ("tanpa nilai", "{c} tanpa nilai"),
+    "notnull": ("bernilai", "{c} bernilai"),
+    "isblank": ("kosong", "{c} kosong"),
+    "notblank": ("tidak kosong", "{c} tidak kosong"),
+}
+
+
+def filter_label(key: str, display: str, lang: str) -> str:
+    """An operator of the filter menu (``display``: Datasette's English) in ``lang``."""
+    return display if lang == "en" else FILTER_WORDS.get(key, (display, ""))[0]
+
+
+def _filter_clause(column: str, lookup: str, value: str) -> str:
+    template = FILTER_WORDS.get(lookup, ("", "{c} {v}"))[1]
+    if lookup in ("in", "notin"):
+        shown = value if value.startswith("[") else ", ".join(v.strip() for v in value.split(","))
+    elif lookup in ("gt", "gte", "lt", "lte") or value.isdigit():
+        shown = value
+    else:
+        shown = f"“{value}”"
+    return template.format(c=column, v=shown)
+
+
+def describe_rows(
+    lang: str, english: str, filters: Any, args: Any, sort: str | None, sort_desc: str | None
+) -> str:
+    """The line above a table's rows ("dengan judul memuat “x” dan …, diurutkan menurut …"):
+    Datasette's ``human_description_en`` (``english``) rebuilt in ``lang`` from the same
+    filters, search (``args``: the request's) and sort."""
+    if lang == "en":
+        return english
+    bits = []
+    for key in args.keys() if args is not None else ():
+        q = args.get(key)
+        if key == "_search" and q:
+            bits.append(translate(lang, "search_matches", q=q))
+        elif key.startswith("_search_") and q:
+            bits.append(translate(lang, "search_column_matches", column=key[8:], q=q))
+    bits += [_filter_clause(c, lookup, v) for c, lookup, v in filters.selections()]
+    text = ", ".join(bits[:-1]) + f" {translate(lang, 'and')} " + bits[-1] if len(bits) > 1 else (
+        bits[0] if bits else ""
+    )
+    text = f"{translate(lang, 'where')} {text}" if text else ""
+    if sort or sort_desc:
+        key = "sorted_by" if sort else "sorted_by_desc"
+        text = f"{text} {translate(lang, key, column=sort or sort_desc)}".strip()
+    return text
+
+
+# Datasette's error messages (NotFound, Forbidden …, datasette 0.65), whole or before ": …".
+ERRORS: dict[str, str] = {
+    "Database not found": "Basis data tidak ditemukan",
+    "Table not found": "Tabel tidak ditemukan",
+    "Record not found": "Baris tidak ditemukan",
+    "Not found": "Tidak ditemukan",
+    "Permission denied": "Akses ditolak",
+    "You do not have permission to view this database": "Anda tidak berhak melihat basis data ini",
+    "You do not have permission to view this table": "Anda tidak berhak melihat tabel ini",
+    "You do not have permission to view this query": "Anda tidak berhak melihat kueri ini",
+    "Database download is forbidden": "Basis data ini tidak boleh diunduh",
+    "Cannot search by that column": "Kolom itu tidak bisa dicari",
+    "Cannot use _sort and _sort_desc at the same time": (
+        "_sort dan _sort_desc tidak bisa dipakai bersamaan"
+    ),
+    "Cannot sort table by": "Tabel tidak bisa diurutkan menurut",
+    "_facet= is not allowed": "_facet= tidak diizinkan",
+    "_where= is not allowed": "_where= tidak diizinkan",
+    "_size must be a positive integer": "_size harus bilangan bulat positif",
+    "CSV streaming is disabled": "Unduhan CSV bertahap dimatikan",
+}
+
+
+def error_message(message: Any, lang: str) -> str:
+    """Datasette's error ``message`` in ``lang``; a message it does not know stays as it is."""
+    text = str(message)
+    if lang == "en":
+        return text
+    for english, indonesian in ERRORS.items():
+        if text == english or text.startswith((f"{english}:", f"{english} ")):
+            return indonesian + text[len(english) :]
+    return text
 
 
 LANG_TTL_SECONDS = 5.0  # plugin_config() merges the metadata on each call: not once per cell
@@ -1320,6 +1478,8 @@ FURNITURE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(\d[\d,]*) rows?</a>\s*from (\w+) in (\w+)", r"\1 baris</a> dari \2 di \3"),
         (r"<h3>Query parameters</h3>", "<h3>Parameter</h3>"),
         (r'<input type="submit" value="Run SQL"', '<input type="submit" value="Jalankan"'),
+        (r'query-edit-sql">Edit SQL</a>', 'query-edit-sql">Ubah SQL</a>'),
+        (r'type="button" hidden>Format SQL</button>', 'type="button" hidden>Rapikan SQL</button>'),
         (r">show</a>\)</span>", ">tampilkan</a>)</span>"),
         (r">hide</a>\)</span>", ">sembunyikan</a>)</span>"),
         (r"<h3>Custom SQL query returning more than (\d[\d,]*) rows?", r"<h3>lebih dari \1 baris"),
@@ -1366,10 +1526,23 @@ def furniture(html: str, lang: str, crumbs: bool = False) -> str:
     )
 
 
+def _ctx_lang(ctx: Any) -> str:
+    """The language of a template context: ``pantau_lang`` (extra_template_vars), else — on
+    Datasette's error page, rendered without the plugins' variables — the language of the
+    Datasette behind ``urls``."""
+    lang = ctx.get("pantau_lang")
+    if lang:
+        return str(lang)
+    urls = ctx.get("urls")
+    return lang_of(urls.ds) if urls is not None and hasattr(urls, "ds") else LANGS[0]
+
+
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
     """Filters for times, dates and numbers: ``waktu(zone)``, ``tanggal``, ``angka``, in the
-    page's language (``pantau_lang``)."""
+    page's language (``pantau_lang``); Datasette's words: ``perabot`` (rendered HTML), ``galat``
+    (an error message), ``jumlah`` (a count: 1.234; 1,234 in English), ``filter_label()`` and
+    ``describe_rows()`` (the table page)."""
 
     @pass_context
     def waktu_filter(ctx: Any, local: Any, zone: Any = None) -> str:
@@ -1383,6 +1556,43 @@ def prepare_jinja2_environment(env: Any) -> None:
     def furniture_filter(ctx: Any, html: Any, crumbs: bool = False) -> Markup:
         return Markup(furniture(str(html), ctx.get("pantau_lang") or LANGS[0], crumbs))
 
+    @pass_context
+    def filter_label_global(ctx: Any, key: str, display: str) -> str:
+        return filter_label(key, display, ctx.get("pantau_lang") or LANGS[0])
+
+    @pass_context
+    def describe_rows_global(ctx: Any) -> str:
+        request = ctx.get("request")
+        return describe_rows(
+            ctx.get("pantau_lang") or LANGS[0],
+            ctx.get("human_description_en") or "",
+            ctx.get("filters"),
+            request.args if request is not None else None,
+            ctx.get("sort"),
+            ctx.get("sort_desc"),
+        )
+
+    @pass_context
+    def error_filter(ctx: Any, message: Any) -> str:
+        if isinstance(message, Markup):  # HTML of a plugin's: shown as it is
+            return message
+        return error_message(message, _ctx_lang(ctx))
+
+    @pass_context
+    def count_filter(ctx: Any, value: Any) -> str:  # Datasette prints counts "{:,}"
+        if (ctx.get("pantau_lang") or LANGS[0]) == "en" and isinstance(value, int):
+            return f"{value:,}"
+        return number(value)
+
+    @pass_context
+    def t_global(ctx: Any, key: str, **values: Any) -> str:  # the pages' t() shadows it
+        return translate(_ctx_lang(ctx), key, **values)
+
+    env.globals["t"] = t_global
+    env.globals["filter_label"] = filter_label_global
+    env.filters["jumlah"] = count_filter
+    env.globals["describe_rows"] = describe_rows_global
+    env.filters["galat"] = error_filter
     env.filters["perabot"] = furniture_filter
     env.filters["waktu"] = waktu_filter
     env.filters["tanggal"] = tanggal_filter
