@@ -283,6 +283,7 @@ def do_publish(
     paths: Paths, output: Path | None = None, keep: int | None = None, lang: str | None = None
 ) -> dict[str, Any]:
     from kb.publish import KEEP_VERSIONS, PublishError, publish
+    from pantau.config import retry_dropped
 
     keep = KEEP_VERSIONS if keep is None else keep
 
@@ -291,8 +292,12 @@ def do_publish(
     else:  # a KB on PostgreSQL: copied into the snapshot (kb.publish.copy_server_kb)
         open_kb(paths.db_url).close()  # a bad --db is one line, as for every command
         kb = paths.db_url
-    try:
-        snap = publish(kb, output or paths.published, datasette_dir(), keep, lang=lang)
+
+    def build() -> Any:
+        return publish(kb, output or paths.published, datasette_dir(), keep, lang=lang)
+
+    try:  # from PostgreSQL: one REPEATABLE READ copy, made again if the connection drops
+        snap = build() if isinstance(kb, Path) else retry_dropped(build, "publish")
     except PublishError as exc:
         raise click.ClickException(str(exc)) from exc
     for warning in snap.warnings:

@@ -144,6 +144,39 @@ class ConnectionLost(ConfigError):
     """The KB's server dropped the connection on every retry of a step (:func:`retry_dropped`)."""
 
 
+# SQLSTATEs of a server that ended the session: class 08 (connection exception) and the
+# operator's or the server's shutdowns (57P01 admin_shutdown … 57P05 idle_session_timeout);
+# not 57014 (a statement timeout or cancel: the connection is fine, the query was too slow).
+DROPPED_SQLSTATE_CLASSES = ("08",)
+DROPPED_SQLSTATES = ("57P01", "57P02", "57P03", "57P04", "57P05")
+
+
+def connection_dropped(exc: BaseException) -> bool:
+    """Was ``exc``, or an error it was raised from (e.g. a one-line ``PublishError``), a
+    dropped database connection? SQLAlchemy says so (``connection_invalidated``: its pool
+    opens a new connection); a raw store's own psycopg connection (:class:`kb.raw.PgConnection`)
+    raises psycopg's ``OperationalError`` with no SQLSTATE (the socket closed) or one of
+    :data:`DROPPED_SQLSTATES`, and must be opened again."""
+    from sqlalchemy.exc import DBAPIError
+
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, DBAPIError):
+            return bool(cause.connection_invalidated)
+        if type(cause).__module__.startswith("psycopg"):  # imported: psycopg is installed
+            import psycopg
+
+            if not isinstance(cause, psycopg.OperationalError):
+                return False
+            state = cause.sqlstate
+            return (state is None or state.startswith(DROPPED_SQLSTATE_CLASSES)
+                    or state in DROPPED_SQLSTATES)
+        cause = cause.__cause__
+    return False
+
+
 def retry_dropped(
     step: Callable[[], T],
     what: str,
@@ -151,25 +184,31 @@ def retry_dropped(
     attempts: int = DB_RETRY_ATTEMPTS,
     first_wait: float = DB_RETRY_FIRST_WAIT_S,
     sleep: Callable[[float], None] = time.sleep,
+    on_drop: Callable[[], None] | None = None,
 ) -> T:
-    """Run ``step`` (a unit of KB work safe to run again: its transaction was rolled back),
-    again after a wait when the database connection drops (SQLAlchemy's ``connection_invalidated``:
-    the pool then opens a new one), at most ``attempts`` times with doubling waits. Other errors
+    """Run ``step`` (a unit of database work safe to run again: its transaction was rolled
+    back), again after a wait when the database connection drops (:func:`connection_dropped`:
+    SQLAlchemy's pool opens a new connection; ``on_drop`` is called first, e.g. to open a raw
+    store's connection again), at most ``attempts`` times with doubling waits. Other errors
     pass through at once; giving up is a :class:`ConnectionLost` with one line."""
-    from sqlalchemy.exc import DBAPIError
-
     wait = first_wait
     for attempt in range(1, attempts + 1):
         try:
             return step()
-        except DBAPIError as exc:
-            if not exc.connection_invalidated:
+        except Exception as exc:
+            if not connection_dropped(exc):
                 raise
             if attempt == attempts:
                 raise ConnectionLost(
                     f"{what}: the database connection dropped {attempts} times, gave up:"
                     f" {_first_line(exc)}"
                 ) from exc
+            if on_drop is not None:
+                try:
+                    on_drop()
+                except Exception as again:  # the server is still away: the next try says so
+                    if not connection_dropped(again):
+                        raise
             log.warning("%s: database connection dropped (%s); retry %d of %d in %.1f s",
                         what, _first_line(exc), attempt, attempts - 1, wait)
             sleep(wait)

@@ -1,0 +1,137 @@
+"""Issue 16: a dropped PostgreSQL connection is retried outside the daily path too — publishing
+from a PostgreSQL KB, the cluster commands (enqueue, resolve, status, reconcile) and a
+processing worker's task. The drop is real and lands inside the step: the step's table is
+locked from another connection, and the first backend that waits for the lock is terminated
+(``pg_terminate_backend``) — only backends this test blocks, never another test's — then the
+lock is released, so the retry goes through."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from kb.publish import PublishError
+from pantau.config import connection_dropped, open_kb
+from tests.conftest import run_pantau
+from tests.kb.conftest import POSTGRES
+from tests.pantau.test_postgres_raw import pg_schema  # noqa: F401  (the fixture)
+
+OUTLET = {"name": "warta-uji", "title": "Warta Uji", "homepage": "http://warta-uji.test/",
+          "region_code": "53.10"}
+DEADLINE_S = 120.0
+POLL_S = 0.05
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def _psycopg_error(sqlstate: str | None) -> Exception:
+    import psycopg
+
+    cls = psycopg.errors.lookup(sqlstate) if sqlstate else psycopg.OperationalError
+    return cls("server closed the connection unexpectedly")  # type: ignore[no-any-return]
+
+
+def _wrapped(inner: Exception) -> Exception:
+    try:
+        try:
+            raise inner
+        except Exception as exc:
+            raise PublishError("copying the KB from the server failed: …") from exc
+    except PublishError as outer:
+        return outer
+
+
+@pytest.mark.parametrize(("error", "dropped"), [
+    (OperationalError("SELECT …", {}, Exception("terminating connection"),
+                      connection_invalidated=True), True),
+    (OperationalError("SELECT …", {}, Exception("deadlock"), connection_invalidated=False),
+     False),
+    (_wrapped(OperationalError("SELECT …", {}, Exception("x"), connection_invalidated=True)),
+     True),  # a one-line PublishError raised from a dropped connection
+    ("psycopg:57P01", True),  # admin_shutdown: pg_terminate_backend
+    ("psycopg:08006", True),  # connection_failure
+    ("psycopg:", True),  # the socket closed: no SQLSTATE
+    ("psycopg:57014", False),  # query_canceled: a statement timeout, the connection is fine
+    (ValueError("bukan koneksi"), False),
+])
+def test_connection_dropped(error: Any, dropped: bool) -> None:
+    if isinstance(error, str):
+        pytest.importorskip("psycopg")
+        error = _psycopg_error(error.removeprefix("psycopg:") or None)
+    assert connection_dropped(error) is dropped
+
+
+# -- a real drop inside a step ------------------------------------------------------------------
+def _schema(url: str) -> str:
+    return url.rsplit("%3D", 1)[1]
+
+
+@contextmanager
+def drop_when_blocked(url: str, table: str) -> Iterator[list[int]]:
+    """Hold ``table`` (of the schema of ``url``) locked; terminate the first backends that wait
+    for it, then release it. Yields the pids terminated."""
+    import psycopg
+
+    locker = psycopg.connect(_libpq(POSTGRES))
+    admin = psycopg.connect(_libpq(POSTGRES), autocommit=True)
+    locker.execute(f"SET search_path TO {_schema(url)}")
+    locker.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+    me = locker.info.backend_pid
+    killed: list[int] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        deadline = time.monotonic() + DEADLINE_S
+        while not stop.is_set() and time.monotonic() < deadline:
+            waiting = admin.execute("SELECT pid FROM pg_stat_activity"
+                                    " WHERE %s = ANY(pg_blocking_pids(pid))", (me,)).fetchall()
+            if waiting:
+                for (pid,) in waiting:
+                    admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                    killed.append(pid)
+                break
+            time.sleep(POLL_S)
+        locker.rollback()  # the lock goes: the retry runs through
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        yield killed
+    finally:
+        stop.set()
+        thread.join()
+        locker.close()
+        admin.close()
+
+
+def retried(stderr: str, what: str) -> bool:
+    return f"{what}: database connection dropped" in stderr and "Traceback" not in stderr
+
+
+def test_publish_from_postgresql_retries_a_dropped_copy(
+    tmp_path: Path, pg_schema: Callable[[str], str]  # noqa: F811
+) -> None:
+    kb_url = pg_schema("kb")
+    kb = open_kb(kb_url)
+    kb.upsert_outlets([OUTLET])
+    kb.close()
+    with drop_when_blocked(kb_url, "outlet") as killed:
+        done = run_pantau("publish", "--home", str(tmp_path), "--db", kb_url)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert killed and retried(done.stderr, "publish"), done.stderr[-3000:]
+    con = sqlite3.connect(json.loads(done.stdout)["path"])
+    try:
+        assert con.execute("SELECT name FROM outlet").fetchall() == [("warta-uji",)]
+    finally:
+        con.close()
