@@ -798,9 +798,10 @@ def describe_rows(
         elif key.startswith("_search_") and q:
             bits.append(translate(lang, "search_column_matches", column=key[8:], q=q))
     bits += [_filter_clause(c, lookup, v) for c, lookup, v in filters.selections()]
-    text = ", ".join(bits[:-1]) + f" {translate(lang, 'and')} " + bits[-1] if len(bits) > 1 else (
-        bits[0] if bits else ""
-    )
+    if len(bits) > 1:
+        text = f"{', '.join(bits[:-1])} {translate(lang, 'and')} {bits[-1]}"
+    else:
+        text = bits[0] if bits else ""
     text = f"{translate(lang, 'where')} {text}" if text else ""
     if sort or sort_desc:
         key = "sorted_by" if sort else "sorted_by_desc"
@@ -1598,6 +1599,33 @@ def prepare_jinja2_environment(env: Any) -> None:
     env.filters["tanggal"] = tanggal_filter
     env.filters["angka"] = number
     env.filters["rupiah"] = rupiah
+
+
+WORDS_SCRIPT = Path(__file__).with_name("pantau_words.js")  # beside this file: deployed with it
+MENU_WORDS = {  # table.js's menu links, by class: their TEXT keys
+    "dropdown-sort-asc": "menu_sort_asc",
+    "dropdown-sort-desc": "menu_sort_desc",
+    "dropdown-facet": "menu_facet",
+    "dropdown-hide-column": "menu_hide_column",
+    "dropdown-show-all-columns": "menu_show_all",
+    "dropdown-not-blank": "menu_not_blank",
+}
+
+
+@hookimpl
+def extra_body_script(template: str, datasette: Any) -> dict[str, str] | None:
+    """On table pages in Indonesian: pantau_words.js, which relabels the column-actions menu
+    Datasette's table.js builds from English literals."""
+    lang = lang_of(datasette)
+    if template != "table.html" or lang == "en":
+        return None
+    words = {
+        "menu": {cls: translate(lang, key) for cls, key in MENU_WORDS.items()},
+        "type": translate(lang, "menu_type"),
+        "remove_filter": translate(lang, "remove_this_filter"),
+    }
+    data = json.dumps(words, ensure_ascii=False).replace("</", "<\\/")
+    return {"script": f"window.PANTAU_WORDS = {data};\n{WORDS_SCRIPT.read_text(encoding='utf-8')}"}
 
 
 @hookimpl

@@ -29,7 +29,7 @@ from kb.publish import (
     visible_tables,
 )
 from pantau.config import datasette_dir
-from tests.datasette.conftest import QUERIES, fetch, rows
+from tests.datasette.conftest import QUERIES, fetch, rows, serving
 
 # Datasette's and Pantau's English interface words, as whole words (case-insensitive). Words that
 # are also Indonesian are left out: data, menu, media, per, total, format, status, facet (the
@@ -307,3 +307,50 @@ def test_a_wrong_descriptions_file_is_a_clear_error(tmp_path: Path, text: str, e
     path.write_text(text, encoding="utf-8")
     with pytest.raises(PublishError, match=re.escape(error)):
         load_descriptions(path)
+
+
+# -- the column-actions menu (Datasette's table.js) in a real browser ----------------------------
+MENU = [  # (language, words the opened menu shows, words it must not show)
+    ("id", ["Urutkan naik", "Urutkan turun", "Sembunyikan kolom ini", "Jenis: "],
+     ["Sort ascending", "Hide this column", "Type: "]),
+    ("en", ["Sort ascending", "Sort descending", "Hide this column", "Type: "],
+     ["Urutkan", "Jenis: "]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("lang", "shown", "not_shown"), MENU)
+def test_column_menu_speaks_the_interface_language(
+    published_home: Path,
+    en_snapshot: Path,
+    lang: str,
+    shown: list[str],
+    not_shown: list[str],
+) -> None:
+    from tests.datasette.test_browser import CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT_MS
+    from tests.datasette.test_browser import _browser_or_skip as browser_or_skip
+
+    browser_or_skip()
+    from playwright.sync_api import Route, sync_playwright
+
+    home = published_home if lang == "id" else en_snapshot.parent.parent
+    with serving(home) as (base, _), sync_playwright() as p:
+
+        def local_only(route: Route) -> None:
+            (route.continue_ if route.request.url.startswith(base) else route.abort)()
+
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(PAGE_TIMEOUT_MS)
+            page.route("**/*", local_only)
+            page.goto(f"{base}/pantau/amount?currency__notblank=1")
+            page.locator("th.col-value svg.dropdown-menu-icon").click()
+            menu = page.locator("body > .dropdown-menu")
+            menu.wait_for(state="visible")
+            text = menu.inner_text()
+            remove = page.locator(".filter-row a[aria-label]").first.get_attribute("aria-label")
+        finally:
+            browser.close()
+    assert all(w in text for w in shown), text
+    assert not any(w in text for w in not_shown), text
+    assert remove == ("Hapus saringan ini" if lang == "id" else "Remove this filter")
