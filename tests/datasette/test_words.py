@@ -246,6 +246,24 @@ def test_facet_counts_are_printed_with_the_filter(snapshot: Path) -> None:
     assert re.search(r'<li><a href="[^"]*month=[^"]*">[^<]+</a> \d+</li>', page), page[-3000:]
 
 
+DATE_FACETS = [  # (snapshot fixture, how a date facet's value is shown)
+    ("snapshot", r">\d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober"
+     r"|November|Desember) \d{4}</a>"),
+    ("en_snapshot", r">\d{4}-\d\d-\d\d</a>"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("which", "shown"), DATE_FACETS)
+def test_date_facet_values_are_dates_of_the_language(
+    request: pytest.FixtureRequest, which: str, shown: str
+) -> None:
+    snap: Path = request.getfixturevalue(which)
+    path = "/pantau/story?_facet_date=first_published"
+    page = fetch(snap, [path])[path].text
+    facet = page[page.index('class="facet-results"') :]
+    assert re.search(shown, facet), facet[:2000]
+
+
 # -- descriptions: every table and column in Indonesian (datasette/descriptions.yml) ---------------
 def _described(snapshot: Path) -> dict[tuple[str, str], str]:
     """(table, "") → the table's description, (table, column) → the column's, as published."""
