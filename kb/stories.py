@@ -418,15 +418,17 @@ class Link:
     rule: str
     weight: float
     detail: str
-    urls: tuple[str, str] = ("", "")  # the ends' URLs, sorted: the tie-break of equal links
+    # the ends' ranks in URL order, lower first: equal links are tried in the order of their
+    # articles' URLs (ints: as cheap to compare as the ids were)
+    by_url: tuple[int, int] = (0, 0)
 
 
 RULE_ORDER = {"override": 0, "text": 1, "shared_facts": 2}
 
 
-def _link_order(lk: Link) -> tuple[int, float, tuple[str, str]]:
+def _link_order(lk: Link) -> tuple[int, float, tuple[int, int]]:
     """Strongest first: by rule, then weight, then the ends' URLs (not ids: store order)."""
-    return (RULE_ORDER[lk.rule], -lk.weight, lk.urls)
+    return (RULE_ORDER[lk.rule], -lk.weight, lk.by_url)
 
 
 def _cap_neighbours(links: list[Link]) -> list[Link]:
@@ -455,9 +457,12 @@ def find_links(
     by_url = {d.url: d.id for d in docs.values()}
     report: dict[str, Any] = {"unknown_override_urls": []}
 
+    rank = {d.id: k for k, d in enumerate(sorted(docs.values(), key=lambda d: d.url))}
+
     def link(x: int, y: int, rule: str, weight: float, detail: str) -> Link:
-        ux, uy = docs[x].url, docs[y].url
-        return Link(min(x, y), max(x, y), rule, weight, detail, (min(ux, uy), max(ux, uy)))
+        rx, ry = rank[x], rank[y]
+        ends = (rx, ry) if rx < ry else (ry, rx)
+        return Link(min(x, y), max(x, y), rule, weight, detail, ends)
 
     def pairs(raw: list[tuple[str, str]]) -> list[tuple[int, int]]:
         out = []
