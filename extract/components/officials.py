@@ -67,6 +67,15 @@ _GLUED_HONORIFIC_RE = re.compile(r"^(?:(?:H|Hj|Dr|Drs|Dra|Ir|Prof|dr)\.)+(?=[A-Z
 _DEGREE_RE = re.compile(r"[SMD]\.?[A-Z][A-Za-z]{0,4}")
 # Balinese birth-order particles that start a name as a one-letter word ("I Gede Eka Putra").
 NAME_START_PARTICLES = {"I", "Ni"}
+# Given names written abbreviated with a dot inside a name ("Laode Muh. Syarif", "Moh. Rizal",
+# "Abd. Rahman"): the dot does not end the name when a name word follows.
+NAME_ABBREVIATIONS = {"Muh", "Moh", "Mohd", "Muhd", "Mhd", "Moch", "Abd", "Ach", "Mochd"}
+# "Kepala Dinas" written as one word fused with its unit's abbreviation ("Kadisnakertrans",
+# "Kadisnaker", "Kadinsos", "Kadishub", "Kadiskominfo"): a head that names its own unit, so it
+# needs no qualifier. At least 3 letters after "Kadis"/"Kadin" ("Kadin" alone is the chamber of
+# commerce; "Kadis" alone is the plain head in positions.yaml).
+_FUSED_KADIS_RE = re.compile(r"Kadi[sn][a-z]{3,}")
+FUSED_KADIS_HEAD = "Kepala Dinas (fused abbreviation)"
 # Place words that may start a link of a title's place chain ("Lurah Oebobo, Kota Kupang, …").
 # Longest run of a unit's own words joined by "," or "dan" ("Kepemudaan dan Olahraga").
 UNIT_JOIN_MAX_TOKENS = 5
@@ -137,7 +146,7 @@ class OfficialsExtractor:
     def __init__(self, nlp: Language, data_file: str, version: str) -> None:
         data = load_data(data_file)
         self.version = version
-        self.heads: dict[str, dict[str, Any]] = {}
+        self.heads: dict[str, dict[str, Any]] = {FUSED_KADIS_HEAD: {"title": FUSED_KADIS_HEAD}}
         # position heads are plain word sequences matched in lower case: a PhraseMatcher
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         for h in data["heads"]:
@@ -317,6 +326,10 @@ class OfficialsExtractor:
                 continue
             if self._lone_initial(word) and nxt_is_name and k not in blocked:
                 k += 1  # "M. Syukur", "R Heru Setyawan", "Andi P Siregar"
+                continue
+            glued_dot = k + 2 < n and word == "." and not space[k - 1] and count
+            if glued_dot and texts[k - 1] in NAME_ABBREVIATIONS and nxt_is_name:
+                k += 1  # "Laode Muh. Syarif", "Moh. Rizal Taher"
                 continue
             if count and _INITIALS_RE.fullmatch(word) and k not in blocked:
                 m = k
@@ -626,6 +639,11 @@ class OfficialsExtractor:
             for k in range(sp.start, sp.end):
                 regs[k] = sp
         raw_heads = [Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)]
+        raw_heads += [
+            Span(doc, k, k + 1, label=FUSED_KADIS_HEAD)
+            for k, txt in enumerate(words(doc))
+            if _FUSED_KADIS_RE.fullmatch(txt)
+        ]
         heads = [
             h
             for h in filter_spans(raw_heads)

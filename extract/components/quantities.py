@@ -72,6 +72,11 @@ HEADLINE_PENALTY = 0.1  # headlines repeat body facts and are written loosely
 QUALIFIER_WINDOW = 30
 # How far before a count "1 desa"/"setiap desa" may stand to make it a quota per unit.
 QUOTA_WINDOW = 20
+# How far back (characters, within the sentence) the whole of a part may stand: "dari sekitar
+# 98.000 pekerja di provinsi itu, baru 27.450 yang terlindungi" — the part (a number followed
+# by "yang") counts the whole's noun.
+PART_OF_WHOLE_WINDOW = 120
+CONF_COUNT_PART = 0.7  # the noun is taken from the whole the part belongs to
 # "3,486": one to three digits, a comma, exactly three digits.
 _COMMA_THOUSANDS_RE = re.compile(r"\d{1,3},\d{3}")
 
@@ -321,6 +326,13 @@ class WorkerCountExtractor:
             rf"(?:dari[ \u00a0]+)?({alt})(?!\w)",
             re.IGNORECASE,
         )
+        # "dari 98.000 pekerja …, baru 27.450 yang …": the whole, and the part's "yang"
+        self.whole_re = re.compile(
+            rf"(?<!\w)dari[ \u00a0]+(?:(?:{_alt(list(self.qualifiers))})[ \u00a0]+)?"
+            rf"{DIGITS_PATTERN}(?:[ \u00a0]+(?:ribu|juta))?[ \u00a0]+(?P<noun>{alt})(?!\w)",
+            re.IGNORECASE,
+        )
+        self.part_re = re.compile(r"[ \u00a0]+yang(?!\w)", re.IGNORECASE)
         # "… dengan tenaga kerja 4.382,": a grouped number right after its noun, closing a clause
         self.noun_then_grouped_re = re.compile(rf"(?<!\w)({_alt(nouns)})[ \u00a0]+$", re.I)
 
@@ -330,6 +342,14 @@ class WorkerCountExtractor:
             return True
         m = re.search(r"([A-Za-z]+)\.?\s*$", before)
         return bool(m and m.group(1).lower() in self.blocked)
+
+    def _whole(self, text: str, start: int) -> str | None:
+        """The noun of the whole a part belongs to, earlier in its sentence ("dari 98.000
+        pekerja …, baru 27.450 yang …"), or None."""
+        window = text[max(0, start - PART_OF_WHOLE_WINDOW) : start]
+        cut = max(window.rfind(". "), window.rfind("\n"))
+        matches = list(self.whole_re.finditer(window[cut + 1 :]))
+        return matches[-1].group("noun").lower() if matches else None
 
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
@@ -378,15 +398,18 @@ class WorkerCountExtractor:
                 grouped = "." in q.text and re.match(r"\s*(?:[,.;)]|$)", text[q.end : q.end + 2])
                 if not nm and grouped:
                     nm = self.noun_then_grouped_re.search(text[max(0, q.start - 60) : q.start])
-                if not nm or q.words and q.value < 2:
+                whole = None
+                if not nm and not q.words and self.part_re.match(text, q.end):
+                    whole = self._whole(text, q.start)
+                if (not nm and whole is None) or q.words and q.value < 2:
                     continue
-                noun = nm.group(1).lower()
+                noun = nm.group(1).lower() if nm else str(whole)
                 end = q.end
                 om = re.match(r"[ \u00a0]+orang(?!\w)", text[q.end :])
                 if om:
                     end = q.end + om.end()
-                conf = CONF_COUNT_NOUN_FIRST
-                verb = nm.group(2) if nm.lastindex and nm.lastindex >= 2 else None
+                conf = CONF_COUNT_NOUN_FIRST if nm else CONF_COUNT_PART
+                verb = nm.group(2) if nm and nm.lastindex and nm.lastindex >= 2 else None
                 qualifier = self.qualifiers.get(verb.lower()) if verb else None
             if noun in self.generic:
                 conf = min(conf, CONF_COUNT_GENERIC)

@@ -1,0 +1,58 @@
+"""Error classes found by the third blind round (extract/gold_national/r3) and national-dev,
+one row per class, written with our own sentences (never the round's)."""
+
+from __future__ import annotations
+
+import pytest
+
+from extract.facts import extract_facts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "Kepala Dinas" fused with its unit's abbreviation is a head naming its own unit
+        ("Hal itu disampaikan Kadisnakertrans Maluku Utara, Yosef Lamadike, S.Sos, usai rapat.",
+         [("Yosef Lamadike", "Kadisnakertrans Maluku Utara")]),
+        ("Kadinsos Kota Ternate, Rina Hamid, mengatakan bantuan sudah cair.",
+         [("Rina Hamid", "Kadinsos Kota Ternate")]),
+        ("Menurut Kadishub, Budi Darmawan, jalan itu rusak berat.", [("Budi Darmawan", "Kadishub")]),
+        # ... but the chamber of commerce "Kadin" is an organisation, not a head
+        ("Ketua Kadin Bengkulu, Hendra Saputra, ikut hadir.", [("Hendra Saputra", "Ketua Kadin Bengkulu")]),
+        # a spokesperson of a body is a position
+        ("Juru bicara Badan Anggaran, Hasanuddin Daeng Nai, mencatat belanja naik.",
+         [("Hasanuddin Daeng Nai", "Juru bicara Badan Anggaran")]),
+        ("Jubir Fraksi PDI Perjuangan, Maria Tanone, menyoroti hal itu.",
+         [("Maria Tanone", "Jubir Fraksi PDI Perjuangan")]),
+        # a given name abbreviated with a dot does not end the name
+        ("Kabag Umum Setda Bone, Abd. Rahman Lolo, membuka rapat.",
+         [("Abd. Rahman Lolo", "Kabag Umum Setda Bone")]),
+        ("Camat Tiworo, La Ode Moh. Ilham, hadir bersama warga.", [("La Ode Moh. Ilham", "Camat Tiworo")]),
+    ],
+)  # fmt: skip
+def test_officials_classes(text: str, expected: list[tuple[str, str]]) -> None:
+    found = [(o["name"], o["title"]) for o in extract_facts(text)["officials"]]
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # security forces count people
+        ("Jembatan gantung itu dibangun 85 personel Kodim bersama warga.", [(85, "personel")]),
+        ("Sebanyak 40 prajurit Yonif ikut membersihkan pasar.", [(40, "prajurit")]),
+        # would-be participants and displaced people
+        ("Di Desa Oebelo tercatat 210 calon peserta baru.", [(210, "calon peserta")]),
+        ("Sebanyak 300 orang mengungsi dan 45 pengungsi dirawat.", [(300, "orang"), (45, "pengungsi")]),
+        # a part of a whole takes the whole's noun: "dari N pekerja, baru M yang …"
+        ("Dari sekitar 54.000 nelayan di kabupaten itu, baru 12.300 yang sudah terdaftar.",
+         [(54000, "nelayan"), (12300, "nelayan")]),
+        ("Dari 2.000 peserta, 1.250 yang sudah menerima kartu.", [(2000, "peserta"), (1250, "peserta")]),
+        # ... not when the whole is not people
+        ("Dari 40 desa, baru 12 yang menganggarkan iuran.", []),
+        ("Ada 17 yang hadir dalam rapat itu.", []),
+    ],
+)  # fmt: skip
+def test_worker_count_classes(text: str, expected: list[tuple[int, str]]) -> None:
+    found = [(c["value"], c["noun"]) for c in extract_facts(text)["worker_counts"]]
+    assert found == expected
