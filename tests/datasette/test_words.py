@@ -6,6 +6,10 @@ of each table, each canned query, Pantau's own pages and an error page. Each pag
 (data left out: cells, column and table names, code, SQL, facet values) must hold none of the
 English interface words in :data:`ENGLISH`. The column-actions menu, built by Datasette's
 table.js in the browser, is checked in chromium.
+
+Limits: a word that is also a column or table name of the snapshot (``source``, ``type``,
+``title`` …) is taken for data everywhere, so it is never caught; ``title`` attributes (tooltips,
+often data) are not read.
 """
 
 from __future__ import annotations
@@ -47,19 +51,20 @@ ENGLISH = frozenset(
 )
 QUOTED = re.compile(r'"[^"]*"|“[^”]*”|`[^`]*`')
 WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
-INVISIBLE = ("script", "style", "pre", "code", "textarea", "td", "th", "dt", "head")
-DATA_CLASSES = ("facet-info", "suggested-facets-data", "crumbs")  # see _data_nodes
+INVISIBLE = ("script", "style", "pre", "code", "textarea", "td", "th", "dt")
 
 
 def _data_nodes(doc: Any) -> list[Any]:
     """Elements whose text is data, not interface: cells, code, facet values (the ``<a>`` and
-    selected ``<li>`` of a facet's list), the crumbs' table and database names."""
+    selected ``<li>`` of a facet's list), column pickers, the title of an SQL page (its SQL)."""
     found = [el for tag in INVISIBLE for el in doc.iter(tag)]
     found += doc.xpath('//div[contains(@class, "facet-info")]//ul//li')
     found += doc.xpath('//p[contains(@class, "facet-info-name")]/strong')
     found += doc.xpath('//p[contains(@class, "suggested-facets")]/a')
     found += doc.xpath('//select[starts-with(@name, "_filter_column")]')
     found += doc.xpath('//select[@name="_sort"]/option[@value!=""]')
+    if doc.xpath('//textarea[@id="sql-editor"]'):  # an SQL page: its title is the SQL
+        found += doc.xpath("//title")
     return found
 
 
@@ -69,7 +74,8 @@ def visible_words(page: str, data_words: frozenset[str]) -> list[str]:
     names). Button labels and placeholders count; quoted values ("…", `…`) do not."""
     doc = lxml_html.fromstring(page)
     for el in _data_nodes(doc):
-        el.drop_tree() if el.getparent() is not None else None
+        if el.getparent() is not None:  # not already inside a dropped element
+            el.drop_tree()
     text = [doc.text_content()]
     text += doc.xpath('//input[@type="submit"]/@value') + doc.xpath("//@placeholder")
     text += doc.xpath("//@aria-label")
@@ -77,8 +83,18 @@ def visible_words(page: str, data_words: frozenset[str]) -> list[str]:
     return [w for w in WORD.findall(joined) if w.lower() not in data_words]
 
 
+CONTEXT_WORDS = 5  # visible words shown either side of an English one in a failure
+
+
 def english_words(page: str, data_words: frozenset[str]) -> list[str]:
-    return sorted({w for w in visible_words(page, data_words) if w.lower() in ENGLISH})
+    """Each English word of ``page``'s visible text, with the words around it."""
+    words = visible_words(page, data_words)
+    found = {}
+    for i, w in enumerate(words):
+        if w.lower() in ENGLISH and w.lower() not in found:
+            around = words[max(0, i - CONTEXT_WORDS) : i + CONTEXT_WORDS + 1]
+            found[w.lower()] = f"{w}: …{' '.join(around)}…"
+    return sorted(found.values())
 
 
 def data_words(snapshot: Path) -> frozenset[str]:
@@ -129,7 +145,11 @@ def page_paths(snapshot: Path) -> dict[str, list[str]]:
             row_pages.append(f"/pantau/{t}/{row}")
     return {
         "home": ["/"],
-        "database": ["/pantau"],
+        "database": [
+            "/pantau",
+            "/pantau?sql=select+id%2C+title+from+story",
+            "/pantau?sql=select+1+where+0",
+        ],
         "table": table_pages,
         "table_filters": [
             "/pantau/article?title__contains=pekerja&month__gte=2024&_sort=published",
@@ -187,6 +207,25 @@ def test_no_english_on_indonesian_pages(
         if english:
             found[path] = english
     assert not found, found
+
+
+AUDIT = [  # (HTML, English words the audit finds): what counts as interface, what as data
+    ("<p>12 baris dengan judul memuat “banjir”</p>", []),
+    ("<h3>12 rows where judul contains “banjir”</h3>", ["contains", "rows", "where"]),
+    ('<input type="submit" value="Apply">', ["apply"]),
+    ('<input type="search" placeholder="Search the news">', ["search", "the"]),
+    ("<table><tr><th>source</th><td>Posted by the editor</td></tr></table>", []),
+    ("<pre>select * from article where id = 1</pre><code>is null</code>", []),
+    ('<p>Hasilnya `off_topic` atau "not found"</p>', []),
+    ('<div class="facet-info"><ul><li><a>launch</a> 3</li></ul></div>', []),
+    ("<title>Error 404</title><h1>Galat 404</h1>", ["error"]),
+]
+
+
+@pytest.mark.parametrize(("page", "expected"), AUDIT)
+def test_the_audit_reads_interface_words_not_data(page: str, expected: list[str]) -> None:
+    found = english_words(f"<html>{page}</html>", frozenset({"judul"}))
+    assert [f.split(":", 1)[0].lower() for f in found] == expected
 
 
 # -- English with `pantau publish --lang en` ------------------------------------------------------
