@@ -775,6 +775,8 @@ def _filter_clause(column: str, lookup: str, value: str) -> str:
     template = FILTER_WORDS.get(lookup, ("", "{c} {v}"))[1]
     if lookup in ("in", "notin"):
         shown = value if value.startswith("[") else ", ".join(v.strip() for v in value.split(","))
+    elif lookup == "date":
+        shown = tanggal(value)
     elif lookup in ("gt", "gte", "lt", "lte") or value.isdigit():
         shown = value
     else:
@@ -1520,8 +1522,8 @@ def furniture(html: str, lang: str, crumbs: bool = False) -> str:
         return CRUMBS.sub(r"\1beranda\2", html, count=1)
     for pattern, replacement in FURNITURE:
         html = pattern.sub(replacement, html)
-    return re.sub(  # Indonesian thousands separators in the counts of rows
-        r"(<h3>[^<]*?|<p>)(\d{1,3}(?:,\d{3})+)(?= baris)",
+    return re.sub(  # Indonesian thousands separators in the counts of rows and tables
+        r"(<h3>[^<]*?|>\s*)(\d{1,3}(?:,\d{3})+)(?= (?:baris|tabel))",
         lambda m: m[1] + m[2].replace(",", "."),
         html,
     )

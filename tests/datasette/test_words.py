@@ -411,3 +411,89 @@ def test_column_menu_speaks_the_interface_language(
     assert all(w in text for w in shown), text
     assert not any(w in text for w in not_shown), text
     assert remove == ("Hapus saringan ini" if lang == "id" else "Remove this filter")
+
+
+# -- the helpers behind the pages, on literals -----------------------------------------------------
+def plugin() -> Any:
+    """datasette/plugins/pantau_pages.py (a plugin file, not a package module)."""
+    import importlib.util
+
+    path = datasette_dir() / "plugins" / "pantau_pages.py"
+    spec = importlib.util.spec_from_file_location("pantau_pages_kata", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+PAGES = plugin()
+
+FURNITURE_CASES = [  # (Datasette's HTML, Indonesian)
+    ('<a href="/pantau/quote?person_id=3">\n  1,234 rows</a>\n  from person_id in quote',
+     '<a href="/pantau/quote?person_id=3">\n  1.234 baris</a> dari person_id di quote'),
+    ("<p>12,345 rows</p>", "<p>12.345 baris</p>"),
+    ("<h3>Custom SQL query returning more than 1,000 rows", "<h3>lebih dari 1.000 baris"),
+    ('<a href="?_show_hidden=1">1,002 hidden tables</a></p>',
+     '<a href="?_show_hidden=1">1.002 tabel tersembunyi</a></p>'),
+    ("<td>1,234 rows of data</td>", "<td>1,234 rows of data</td>"),  # a cell: data
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("html", "indonesian"), FURNITURE_CASES)
+def test_furniture_counts(html: str, indonesian: str) -> None:
+    assert PAGES.furniture(html, "id") == indonesian
+    assert PAGES.furniture(html, "en") == html
+
+
+class Filters:  # the part of datasette.filters.Filters describe_rows reads
+    def __init__(self, *selections: tuple[str, str, str]) -> None:
+        self._selections = selections
+
+    def selections(self) -> tuple[tuple[str, str, str], ...]:
+        return self._selections
+
+
+DESCRIBED = [  # (filters, search, sort, sort_desc, Indonesian)
+    ([("judul", "contains", "banjir")], "", None, None, "dengan judul memuat “banjir”"),
+    ([("nilai", "gt", "1000"), ("peran", "isnull", "1")], "", "nilai", None,
+     "dengan nilai > 1000 dan peran tanpa nilai diurutkan menurut nilai"),
+    ([("a", "exact", "7"), ("b", "in", "x,y"), ("c", "notblank", "1")], "", None, "a",
+     "dengan a = 7, b salah satu dari x, y dan c tidak kosong diurutkan menurut a, menurun"),
+    ([], "pekerja rentan", None, None, "dengan pencarian cocok dengan “pekerja rentan”"),
+    ([("tanggal", "date", "2025-07-07")], "", None, None, "dengan tanggal pada tanggal 7 Juli 2025"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("selections", "search", "sort", "sort_desc", "shown"), DESCRIBED)
+def test_the_line_above_the_rows_in_indonesian(
+    selections: list[tuple[str, str, str]],
+    search: str,
+    sort: str | None,
+    sort_desc: str | None,
+    shown: str,
+) -> None:
+    args = {"_search": search} if search else {}
+    got = PAGES.describe_rows("id", "where …", Filters(*selections), args, sort, sort_desc)
+    assert got == shown
+    assert PAGES.describe_rows("en", "where …", Filters(), args, sort, sort_desc) == "where …"
+
+
+def test_every_filter_operator_has_indonesian_words() -> None:
+    from datasette.filters import Filters as DatasetteFilters
+
+    keys = {key for key, _, _ in DatasetteFilters([]).lookups()}
+    assert keys == set(PAGES.FILTER_WORDS)
+
+
+ERROR_CASES = [
+    ("Table not found: tidak_ada", "Tabel tidak ditemukan: tidak_ada"),
+    ("Database not found", "Basis data tidak ditemukan"),
+    ("Cannot sort table by judul", "Tabel tidak bisa diurutkan menurut judul"),
+    ("Sesuatu yang lain", "Sesuatu yang lain"),
+]
+
+
+@pytest.mark.parametrize(("message", "indonesian"), ERROR_CASES)
+def test_error_messages(message: str, indonesian: str) -> None:
+    assert PAGES.error_message(message, "id") == indonesian
+    assert PAGES.error_message(message, "en") == message
