@@ -271,8 +271,12 @@ class Story(SQLModel, table=True):
     original_article_id: int = Field(  # no FK: article.story_id points here (avoids a cycle)
         index=True, description="Earliest article of the story (article.id)"
     )
-    first_published: dt.datetime | None = Field(default=None, description="Earliest article")
-    last_published: dt.datetime | None = Field(default=None, description="Latest article")
+    first_published: dt.datetime | None = Field(
+        default=None, description="Publication time of its earliest article"
+    )
+    last_published: dt.datetime | None = Field(
+        default=None, description="Publication time of its latest article"
+    )
     articles: int = Field(default=0, description="Number of articles")
     outlets: int = Field(default=0, description="Number of distinct outlets")
     syndicated: int = Field(default=0, description="Articles flagged as syndicated copies")
