@@ -60,7 +60,7 @@ __all__ = [
     "parse_dateline",
 ]
 
-CLEANER_VERSION = "0.6.1"  # bump when cleaned text changes: stored articles get re-extracted
+CLEANER_VERSION = "0.6.2"  # bump when cleaned text changes: stored articles get re-extracted
 
 # --- tuning constants -----------------------------------------------------------------------------
 
@@ -600,6 +600,28 @@ def _same_words(a: str, b: str) -> bool:
     return re.sub(r"[\W_]+", "", a).lower() == re.sub(r"[\W_]+", "", b).lower()
 
 
+# A metadata title may wrap the headline in a channel or site label that readers do not see
+# above the story ("Kapanlagi.com: Musik - <headline>", "<headline> | Hot Gossip"): the label is a
+# short run of words, at most this many, cut off from the headline by a separator.
+TITLE_LABEL_MAX_WORDS = 4
+_LABEL_BEFORE = re.compile(r"^\s*(?P<label>\S.*?)\s*[|\-–—:»]\s+$")
+_LABEL_AFTER = re.compile(r"^\s+[|\-–—:«]\s*(?P<label>.*\S)\s*$")
+
+
+def _label_around(title: str, shown: str) -> bool:
+    """``title`` is the headline ``shown`` with only a short label before or after it, cut off by
+    a separator (the label is the channel's or the site's name, not part of the headline)."""
+    if len(shown) < 10 or shown == title:
+        return False
+    if title.endswith(shown):
+        label = _LABEL_BEFORE.match(title[: -len(shown)])
+    elif title.startswith(shown):
+        label = _LABEL_AFTER.match(title[len(shown) :])
+    else:
+        return False
+    return label is not None and len(label.group("label").split()) <= TITLE_LABEL_MAX_WORDS
+
+
 def _title(
     root: Any, meta: _Meta, trafilatura_title: str | None, outlet: str | None, host: str
 ) -> str:
@@ -613,6 +635,9 @@ def _title(
             # metadata title is the same words written plainer.
             shown = _strip_title_suffix(_norm(h1), outlet, host) if h1 else ""
             if shown and shown != title and _same_words(shown, title):
+                return shown
+            # ... and without a channel label the metadata title adds around it.
+            if shown and _label_around(title, shown):
                 return shown
             return title
     return ""

@@ -293,6 +293,37 @@ def test_a_line_wrap_inside_a_paragraph_is_a_space() -> None:
             ),
             "Bakau Oeseli Ditanam Warga",
         ),
+        (
+            "label situs dan kanal sebelum judul di og:title: <h1> yang tampil",
+            page(
+                head='<meta property="og:title" content="BeritaTest.com: Daerah - Warga Menanam '
+                'Bakau di Pesisir">',
+            ),
+            "Warga Menanam Bakau di Pesisir",
+        ),
+        (
+            "label rubrik sesudah judul di og:title: <h1> yang tampil",
+            page(
+                head='<meta property="og:title" content="Warga Menanam Bakau di Pesisir | '
+                'Liputan Khusus">',
+            ),
+            "Warga Menanam Bakau di Pesisir",
+        ),
+        (
+            "awalan panjang bukan label: bagian judul meta, meta tetap dipakai",
+            page(
+                head='<meta property="og:title" content="Abrasi Menggerus Halaman Rumah di Tiga '
+                'Desa: Warga Menanam Bakau di Pesisir">',
+            ),
+            "Abrasi Menggerus Halaman Rumah di Tiga Desa: Warga Menanam Bakau di Pesisir",
+        ),
+        (
+            "tanda hubung di dalam kata bukan pemisah label",
+            page(
+                head='<meta property="og:title" content="Serba-Warga Menanam Bakau di Pesisir">',
+            ),
+            "Serba-Warga Menanam Bakau di Pesisir",
+        ),
     ],
 )
 def test_title(case: str, html: str, title: str) -> None:
