@@ -35,7 +35,7 @@ import socket
 import time
 import uuid
 import warnings
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -332,6 +332,25 @@ def _resilient_scheduler() -> type:
     return ResilientScheduler
 
 
+Retry = Callable[[Callable[[], Any], str], Any]  # (step, what) -> the step's result
+
+
+def once(step: Callable[[], Any], what: str) -> Any:
+    """The default :data:`Retry`: run the step once (the CLI passes
+    :func:`pantau.config.retry_dropped`, which runs it again when the connection drops)."""
+    return step()
+
+
+def on_raw(raw_store: str | Path, work: Callable[[RawStore], Any], *,
+           readonly: bool = False) -> Callable[[], Any]:
+    """A step that opens the raw store, does ``work`` and closes it: safe to run again on a
+    new connection when the last one dropped."""
+    def step() -> Any:
+        with RawStore(raw_store, readonly=readonly) as raw:
+            return work(raw)
+    return step
+
+
 def settle(raw: RawStore, run_id: int | None = None) -> int:
     """Settle the ``unfinished`` rows another worker answered; return how many.
 
@@ -485,9 +504,11 @@ def worker_crawl(
     host_concurrency: int | None = None,
     fast: bool = False,
     overrides: Mapping[str, Any] | None = None,
+    retry: Retry = once,
 ) -> dict[str, Any]:
     """Run one crawler of a cluster until the shared frontier is empty; return its stats
-    (``pantau/*``, ``finish_reason``, ``downloader/response_count``).
+    (``pantau/*``, ``finish_reason``, ``downloader/response_count``). ``retry`` runs the
+    settling of the finished run (see :func:`once`).
 
     ``fast`` drops politeness delays (local test sites) but keeps the per-host share. No job
     folder: the queue and the dupefilter are Redis's; the ledger is the raw store's."""
@@ -507,8 +528,8 @@ def worker_crawl(
     summary["downloader/response_count"] = stats.get("downloader/response_count", 0)
     run_id = stats.get("pantau/crawl_run")
     if isinstance(run_id, int):
-        with RawStore(raw_store) as raw:
-            summary["pantau/ledger/settled"] = settle(raw, run_id)
+        summary["pantau/ledger/settled"] = retry(
+            on_raw(raw_store, lambda raw: settle(raw, run_id)), "settling the crawl run")
     return summary
 
 

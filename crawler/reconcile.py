@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from crawler.distributed import Frontier, settle, worker_crawl
+from crawler.distributed import Frontier, Retry, on_raw, once, settle, worker_crawl
 from crawler.sources import SourcesConfig
 from kb.raw import RawStore, RetryCandidate
 
@@ -82,26 +82,30 @@ def reconcile(
     host_concurrency: int | None = None,
     fast: bool = False,
     overrides: Mapping[str, Any] | None = None,
+    retry: Retry = once,
 ) -> dict[str, Any]:
     """Close dead runs and queue the lost URLs again; return what was done: ``killed_runs``,
     ``lost`` (how many), ``queued_before`` (requests waiting in the shared queue), and when a
-    crawl ran, its ``crawl`` stats and ``stored`` (pages in the store afterwards)."""
+    crawl ran, its ``crawl`` stats and ``stored`` (pages in the store afterwards).
+
+    Each raw-store step opens the store itself and can be repeated (closing, settling and
+    listing are idempotent), so ``retry`` (e.g. :func:`pantau.config.retry_dropped`) may run
+    it again when the connection drops."""
     queued = frontier.depths()["queued"]
-    with RawStore(raw_store) as raw:
-        killed = raw.close_dead_runs()
-        settled = settle(raw)
-        lost = lost_urls(raw, queue_empty=queued == 0, lease_s=lease_s)
+    killed = retry(on_raw(raw_store, lambda raw: raw.close_dead_runs()), "reconcile")
+    settled = retry(on_raw(raw_store, settle), "reconcile")
+    lost = retry(on_raw(raw_store, lambda raw: lost_urls(
+        raw, queue_empty=queued == 0, lease_s=lease_s)), "reconcile")
     report: dict[str, Any] = {"killed_runs": killed, "settled": settled, "lost": len(lost),
                               "queued_before": queued}
     if not lost:
         return report
     report["crawl"] = worker_crawl(
         discovery_free(config, lost), raw_store, frontier, workers=workers,
-        host_concurrency=host_concurrency, fast=fast, overrides=overrides,
+        host_concurrency=host_concurrency, fast=fast, overrides=overrides, retry=retry,
     )
-    with RawStore(raw_store, readonly=True) as raw:
-        report["stored"] = raw.count()
-    with RawStore(raw_store) as raw:
-        report["settled"] += settle(raw)
-        report["still_lost"] = len(raw.retry_candidates())
+    report["stored"] = retry(on_raw(raw_store, RawStore.count, readonly=True), "reconcile")
+    report["settled"] += retry(on_raw(raw_store, settle), "reconcile")
+    report["still_lost"] = retry(
+        on_raw(raw_store, lambda raw: len(raw.retry_candidates())), "reconcile")
     return report

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import click
 
 from kb.raw import ENV_RAW_DB, shown
+from pantau.config import retry_dropped
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONFIG_ERROR = 2  # the exit status of an unusable configuration, as in every pantau command
@@ -82,7 +83,13 @@ def usable() -> Iterator[None]:
     except ModuleNotFoundError as exc:
         raise ClusterUnusable(
             f"{exc.name} is not installed: pip install 'pantau[cluster]'") from exc
+    except click.ClickException:
+        raise
     except Exception as exc:
+        from pantau.config import ConfigError
+
+        if isinstance(exc, ConfigError):  # e.g. the connection dropped on every retry
+            raise ClusterUnusable(str(exc)) from exc
         cause = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
         kind = type(cause).__module__.split(".")[0]
         if kind in ("redis", "psycopg"):
@@ -161,7 +168,8 @@ def worker_crawl_cmd(home: Path, raw_db: str | None, redis_url: str | None, pref
     _check(frontier, raw)
     with usable():
         stats = worker_crawl(config, raw, frontier, only=only, workers=workers,
-                             host_concurrency=host_concurrency, fast=fast, overrides=overrides)
+                             host_concurrency=host_concurrency, fast=fast, overrides=overrides,
+                             retry=retry_dropped)
     _emit(stats)
     _redis_gave_up(stats.get("finish_reason"), frontier)
 
@@ -196,7 +204,8 @@ def reconcile_cmd(home: Path, raw_db: str | None, redis_url: str | None, prefix:
     _check(frontier, raw)
     with usable():
         report = reconcile(config, raw, frontier, lease_s=lease, workers=workers,
-                           host_concurrency=host_concurrency, fast=fast, overrides=overrides)
+                           host_concurrency=host_concurrency, fast=fast, overrides=overrides,
+                           retry=retry_dropped)
     click.echo(f"{report['lost']} lost URL(s) queued again; {len(report['killed_runs'])} killed"
                " crawl run(s) closed", err=True)
     _emit(report)
@@ -215,8 +224,9 @@ def status_cmd(home: Path, raw_db: str | None, redis_url: str | None,
     from crawler.distributed import Frontier, cluster_status
 
     raw = _raw(raw_db, home, must_exist=True)
+    front = Frontier.from_env(redis_url, prefix)
     with usable():
-        _emit(cluster_status(raw, Frontier.from_env(redis_url, prefix)))
+        _emit(retry_dropped(lambda: cluster_status(raw, front), "cluster status"))
 
 
 # -- processing (pantau.tasks) --------------------------------------------------------------------
@@ -347,8 +357,8 @@ def resolve_cmd(home: Path, db: str | None, raw_db: str | None, redis_url: str |
     except OverridesError as exc:
         raise click.ClickException(str(exc)) from exc
     with _stores(home, db, raw_db, need_raw=False) as (_, kb), usable():
-        try:
-            report = resolve(kb, rules, wait_s=wait)
+        try:  # derived again from scratch under the lock: safe to repeat after a drop
+            report = retry_dropped(lambda: resolve(kb, rules, wait_s=wait), "cluster resolve")
         except ResolveBusy as exc:
             raise Busy(str(exc)) from exc
     _emit(report)

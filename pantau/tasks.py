@@ -29,6 +29,7 @@ import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from kb.raw import RawPage, RawStore
@@ -103,12 +104,36 @@ _context: _Context | None = None
 
 
 def _run_task(page_id: int, body_sha256: str) -> None:
-    if _context is None:
+    from pantau.config import connection_dropped
+
+    context = _context
+    if context is None:
         raise RuntimeError("no processing context: run tasks with pantau worker process")
-    page = page_by_id(_context.raw, page_id)
+    try:
+        page = page_by_id(context.raw, page_id)
+    except Exception as exc:
+        if connection_dropped(exc):  # the raw store's own connection: open a new one, and
+            context.raw = context.processor.raw = reopened(context.raw)  # Dramatiq retries
+        raise
     if page is None or page.body_sha256 != body_sha256:
         return  # deleted, or refetched since: the new body has (or gets) a task of its own
-    _context.processor.process_page(page)
+    context.processor.process_page(page)  # a dropped KB connection: the pool opens a new one
+
+
+def reopened(raw: RawStore) -> RawStore:
+    """A new connection to the raw store ``raw`` is on (its own one dropped); a server still
+    away leaves ``raw`` as it is (the next try opens it)."""
+    from pantau.config import connection_dropped
+
+    try:
+        fresh = RawStore(raw.url if raw.url is not None else raw.path)
+    except Exception as exc:
+        if connection_dropped(exc):
+            return raw
+        raise
+    with contextlib.suppress(Exception):
+        raw.close()
+    return fresh
 
 
 def page_by_id(raw: RawStore, page_id: int) -> RawPage | None:
@@ -128,13 +153,27 @@ def page_by_id(raw: RawStore, page_id: int) -> RawPage | None:
                    topic_hits=json.loads(r[10]), parts=json.loads(r[11] or "[]"))
 
 
-class _QuietConnectionErrors(logging.Filter):
-    """Drops Dramatiq's own records of a lost Redis (a CRITICAL line each time a consumer
-    restarts, a multi-line warning per unacknowledged task): the worker says it once, in one
-    line (:class:`crawler.distributed.RedisWatch`)."""
+class _WorkerLog(logging.Filter):
+    """Dramatiq's records of a worker, made one line each: its own records of a lost Redis (a
+    CRITICAL line each time a consumer restarts, a multi-line warning per unacknowledged task)
+    are dropped — the worker says it once (:class:`crawler.distributed.RedisWatch`); a task
+    that failed on a dropped database connection is a warning without its traceback (Dramatiq
+    runs the task again)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "connection error" not in record.getMessage()
+        from pantau.config import _first_line, connection_dropped
+
+        message = record.getMessage()
+        if "connection error" in message:
+            return False
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and connection_dropped(exc):
+            task = message.removeprefix("Failed to process message ").split(" with unhandled")[0]
+            record.msg = "%s: database connection dropped (%s); the task runs again"
+            record.args = (task, _first_line(exc))
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 def _dramatiq_loggers() -> list[logging.Logger]:
@@ -184,7 +223,7 @@ def run_worker(broker: Any, raw: RawStore, kb: KB, *, zones: dict[str, str] | No
     worker = Worker(broker, queues={QUEUE}, worker_threads=WORKER_THREADS,
                     worker_timeout=WORKER_TIMEOUT_MS)
     worker.start()
-    quiet = _QuietConnectionErrors()
+    quiet = _WorkerLog()
     loggers = _dramatiq_loggers()
     for logger in loggers:
         logger.addFilter(quiet)
@@ -226,8 +265,7 @@ def run_worker(broker: Any, raw: RawStore, kb: KB, *, zones: dict[str, str] | No
 
 
 # -- the enqueuer's side ------------------------------------------------------------------------
-def _chunks(raw: RawStore) -> Iterator[list[tuple[int, str, str]]]:
-    rows = raw.db.execute("SELECT id, url, body_sha256 FROM page ORDER BY id").fetchall()
+def _chunks(rows: list[Any]) -> Iterator[list[tuple[int, str, str]]]:
     for start in range(0, len(rows), LOOKUP_CHUNK):
         yield [(int(i), str(u), str(s)) for i, u, s in rows[start:start + LOOKUP_CHUNK]]
 
@@ -236,22 +274,43 @@ def enqueue(broker: Any, raw: RawStore, kb: KB, *, outlets: list[dict[str, Any]]
             reprocess: bool = False) -> dict[str, Any]:
     """Send a task for each raw page the KB has not processed from its body with the current
     extractor version; open an extraction run (the batch ``resolve`` closes). Outlets and crawl
-    runs go to the KB here, once, not from each worker."""
+    runs go to the KB here, once, not from each worker.
+
+    Each database step is run again when its connection drops
+    (:func:`pantau.config.retry_dropped`; the raw store's is opened again): the writes are
+    upserts, and a chunk's tasks are sent only after its lookup succeeded, so none twice."""
+    from pantau.config import retry_dropped
     from pantau.pipeline import pipeline_version
 
+    store = [raw]  # the raw store, opened again when its connection drops
+
+    def reopen() -> None:
+        store[0] = reopened(store[0])
+
     version = pipeline_version()
-    if outlets:
-        kb.upsert_outlets(outlets)
-    kb.sync_crawl_runs(raw.runs())
+    try:
+        if outlets:
+            retry_dropped(lambda: kb.upsert_outlets(outlets), "enqueue: outlets")
+        retry_dropped(lambda: kb.sync_crawl_runs(store[0].runs()), "enqueue: crawl runs",
+                      on_drop=reopen)
+        rows = retry_dropped(lambda: store[0].db.execute(
+            "SELECT id, url, body_sha256 FROM page ORDER BY id").fetchall(), "enqueue: pages",
+            on_drop=reopen)
+    finally:
+        if store[0] is not raw:
+            store[0].close()
     actor = page_actor(broker)
     pages = sent = 0
     run_id: int | None = None
-    for chunk in _chunks(raw):
+    for chunk in _chunks(rows):
         pages += len(chunk)
-        current = set() if reprocess else kb.current_pages(((u, s) for _, u, s in chunk), version)
+        current = set() if reprocess else retry_dropped(
+            partial(kb.current_pages, [(u, s) for _, u, s in chunk], version),
+            "enqueue: processed pages")
         todo = [(i, s) for i, u, s in chunk if u not in current]
         if todo and run_id is None:
-            run_id = kb.start_extraction_run(version).id
+            run_id = retry_dropped(lambda: kb.start_extraction_run(version).id,
+                                   "enqueue: extraction run")
         for page_id, sha in todo:
             actor.send(page_id, sha)
         sent += len(todo)

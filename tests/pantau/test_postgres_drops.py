@@ -11,6 +11,7 @@ import json
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -135,3 +136,96 @@ def test_publish_from_postgresql_retries_a_dropped_copy(
         assert con.execute("SELECT name FROM outlet").fetchall() == [("warta-uji",)]
     finally:
         con.close()
+
+
+# -- the cluster commands and a processing worker -------------------------------------------------
+PAGES = 6
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, pg_schema: Callable[[str], str]  # noqa: F811
+            ) -> Iterator[dict[str, Any]]:
+    """A raw store with a few pages and a KB (PostgreSQL schemas of their own), a Redis key
+    prefix of its own (keys removed afterwards), and the options every command takes."""
+    pytest.importorskip("dramatiq")
+    redis = pytest.importorskip("redis")
+    from crawler.distributed import Frontier
+    from tests.cluster.processing import fill_raw, sources
+
+    front = Frontier("redis://127.0.0.1:6379/0", f"pantau-drops-{uuid.uuid4().hex[:12]}")
+    try:
+        front.client().ping()
+    except redis.exceptions.ConnectionError as exc:
+        pytest.skip(f"Redis not reachable at 127.0.0.1:6379: {exc}")
+    raw_url, kb_url = pg_schema("raw"), pg_schema("kb")
+    fill_raw(raw_url, PAGES)
+    open_kb(kb_url).close()
+    args = ["--raw-db", raw_url, "--db", kb_url, "--redis", front.redis_url,
+            "--prefix", front.prefix, "--sources", str(sources(tmp_path)),
+            "--home", str(tmp_path)]
+    try:
+        yield {"raw": raw_url, "kb": kb_url, "args": args, "front": front}
+    finally:
+        client = front.client()
+        keys = list(client.scan_iter(f"{front.prefix}*"))
+        if keys:
+            client.delete(*keys)
+
+
+def without(args: list[str], *options: str) -> list[str]:
+    for option in options:
+        i = args.index(option)
+        args = args[:i] + args[i + 2:]
+    return args
+
+
+def count(url: str, table: str) -> int:
+    import psycopg
+
+    with psycopg.connect(_libpq(POSTGRES), autocommit=True) as conn:
+        conn.execute(f"SET search_path TO {_schema(url)}")
+        row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+@pytest.mark.parametrize(("command", "store", "table", "what"), [
+    (["cluster", "enqueue"], "kb", "processed_page", "enqueue: processed pages"),
+    (["cluster", "enqueue"], "raw", "page", "enqueue: pages"),
+    (["cluster", "resolve"], "kb", "extraction_run", "cluster resolve"),
+    (["cluster", "status"], "raw", "page", "cluster status"),
+    (["cluster", "reconcile"], "raw", "crawl_run", "reconcile"),
+])
+def test_cluster_command_retries_a_drop(
+    cluster: dict[str, Any], command: list[str], store: str, table: str, what: str
+) -> None:
+    args = {"reconcile": without(cluster["args"], "--db"),  # the crawl side's options
+            "status": without(cluster["args"], "--db", "--sources")}.get(command[1],
+                                                                         cluster["args"])
+    with drop_when_blocked(cluster[store], table) as killed:
+        done = run_pantau(*command, *args, timeout=DEADLINE_S)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert killed and retried(done.stderr, what), done.stderr[-3000:]
+    out = json.loads(done.stdout)
+    if command[1] == "enqueue":
+        assert out["enqueued"] == PAGES
+
+
+@pytest.mark.parametrize(("store", "table"), [("kb", "processed_page"), ("raw", "page")])
+def test_processing_task_survives_a_drop(cluster: dict[str, Any], store: str, table: str) -> None:
+    """The task whose connection drops fails, Dramatiq runs it again (the KB's pool, or the
+    raw store opened again, gives it a new connection): every page processed once, the worker
+    alive to the end."""
+    sent = run_pantau("cluster", "enqueue", *cluster["args"])
+    assert json.loads(sent.stdout)["enqueued"] == PAGES, sent.stderr[-3000:]
+    with drop_when_blocked(cluster[store], table) as killed:
+        done = run_pantau("worker", "process", "--drain", *cluster["args"], timeout=DEADLINE_S)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert killed, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    print({"store": store, "report": {k: report[k] for k in ("pages", "new", "errors")},
+           "stderr lines": len(done.stderr.splitlines())})
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "database connection dropped" in lines[0], done.stderr[-3000:]
+    assert "the task runs again" in lines[0]
+    assert report["errors"] == 0
+    assert count(cluster["kb"], "processed_page") == PAGES
