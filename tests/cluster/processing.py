@@ -119,11 +119,11 @@ def _keys(conn: Any, table: Table) -> dict[str, dict[Any, Any]]:
     return out
 
 
-# Not compared: ids and the clock (insertion order and time differ between runs), and the
-# columns the resolver derives, whose ties are broken by article id (the order pages were
-# stored in); stories are compared as groups of article URLs (:func:`stories`).
-VOLATILE = {"id", "processed_at", "story_id", "original", "syndicated", "syndicated_of",
-            "story_rule", "story_score"}
+# Not compared: ids and the clock (insertion order and time differ between runs). The story
+# columns are: clustering breaks its ties by URL, not by the order pages were stored in
+# (``syndicated_of`` is compared as the URL it points at); ``story_id`` is an id, so stories
+# are compared as groups of article URLs (:func:`stories`).
+VOLATILE = {"id", "processed_at", "story_id"}
 
 
 def stories(kb_url: str) -> set[frozenset[str]]:
