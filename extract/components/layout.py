@@ -26,6 +26,11 @@ from .common import attr, load_data, text_of
 # A sentence may end at . ! ? or an ellipsis, optionally followed by closing quotes/brackets,
 # then whitespace and something that can start a sentence.
 _BOUNDARY_RE = re.compile(r"[.!?…]+[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+# What a one-sentence Title Case headline never holds: a sentence ending inside the line
+# ("… Kamis (26/1/2023). (Foto: Istimewa)", "… dokumen kerja sama. Bupati …") or a comma followed
+# by a lower-case clause ("Kepala Cabang BPJS …, Hermanto mengatakan, saat ini …"). Lines with
+# these are captions or body sentences, whose capitalised words are names.
+_PROSE_IN_LINE_RE = re.compile(r"(?:(?<![A-Za-z])[a-z]{2,}|\))[.!?]\s+\S|,\s+[a-z]{3,}")
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z.]+)[.!?…]*[\"”’)\]]*\s*$")
 
 
@@ -59,6 +64,8 @@ class Layout:
     def is_headline(self, line: str) -> bool:
         if re.search(r"[.!?\"”:;,]\s*$", line):
             return False
+        if _PROSE_IN_LINE_RE.search(line):
+            return False  # a caption or a body sentence that lost its final period
         words = re.findall(r"[A-Za-z][\w'’-]*", line)
         if not self.headline_words <= len(words) <= self.headline_max_words:
             return False

@@ -332,7 +332,14 @@ class WorkerCountExtractor:
             rf"{DIGITS_PATTERN}(?:[ \u00a0]+(?:ribu|juta))?[ \u00a0]+(?P<noun>{alt})(?!\w)",
             re.IGNORECASE,
         )
-        self.part_re = re.compile(r"[ \u00a0]+yang(?!\w)", re.IGNORECASE)
+        # the part: "baru 27.450 yang …", "baru 11.908 atau 1,33 persen"
+        self.part_re = re.compile(r"[ \u00a0]+(?:yang(?!\w)|atau[ \u00a0]+\d)", re.IGNORECASE)
+        # "100 tenaga kerja per desa": a quota written after the noun, not a count
+        units = _alt(data.get("quota_units", []))
+        self.quota_after_re = re.compile(
+            rf"[ \u00a0]+(?:per|setiap|tiap)[ \u00a0]+(?:{units})(?!\w)",
+            re.IGNORECASE,
+        )
         # "… dengan tenaga kerja 4.382,": a grouped number right after its noun, closing a clause
         self.noun_then_grouped_re = re.compile(rf"(?<!\w)({_alt(nouns)})[ \u00a0]+$", re.I)
 
@@ -386,6 +393,8 @@ class WorkerCountExtractor:
                 outlet = self.not_people_after.get(noun)
                 if outlet is not None and outlet.match(text, end):
                     continue  # "1.500 agen Bank NTT": outlets
+                if self.quota_after_re.match(text, end):
+                    continue  # "100 tenaga kerja per desa": a quota
                 conf = CONF_COUNT_WORDS if q.words else CONF_COUNT
                 qm = self.qual_re.search(qual_src)
                 qualifier = self.qualifiers[qm.group(1).lower()] if qm else None

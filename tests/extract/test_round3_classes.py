@@ -28,6 +28,18 @@ from extract.facts import extract_facts
         ("Kabag Umum Setda Bone, Abd. Rahman Lolo, membuka rapat.",
          [("Abd. Rahman Lolo", "Kabag Umum Setda Bone")]),
         ("Camat Tiworo, La Ode Moh. Ilham, hadir bersama warga.", [("La Ode Moh. Ilham", "Camat Tiworo")]),
+        # a photo caption with its credit, or a body line that lost its final period, is not a
+        # Title Case headline: its capitalised words are names
+        ("Iuran Pekerja Rentan Ditanggung Pemkab\n\nBupati Buton Tengah, H. Samsudin Rahim, "
+         "bersama Kepala BPJS Ketenagakerjaan Baubau, Rika Anggraini, usai meneken kerja sama di "
+         "Kantor Bupati, Senin (3/2/2025). (Foto: Istimewa)\n\nKerja sama itu berlaku setahun.",
+         [("Samsudin Rahim", "Bupati Buton Tengah"), ("Rika Anggraini", "Kepala BPJS Ketenagakerjaan Baubau")]),
+        ("Iuran Pekerja Rentan Ditanggung Pemkab\n\nKepala Cabang (Kacab) BPJS Ketenagakerjaan "
+         "Sungailiat, Hermanto mengatakan, saat ini ada 2.150 Pekerja Bukan Penerima Upah Terdaftar\n\n"
+         "Kerja sama itu berlaku setahun.",
+         [("Hermanto", "Kepala Cabang (Kacab) BPJS Ketenagakerjaan Sungailiat")]),
+        # ... while a real Title Case headline still holds no official
+        ("Bupati Buton Tengah Serahkan Kartu BPJS Ketenagakerjaan Kepada Nelayan\n\nKartu dibagikan pagi tadi.", []),
     ],
 )  # fmt: skip
 def test_officials_classes(text: str, expected: list[tuple[str, str]]) -> None:
@@ -51,8 +63,18 @@ def test_officials_classes(text: str, expected: list[tuple[str, str]]) -> None:
         # ... not when the whole is not people
         ("Dari 40 desa, baru 12 yang menganggarkan iuran.", []),
         ("Ada 17 yang hadir dalam rapat itu.", []),
+        ("Dari 80.000 pekerja rentan di Bengkulu, baru 9.120 atau 11,4 persen yang terlindungi.",
+         [(80000, "pekerja rentan"), (9120, "pekerja rentan")]),
+        # a quota written after the noun is not a count
+        ("Pemkab menargetkan 150 pekerja per desa tahun ini.", []),
+        ("Tahun depan kami urus 25 tenaga kerja setiap kelurahan.", []),
     ],
 )  # fmt: skip
 def test_worker_count_classes(text: str, expected: list[tuple[int, str]]) -> None:
     found = [(c["value"], c["noun"]) for c in extract_facts(text)["worker_counts"]]
     assert found == expected
+
+
+def test_a_lone_percentage_line_is_page_furniture() -> None:
+    text = "0%\n\nCakupan kepesertaan di Kota Ternate naik menjadi 41,5 persen tahun ini."
+    assert [p["value"] for p in extract_facts(text)["percentages"]] == [41.5]
