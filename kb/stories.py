@@ -357,7 +357,7 @@ def text_similar(docs: dict[int, Doc]) -> dict[tuple[int, int], float]:
     for band in range(bands):
         cols = sig[:, band * LSH_ROWS : (band + 1) * LSH_ROWS]
         key = cols[:, 0].astype(np.uint64) << np.uint64(32) | cols[:, 1]
-        order = np.argsort(key, kind="stable")  # by key, then by time (the input order)
+        order = np.argsort(key, kind="stable")  # by key, then time and URL (the input order)
         skey = key[order]
         for step in range(1, MAX_BUCKET_NEIGHBOURS + 1):
             same = skey[step:] == skey[:-step]
@@ -394,7 +394,8 @@ def text_similar(docs: dict[int, Doc]) -> dict[tuple[int, int], float]:
 def _strongest(
     pairs: npt.NDArray[np.int64], score: npt.NDArray[np.float64], k: int
 ) -> npt.NDArray[np.bool_]:
-    """Which pairs are among the ``k`` highest-scoring of either end (ties: in pair order)."""
+    """Which pairs are among the ``k`` highest-scoring of either end (ties: in pair order, i.e.
+    by the ends' indices, which :func:`text_similar` gives in time and URL order)."""
     n = len(pairs)
     if n == 0:
         return np.zeros(0, dtype=bool)
