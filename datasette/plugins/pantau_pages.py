@@ -1510,16 +1510,10 @@ FURNITURE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
-CRUMBS = re.compile(r'(<a href="[^"]*">)home(</a>)')  # the first crumb, in the header only
-
-
-def furniture(html: str, lang: str, crumbs: bool = False) -> str:
-    """Datasette's own words on a rendered page in ``lang`` (Indonesian; English as it is).
-    ``crumbs``: ``html`` is the header's crumbs, whose first link says "home"."""
+def furniture(html: str, lang: str) -> str:
+    """Datasette's own words on a rendered page in ``lang`` (Indonesian; English as it is)."""
     if lang == "en":
         return html
-    if crumbs:
-        return CRUMBS.sub(r"\1beranda\2", html, count=1)
     for pattern, replacement in FURNITURE:
         html = pattern.sub(replacement, html)
     return re.sub(  # Indonesian thousands separators in the counts of rows and tables
@@ -1556,8 +1550,8 @@ def prepare_jinja2_environment(env: Any) -> None:
         return tanggal(day, ctx.get("pantau_lang") or LANGS[0])
 
     @pass_context
-    def furniture_filter(ctx: Any, html: Any, crumbs: bool = False) -> Markup:
-        return Markup(furniture(str(html), ctx.get("pantau_lang") or LANGS[0], crumbs))
+    def furniture_filter(ctx: Any, html: Any) -> Markup:
+        return Markup(furniture(str(html), ctx.get("pantau_lang") or LANGS[0]))
 
     @pass_context
     def filter_label_global(ctx: Any, key: str, display: str) -> str:

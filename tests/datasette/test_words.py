@@ -166,6 +166,7 @@ def page_paths(snapshot: Path) -> dict[str, list[str]]:
         "official": [f"/official/{person}"],
         "coverage": ["/liputan"],
         "clipping": ["/kliping"],
+        "datasette": ["/-/metadata", "/-/versions"],  # Datasette's own pages: crumbs, footer
         "error": ["/pantau/tidak_ada", "/tidak-ada", f"/pantau/article/{10**9}"],
     }
 
@@ -182,7 +183,7 @@ def visible_tables_of(snapshot: Path) -> list[str]:
 
 KINDS = (
     "home", "database", "table", "table_filters", "row", "canned_query", "search", "map", "story",
-    "article", "official", "coverage", "clipping", "error",
+    "article", "official", "coverage", "clipping", "datasette", "error",
 )  # fmt: skip
 
 
