@@ -737,6 +737,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "menu_show_all": ("Tampilkan semua kolom", "Show all columns"),
     "menu_not_blank": ("Hanya baris yang tidak kosong", "Show not-blank rows"),
     "menu_type": ("Jenis", "Type"),
+    "zoom_in": ("Perbesar", "Zoom in"),
+    "zoom_out": ("Perkecil", "Zoom out"),
 }
 
 # Datasette's filter operators (datasette.filters.Filters), by their key: the words of the
@@ -1611,7 +1613,7 @@ MENU_WORDS = {  # table.js's menu links, by class: their TEXT keys
 @hookimpl
 def extra_body_script(template: str, datasette: Any) -> dict[str, str] | None:
     """On table pages in Indonesian: pantau_words.js, which relabels the column-actions menu
-    Datasette's table.js builds from English literals."""
+    Datasette's table.js builds from English literals (and the cluster map's zoom buttons)."""
     lang = lang_of(datasette)
     if template != "table.html" or lang == "en":
         return None
@@ -1619,6 +1621,10 @@ def extra_body_script(template: str, datasette: Any) -> dict[str, str] | None:
         "menu": {cls: translate(lang, key) for cls, key in MENU_WORDS.items()},
         "type": translate(lang, "menu_type"),
         "remove_filter": translate(lang, "remove_this_filter"),
+        "zoom": {
+            "leaflet-control-zoom-in": translate(lang, "zoom_in"),
+            "leaflet-control-zoom-out": translate(lang, "zoom_out"),
+        },
     }
     data = json.dumps(words, ensure_ascii=False).replace("</", "<\\/")
     return {"script": f"window.PANTAU_WORDS = {data};\n{WORDS_SCRIPT.read_text(encoding='utf-8')}"}

@@ -4,7 +4,8 @@
  * and fills the column type on every opening; it offers no hook for its words. This script,
  * added to table pages by pantau_pages.extra_body_script with window.PANTAU_WORDS set, relabels
  * the menu's links by their classes once table.js has run (it is deferred: DOMContentLoaded
- * comes after it), watches the "Type: …" line, and relabels the filter rows' remove buttons.
+ * comes after it), watches the "Type: …" line, and relabels the filter rows' remove buttons and
+ * the map's zoom buttons.
  */
 (function () {
   var words = window.PANTAU_WORDS;
@@ -39,9 +40,36 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", relabel);
-  } else {
+  // The zoom buttons of the map datasette-cluster-map adds to tables with latitude/longitude
+  // (Leaflet's "Zoom in"/"Zoom out" tooltips): added after the page loads, so watched for.
+  function relabelZoom() {
+    var found = 0;
+    Object.keys(words.zoom).forEach(function (cls) {
+      document.querySelectorAll("a." + cls).forEach(function (a) {
+        a.setAttribute("title", words.zoom[cls]);
+        a.setAttribute("aria-label", words.zoom[cls]);
+        found += 1;
+      });
+    });
+    return found;
+  }
+
+  function start() {
     relabel();
+    if (relabelZoom() || !document.querySelector('[data-column="latitude"]')) {
+      return;
+    }
+    var watcher = new MutationObserver(function () {
+      if (relabelZoom()) {
+        watcher.disconnect();
+      }
+    });
+    watcher.observe(document.body, { childList: true, subtree: true });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();

@@ -368,22 +368,25 @@ def test_a_wrong_descriptions_file_is_a_clear_error(tmp_path: Path, text: str, e
 
 
 # -- the column-actions menu (Datasette's table.js) in a real browser ----------------------------
-MENU = [  # (language, words the opened menu shows, words it must not show)
+MENU = [  # (language, words the opened menu shows, words it must not show, the map's zoom-in)
     ("id", ["Urutkan naik", "Urutkan turun", "Sembunyikan kolom ini", "Jenis: "],
-     ["Sort ascending", "Hide this column", "Type: "]),
+     ["Sort ascending", "Hide this column", "Type: "], "Perbesar"),
     ("en", ["Sort ascending", "Sort descending", "Hide this column", "Type: "],
-     ["Urutkan", "Jenis: "]),
+     ["Urutkan", "Jenis: "], "Zoom in"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("lang", "shown", "not_shown"), MENU)
+@pytest.mark.parametrize(("lang", "shown", "not_shown", "zoom_in"), MENU)
 def test_column_menu_speaks_the_interface_language(
     published_home: Path,
     en_snapshot: Path,
     lang: str,
     shown: list[str],
     not_shown: list[str],
+    zoom_in: str,
 ) -> None:
+    """What the table page's scripts write, in chromium: the column-actions menu (Datasette's
+    table.js) and the zoom buttons of the region map (datasette-cluster-map, Leaflet)."""
     from tests.datasette.test_browser import CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT_MS
     from tests.datasette.test_browser import _browser_or_skip as browser_or_skip
 
@@ -407,6 +410,12 @@ def test_column_menu_speaks_the_interface_language(
             menu.wait_for(state="visible")
             text = menu.inner_text()
             remove = page.locator(".filter-row a[aria-label]").first.get_attribute("aria-label")
+            page.goto(f"{base}/pantau/region_coverage")
+            zoom = page.locator("a.leaflet-control-zoom-in")
+            zoom.wait_for(state="attached")
+            page.wait_for_function(
+                "t => document.querySelector('a.leaflet-control-zoom-in').title == t", arg=zoom_in
+            )
         finally:
             browser.close()
     assert all(w in text for w in shown), text
