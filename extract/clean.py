@@ -60,7 +60,7 @@ __all__ = [
     "parse_dateline",
 ]
 
-CLEANER_VERSION = "0.6.2"  # bump when cleaned text changes: stored articles get re-extracted
+CLEANER_VERSION = "0.6.3"  # bump when cleaned text changes: stored articles get re-extracted
 
 # --- tuning constants -----------------------------------------------------------------------------
 
@@ -1081,8 +1081,39 @@ _DATELINE_PATTERNS: tuple[re.Pattern[str], ...] = (
 )
 
 
-def parse_dateline(paragraph: str, *, relative_to: datetime | None = None) -> Dateline | None:
-    """Recognise a dateline prefix at the start of ``paragraph``."""
+# A dateline with no dash after it, set apart by bold type instead ("<b>Liputan6.com, Kupang</b>
+# Warga ..."): the whole bold run is outlet and place, in either order.
+_MARKED_DATELINE: tuple[re.Pattern[str], ...] = (
+    re.compile(rf"^(?P<outlet>{_OUTLET_TOKEN})\s*,\s*(?P<place>{_PLACE_TOKEN})$"),
+    re.compile(rf"^(?P<place>{_PLACE_TOKEN})\s*,\s*(?P<outlet>{_OUTLET_TOKEN})$"),
+)
+# A bold run longer than this is a lead-in sentence, not a dateline.
+MARKED_DATELINE_MAX_CHARS = 60
+
+
+def _marked_match(text: str) -> re.Match[str] | None:
+    return next((m for m in (p.match(text) for p in _MARKED_DATELINE) if m), None)
+
+
+def _marked_datelines(root: Any) -> list[str]:
+    """Bold runs that open a block and read as a dashless dateline ("Liputan6.com, Jakarta")."""
+    found: list[str] = []
+    for el in root.iter("b", "strong"):
+        parent = el.getparent()
+        if parent is None or (parent.text or "").strip() or parent.index(el) != 0:
+            continue  # not the first thing in its block
+        text = _norm(_text(el))
+        if len(text) <= MARKED_DATELINE_MAX_CHARS and _marked_match(text):
+            found.append(text)
+    return found
+
+
+def parse_dateline(
+    paragraph: str, *, relative_to: datetime | None = None, marked: Iterable[str] = ()
+) -> Dateline | None:
+    """Recognise a dateline prefix at the start of ``paragraph``; ``marked`` are the page's bold
+    dashless datelines (:func:`_marked_datelines`), a prefix only where the paragraph opens with one
+    followed by more words."""
     head = paragraph[:160]
     for pattern in _DATELINE_PATTERNS:
         m = pattern.match(head)
@@ -1097,6 +1128,13 @@ def parse_dateline(paragraph: str, *, relative_to: datetime | None = None) -> Da
         return Dateline(
             place=place, prefix=m.group(0), outlet=_norm(m.group("outlet")) or None, date=parsed
         )
+    # no dash: only a bold run that reads as one, followed by the story
+    for text in marked:
+        found = _marked_match(text)
+        if found and head.startswith(text) and head[len(text) : len(text) + 1].isspace():
+            return Dateline(
+                place=_norm(found.group("place")), prefix=text, outlet=found.group("outlet")
+            )
     return None
 
 
@@ -1992,6 +2030,7 @@ def _clean_tree_memo(
     tags = _tags(root, meta)
     image = _image(meta, root, canonical or url)
     anchors = _anchor_map(root, canonical or url)
+    marked = _marked_datelines(root)
 
     records: list[dict[str, Any]] = []
     _TEXT_MEMO.reset(token)  # the tree changes from here on
@@ -2017,7 +2056,7 @@ def _clean_tree_memo(
     dateline: Dateline | None = None
     lead_start = 0
     for i, para in enumerate(paragraphs[:LEAD_PARAGRAPHS]):
-        dateline = parse_dateline(para, relative_to=fetched_at)
+        dateline = parse_dateline(para, relative_to=fetched_at, marked=marked)
         if dateline is not None:
             paragraphs[i] = para[len(dateline.prefix) :].lstrip()
             lead_start = i

@@ -255,6 +255,44 @@ def test_body_starts_with_the_lead_and_ends_with_the_last_paragraph(case: str, h
     assert len(paragraphs) == 4, (case, paragraphs)
 
 
+REST = f"<p>{MIDDLE}</p><p>{MORE}</p><p>{LAST}</p>"
+
+
+@pytest.mark.parametrize(
+    ("case", "body", "place", "first"),
+    [
+        (
+            "situs lalu tempat dalam huruf tebal, tanpa tanda pisah (KLY)",
+            f"<p><b>BeritaTest.com, Kupang</b> {LEAD}</p>" + REST,
+            "Kupang",
+            LEAD,
+        ),
+        (
+            "tempat lalu situs dalam <strong>, tanpa tanda pisah",
+            f"<p><strong>Atambua, BeritaTest.com</strong> {LEAD}</p>" + REST,
+            "Atambua",
+            LEAD,
+        ),
+        (
+            "huruf tebal tanpa nama situs bukan dateline",
+            f"<p><b>Desa Oeseli, Kupang</b> {LEAD}</p>" + REST,
+            None,
+            f"Desa Oeseli, Kupang {LEAD}",
+        ),
+        (
+            "nama situs tebal di tengah kalimat bukan dateline",
+            f"<p>Kepada <b>BeritaTest.com, Kupang</b> {LEAD}</p>" + REST,
+            None,
+            f"Kepada BeritaTest.com, Kupang {LEAD}",
+        ),
+    ],
+)
+def test_bold_dateline_without_a_dash(case: str, body: str, place: str | None, first: str) -> None:
+    article = clean(page(body=body))
+    assert article.dateline == place, case
+    assert article.text.split("\n\n")[0] == first, case
+
+
 def test_a_line_wrap_inside_a_paragraph_is_a_space() -> None:
     cut = LEAD.index(" bibit")
     html = page(body=f"<p>{LEAD[:cut]}<br>{LEAD[cut:].lstrip()}</p><p>{MIDDLE}<br><br>{MORE}</p>"
