@@ -26,8 +26,13 @@ columns), local times with their zone, JSON lists as lists, event codes as label
 counts with Indonesian separators, long texts cut.
 
 Language: Indonesian by default, English with the plugin config ``pantau-lang: {lang: en}``
-(written by ``pantau publish``); every word of these pages is in :data:`TEXT`, Datasette's own
-page furniture is translated by the ``perabot`` filter (:data:`FURNITURE`).
+(written by ``pantau publish``); every word of these pages is in :data:`TEXT`. Datasette's own
+words: the table page and the partials copied from Datasette 0.65 into ``templates/`` call
+``t()`` (a Jinja global too, for pages rendered without the plugins' variables, like errors),
+filter operators come from :data:`FILTER_WORDS`, the line above the rows from
+:func:`describe_rows`, error messages from :data:`ERRORS`; row, query and database pages are
+translated by the ``perabot`` filter (:data:`FURNITURE`); the column-actions menu that
+Datasette's table.js builds in the browser by ``pantau_words.js`` (:func:`extra_body_script`).
 
 Times: every time these pages show is the outlet's local time with its zone label, formatted by
 :func:`waktu` ("Senin, 15 September 2025 11.05 WITA"). The local time and zone are computed
