@@ -333,6 +333,8 @@ class RegionMatcher:
             cue = prefix[1] if prefix else None
             if cue is None and in_ranges(datelines, span.start_char):
                 cue = "kota"  # a dateline names the town the story was filed from
+            if cue is None:
+                cue = self._other_in_list(doc, span, spans, cues)
             reg = self._choose(alias, cue, context)
             if reg is None:
                 continue
@@ -401,6 +403,38 @@ class RegionMatcher:
         doc.spans["pantau_regions"] = kept
         doc._.pantau_region_entries = self.entries
         return doc
+
+    def _other_in_list(
+        self, doc: Doc, span: Span, spans: list[Span], cues: dict[int, tuple[str, str, int] | None]
+    ) -> str | None:
+        """A bare list item whose name a nearby item of the same list already gave with its kind
+        ("Kota Sorong, Kabupaten Maybrat, Sorong Selatan, Sorong, Tambrauw"): the kind of the
+        other region of that name (here the regency); else None."""
+        if span.start < 1 or doc[span.start - 1].text not in {",", "dan"}:
+            return None
+        if span.label_ in {"kecamatan", AREA_LIST}:
+            return None
+        candidates = [self.regions[i] for i in self.by_alias[span.label_]]
+        names = {r["name"]: r["kind"] for r in candidates}
+        if len(names) != 2:
+            return None
+        for other in spans:
+            if other.start == span.start or abs(other.start - span.start) > LIST_WINDOW_TOKENS:
+                continue
+            if other.label_ in {"kecamatan", AREA_LIST}:
+                continue
+            regs = [self.regions[i] for i in self.by_alias[other.label_]]
+            cue = cues.get(other.start)
+            if cue:
+                regs = [r for r in regs if r["kind"] == cue[1]] or regs
+            if len(regs) != 1 or regs[0]["name"] not in names:
+                continue
+            lo, hi = min(other.end, span.end), max(other.start, span.start)
+            if any(doc[k].text == "." or "\n" in doc[k].text for k in range(lo, hi)):
+                continue  # another sentence
+            rest = [kind for name, kind in names.items() if name != regs[0]["name"]]
+            return rest[0]
+        return None
 
     def _single_word_ok(
         self,
@@ -489,6 +523,10 @@ class Context:
     provinces: set[str]
     kinds: dict[str, str]  # alias -> kind a cue gave it elsewhere in the article
 
+
+# How far (tokens) a list item may stand from the cued item of the same name it is told
+# apart from ("Kota Sorong, Kabupaten Maybrat, Sorong Selatan, Sorong": 8 tokens).
+LIST_WINDOW_TOKENS = 30
 
 # A bare name shared by several regions, with no cue and no context: the province ("Jambi"),
 # then the city ("Bogor" as written in datelines and "di Bogor"), then the regency.

@@ -78,3 +78,18 @@ def test_worker_count_classes(text: str, expected: list[tuple[int, str]]) -> Non
 def test_a_lone_percentage_line_is_page_furniture() -> None:
     text = "0%\n\nCakupan kepesertaan di Kota Ternate naik menjadi 41,5 persen tahun ini."
     assert [p["value"] for p in extract_facts(text)["percentages"]] == [41.5]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a bare list item named like a cued item of the same list is the other region
+        ("Program itu berjalan di Kota Kupang, Kabupaten Belu, Malaka dan Kupang sejak tahun lalu.",
+         ["Kota Kupang", "Belu", "Malaka", "Kabupaten Kupang"]),
+        ("Iuran ditanggung Pemkot Bima, Dompu, dan Bima.", ["Kota Bima", "Dompu", "Kabupaten Bima"]),
+        # ... not across sentences
+        ("Warga Kota Sorong datang. Sorong, Papua Barat Daya, ramai.", ["Kota Sorong", "Papua Barat Daya"]),
+    ],
+)  # fmt: skip
+def test_region_list_classes(text: str, expected: list[str]) -> None:
+    assert [r["name"] for r in extract_facts(text)["regions"]] == expected
