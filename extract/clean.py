@@ -60,7 +60,7 @@ __all__ = [
     "parse_dateline",
 ]
 
-CLEANER_VERSION = "0.6.3"  # bump when cleaned text changes: stored articles get re-extracted
+CLEANER_VERSION = "0.6.4"  # bump when cleaned text changes: stored articles get re-extracted
 
 # --- tuning constants -----------------------------------------------------------------------------
 
@@ -387,6 +387,8 @@ _CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I
 # File signatures of things crawlers fetch by mistake: PNG, JPEG, GIF, PDF, ZIP/DOCX, gzip, WebP.
 _BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+# Single-byte Western codecs a page may declare by mistake on UTF-8 bytes (latin-1 reads as cp1252).
+_WESTERN_SINGLE_BYTE = frozenset({"cp1252", "iso8859-15"})
 
 
 def _lookup_codec(name: str | None) -> str | None:
@@ -426,6 +428,14 @@ def _decode(data: bytes, content_type: str | None) -> str:
         if good > bad:
             return data.decode("utf-8", errors="replace")
         return data.decode("cp1252", errors="replace")
+    if declared in _WESTERN_SINGLE_BYTE and _UTF8_MULTIBYTE.search(data):
+        # A Western single-byte label on bytes that are valid UTF-8 with multibyte characters in
+        # them is a stale label ('charset=iso-8859-1' on a UTF-8 page: 'KapanLagi.comÂ®'):
+        # text really written in windows-1252 almost never forms valid UTF-8 sequences.
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode(declared, errors="replace")
     except (LookupError, ValueError):

@@ -734,6 +734,29 @@ def test_charset_from_content_type_and_bom() -> None:
     assert "Silvèster" in clean_html(utf16, URLS["pemprov_ntt"]).text
 
 
+@pytest.mark.parametrize(
+    ("case", "encoding", "declared", "header"),
+    [
+        ("meta latin-1 pada byte UTF-8 (label basi)", "utf-8", "iso-8859-1", None),
+        ("header windows-1252 pada byte UTF-8", "utf-8", None, "text/html; charset=windows-1252"),
+        ("meta latin-1 pada byte latin-1 sungguhan", "latin-1", "iso-8859-1", None),
+        (
+            "header latin-1 pada byte latin-1 sungguhan",
+            "latin-1",
+            None,
+            "text/html; charset=latin-1",
+        ),
+    ],
+)
+def test_stale_western_charset_label_on_utf8_bytes(
+    case: str, encoding: str, declared: str | None, header: str | None
+) -> None:
+    html = _fixture("pemprov_ntt").decode("utf-8").replace("Silvester", "Silvèster")
+    html = html.replace('charset="utf-8"', f'charset="{declared}"' if declared else "")
+    article = clean_html(html.encode(encoding), URLS["pemprov_ntt"], content_type=header)
+    assert "Silvèster" in article.text, case
+
+
 def test_invalid_bytes_become_replacement() -> None:
     raw = _fixture("tribun_like").replace(
         b"Wakil Bupati TTU, Gerardus", b"Wakil Bupati \xff\xfe TTU, Gerardus"
