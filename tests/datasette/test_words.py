@@ -124,7 +124,7 @@ def first_id(snapshot: Path, table: str) -> Any:
 
 def facet_column(snapshot: Path, table: str) -> str:
     """A column worth a facet: the first that is not a key, an offset or long text."""
-    cols = [r[1] for r in rows(snapshot, f"PRAGMA table_info([{table}])")]
+    cols = [str(r[1]) for r in rows(snapshot, f"PRAGMA table_info([{table}])")]
     skip = {"id", "text", "sentence", "url", "start", "end", "stats", "title", "article_id"}
     return next((c for c in cols if c not in skip), cols[0])
 
