@@ -196,12 +196,12 @@ def test_descriptions_state_units(snapshot: Path) -> None:
     def col(table: str, column: str) -> str:
         return str((ds.metadata(database="pantau", table=table) or {})["columns"][column]).lower()
 
-    assert "rupiah" in col("amount", "value")
-    assert "degrees" in col("region", "latitude") and "degrees" in col(
+    assert "rupiah" in col("amount", "value")  # the snapshot speaks Indonesian by default
+    assert "derajat" in col("region", "latitude") and "derajat" in col(
         "region_coverage", "longitude"
     )
-    assert "characters" in col("amount", "start")
-    assert "people" in col("worker_count", "value")
+    assert "karakter" in col("amount", "start")
+    assert "orang" in col("worker_count", "value")
 
 
 def test_canned_queries_are_titled_and_described(snapshot: Path) -> None:
