@@ -74,6 +74,12 @@ NAME_ABBREVIATIONS = {"Muh", "Moh", "Mohd", "Muhd", "Mhd", "Moch", "Abd", "Ach",
 # "Kadisnaker", "Kadinsos", "Kadishub", "Kadiskominfo"): a head that names its own unit, so it
 # needs no qualifier. At least 3 letters after "Kadis"/"Kadin" ("Kadin" alone is the chamber of
 # commerce; "Kadis" alone is the plain head in positions.yaml).
+# Words that begin a name before a given name ("Andi Moh. Yusuf", "La Ode Muh. Ali", "Teuku
+# Muh. Daud"): not a place word left between a title and the name.
+NAME_PREFIX_WORDS = {
+    "Andi", "La", "Wa", "Ode", "Laode", "Waode", "Tb", "Raden", "Teuku", "Tengku", "Cut",
+    "Daeng", "Puang", "Lalu", "Baiq", "Gusti", "Sitti", "Siti",
+}  # fmt: skip
 _FUSED_KADIS_RE = re.compile(r"Kadi[sn][a-z]{3,}")
 FUSED_KADIS_HEAD = "Kepala Dinas (fused abbreviation)"
 # Place words that may start a link of a title's place chain ("Lurah Oebobo, Kota Kupang, …").
@@ -685,6 +691,13 @@ class OfficialsExtractor:
                 office = office and self._apposition_ends(doc, nxt[1]) if nxt else False
                 if k < len(doc) and doc[k].text == "," and nxt and (lone or office):
                     end, name = name[1], nxt
+            if name and j == end and name[1] - name[0] >= 3:
+                # "Sekda Lasolo Moh Zain Taher": a given-name abbreviation starts the name; the
+                # one unknown word before it (a place the gazetteer does not know, a misspelt
+                # one) ends the title
+                lead, given = words(doc)[name[0]], words(doc)[name[0] + 1]
+                if given in NAME_ABBREVIATIONS and lead not in NAME_PREFIX_WORDS:
+                    end, name = name[0] + 1, (name[0] + 1, name[1])
             if name and not (claimed & set(range(*name))):
                 conf = CONF_TITLE_THEN_NAME
                 claimed.update(range(*name))

@@ -28,6 +28,15 @@ from extract.facts import extract_facts
         ("Kabag Umum Setda Bone, Abd. Rahman Lolo, membuka rapat.",
          [("Abd. Rahman Lolo", "Kabag Umum Setda Bone")]),
         ("Camat Tiworo, La Ode Moh. Ilham, hadir bersama warga.", [("La Ode Moh. Ilham", "Camat Tiworo")]),
+        # a given-name abbreviation starts the name: an unknown word before it ends the title
+        ("Acara dihadiri Sekda Lasolo Moh Zain Taher dan tamu undangan.",
+         [("Moh Zain Taher", "Sekda Lasolo")]),
+        ("Hadir Kepala Desa Lapuko La Ode Muh. Ali.", [("La Ode Muh. Ali", "Kepala Desa Lapuko")]),
+        # a church office before the name; a congregation is the pastor's unit
+        ("Doa dibawakan Pendeta Markus Lay dari jemaat setempat.", [("Markus Lay", "Pendeta")]),
+        ("Menurut Pendeta Jemaat Efata, Yohana Lay, warga sudah siap.",
+         [("Yohana Lay", "Pendeta Jemaat Efata")]),
+        ("Ia sudah sepuluh tahun bekerja sebagai pendeta di desa itu.", []),
         # a photo caption with its credit, or a body line that lost its final period, is not a
         # Title Case headline: its capitalised words are names
         ("Iuran Pekerja Rentan Ditanggung Pemkab\n\nBupati Buton Tengah, H. Samsudin Rahim, "
