@@ -5,9 +5,12 @@ use it and started again empty a few seconds later.
 - crawl: two ``pantau worker crawl`` over a slow local site each say the outage in one line,
   wait, say Redis came back empty, and finish; ``pantau cluster reconcile`` then fetches what
   the lost frontier held: every article stored exactly once.
-- processing: a ``pantau worker process --drain`` says it, drains what it can and stops;
-  ``pantau cluster enqueue`` queues again only what the KB still owes, a worker drains it, and
-  the KB is the one a one-process ``pantau process`` builds.
+- processing: a waiting ``pantau worker process`` says it in one line (no traceback, none of
+  Dramatiq's own lines), and when Redis is back that it came back empty; ``pantau cluster
+  enqueue`` queues again only what the KB still owes, the same worker runs it, and the KB is
+  the one a one-process ``pantau process`` builds.
+
+Wall time: 55-70 s on the shared 2-core machine (load 6).
 """
 
 from __future__ import annotations
@@ -31,11 +34,11 @@ from tests.cluster.test_process_kill import outcomes
 from tests.crawler.sites import FixtureSite, big_outlet, sources_yaml
 
 REDIS_SERVER = "/usr/bin/redis-server"
-DOWN_S = 3.0  # how long Redis stays away: a restart
+DOWN_S = 2.0  # how long Redis stays away: a restart
 DEADLINE_S = 120.0
-ARTICLES = 120
+ARTICLES = 80
 DELAY_S = 0.1  # per article; 2 in flight for the cluster → ~20 articles/s
-PAGES = 200
+PAGES = 120
 
 pytestmark = pytest.mark.skipif(not Path(REDIS_SERVER).exists(), reason="no redis-server")
 pytest.importorskip("scrapy_redis")
@@ -168,43 +171,46 @@ def test_crawl_workers_wait_then_reconcile_completes(
 def test_processing_worker_waits_then_enqueue_completes(
     tmp_path: Path, raw_db: str, private_redis: PrivateRedis
 ) -> None:
+    import signal
+
     fill_raw(raw_db, PAGES)
     front = Frontier(private_redis.url, "pantau-restart")
     with schemas(2) as (single, shared):
-        one_process(raw_db, single, tmp_path)
         args = common(raw_db, shared, front, tmp_path)
         sent = pantau("cluster", "enqueue", *args)
         assert json.loads(sent.stdout)["enqueued"] == PAGES, sent.output
-
-        def worker(i: int) -> subprocess.Popen[bytes]:
-            return subprocess.Popen(
-                [sys.executable, "-m", "pantau.cli", "worker", "process", "--drain", *args],
-                stdout=(tmp_path / f"process-{i}.json").open("wb"),
-                stderr=(tmp_path / f"process-{i}.log").open("wb"), env=env())
-
-        first = worker(0)
+        log_path = tmp_path / "process.log"
+        worker = subprocess.Popen(  # no --drain: it waits for tasks, through the restart too
+            [sys.executable, "-m", "pantau.cli", "worker", "process", *args],
+            stdout=(tmp_path / "process.json").open("wb"), stderr=log_path.open("wb"), env=env())
         try:
-            restart_when(private_redis, lambda: outcomes(shared) >= PAGES // 10, [first])
-            assert first.wait(DEADLINE_S) == 0, (tmp_path / "process-0.log").read_text()[-3000:]
+            restart_when(private_redis, lambda: outcomes(shared) >= PAGES // 10, [worker])
+            deadline = time.monotonic() + DEADLINE_S
+            while "back after" not in log_path.read_text():
+                assert worker.poll() is None and time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.1)
+            before = outcomes(shared)
+            owed = json.loads(pantau("cluster", "enqueue", *args).stdout)["enqueued"]
+            after = outcomes(shared)  # the worker may finish a page it held meanwhile
+            while outcomes(shared) < PAGES:
+                assert worker.poll() is None and time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.1)
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(DEADLINE_S) == 0, log_path.read_text()[-3000:]
         finally:
-            if first.poll() is None:
-                first.kill()
-        log = (tmp_path / "process-0.log").read_text()
+            if worker.poll() is None:
+                worker.kill()
+        log = log_path.read_text()
         assert "Traceback" not in log and "connection error" not in log, log[-3000:]
         lost, back = said(log)
         assert "connection lost" in lost and "pantau cluster enqueue" in lost
         assert "restarted empty" in back
-        report = json.loads((tmp_path / "process-0.json").read_text())
+        report = json.loads((tmp_path / "process.json").read_text())
         assert (report["redis_outages"], report["queue_lost"]) == (1, True)
-        done = outcomes(shared)
-        again = pantau("cluster", "enqueue", *args)
-        owed = json.loads(again.stdout)
-        print({"outcomes before the second enqueue": done, "queued again": owed["enqueued"]})
-        assert 0 < owed["enqueued"] == PAGES - done  # only what the KB still owes
-        second = worker(1)
-        assert second.wait(DEADLINE_S) == 0, (tmp_path / "process-1.log").read_text()[-3000:]
+        print({"outcomes at the second enqueue": before, "queued again": owed})
+        assert 0 < PAGES - after <= owed <= PAGES - before  # only what the KB still owes
         assert pantau("cluster", "resolve", *args).exit_code == 0
+        one_process(raw_db, single, tmp_path)
         got = fingerprint(shared)
         assert got["processed_page"][0] == PAGES
         assert got == fingerprint(single)
-
