@@ -171,16 +171,16 @@ def worker_crawl_cmd(home: Path, raw_db: str | None, redis_url: str | None, pref
                              host_concurrency=host_concurrency, fast=fast, overrides=overrides,
                              retry=retry_dropped)
     _emit(stats)
-    _redis_gave_up(stats.get("finish_reason"), frontier)
+    _redis_gave_up(stats.get("finish_reason"), frontier, "pantau cluster reconcile")
 
 
-def _redis_gave_up(reason: Any, frontier: Any) -> None:
+def _redis_gave_up(reason: Any, frontier: Any, remedy: str) -> None:
     """A worker that stopped because Redis stayed away: one line, exit 2 (its report is out)."""
     from crawler.distributed import REDIS_LOST
 
     if reason == REDIS_LOST:
         raise ClusterUnusable(f"Redis at {frontier.shown}: unreachable too long; the worker"
-                              " stopped (its unfinished URLs or tasks are owed)")
+                              f" stopped: run `{remedy}` once Redis is back")
 
 
 @click.group()
@@ -317,7 +317,7 @@ def worker_process_cmd(home: Path, db: str | None, raw_db: str | None, redis_url
         report = run_worker(broker, raw, kb, zones=config.zones(), drain=drain,
                             redis_url=front.redis_url, prefix=front.prefix)
     _emit(report)
-    _redis_gave_up(report.get("finish_reason"), front)
+    _redis_gave_up(report.get("finish_reason"), front, "pantau cluster enqueue")
 
 
 @cluster.command("enqueue")

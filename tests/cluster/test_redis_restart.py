@@ -214,3 +214,38 @@ def test_processing_worker_waits_then_enqueue_completes(
         got = fingerprint(shared)
         assert got["processed_page"][0] == PAGES
         assert got == fingerprint(single)
+
+
+def test_crawl_worker_gives_up_when_redis_stays_away(
+    tmp_path: Path, raw_db: str, private_redis: PrivateRedis
+) -> None:
+    """Past PANTAU_REDIS_OUTAGE_S the worker stops: its stats (finish_reason ``redis_lost``) on
+    stdout, one line and exit 2; what it had not fetched is owed in the ledger."""
+    front = Frontier(private_redis.url, "pantau-away")
+    with FixtureSite(delay=DELAY_S, delay_prefix="/2025/") as site:
+        outlet = big_outlet(site, 40)
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(yaml.safe_dump(sources_yaml(outlet)), encoding="utf-8")
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "pantau.cli", "worker", "crawl", "--raw-db", raw_db,
+             "--redis", front.redis_url, "--prefix", front.prefix, "--sources", str(sources),
+             "--home", str(tmp_path), "--fast", "--host-concurrency", "1",
+             "--set", "PANTAU_REDIS_OUTAGE_S=1"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+        deadline = time.monotonic() + DEADLINE_S
+        while stored(raw_db) < 5:
+            assert worker.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        private_redis.kill()  # and it stays away
+        out, err = worker.communicate(timeout=DEADLINE_S)
+    text = err.decode()
+    assert worker.returncode == 2, text[-3000:]
+    assert "Traceback" not in text
+    lost, stopping, error = said(text)
+    assert "connection lost" in lost and "still unreachable after 1 s; stopping" in stopping
+    assert error.startswith("Error: Redis at redis://127.0.0.1:") and error == text.strip(
+        ).splitlines()[-1] and "`pantau cluster reconcile` once Redis is back" in error
+    assert json.loads(out)["finish_reason"] == "redis_lost"
+    with RawStore(raw_db, readonly=True) as raw:
+        owed = {c.url for c in raw.retry_candidates()} | {p.url for p in raw.pages()}
+    assert outlet.expected <= owed  # nothing lost: stored, or owed to the next reconcile
