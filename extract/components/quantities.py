@@ -110,6 +110,24 @@ def accepted(
     return False
 
 
+# A made-up example goes on in the next sentence when that one opens with a condition
+# ("Katakanlah SKPD X mengajukan 50 orang … . Kalau SKPD lain mengajukan 51 orang, …").
+_CONDITIONAL_OPENER_RE = re.compile(
+    r"[\"“]?(?:kalau|kalo|jika|bila|apabila|seandainya|misalnya)\b", re.IGNORECASE
+)
+
+
+def in_hypothetical(doc: Doc, start: int, end: int, marker_re: re.Pattern[str]) -> bool:
+    """Whether [start, end) lies in a made-up example: its sentence holds a hypothetical marker
+    ("katakanlah"), or opens with a condition right after a sentence that holds one."""
+    if marker_re.search(sentence_text(doc, start, end)):
+        return True
+    s, _ = sentence_bounds(doc, start, end)
+    if s == 0 or not _CONDITIONAL_OPENER_RE.match(text_of(doc)[s : s + 12].lstrip()):
+        return False
+    return bool(marker_re.search(sentence_text(doc, s - 1)))
+
+
 # --------------------------------------------------------------------------- money
 
 
@@ -196,7 +214,7 @@ class RupiahExtractor:
             value = self._value(m)
             if value is None or value <= 0:
                 continue
-            if self.hypothetical_re.search(sentence_text(doc, start, end)):
+            if in_hypothetical(doc, start, end, self.hypothetical_re):
                 continue  # "Katakanlah … premi Rp10": a made-up example
             if not accepted(doc, "amounts", value, extractor="pantau_rupiah",
                             version=self.version, start=start, end=end):  # fmt: skip
@@ -369,7 +387,7 @@ class WorkerCountExtractor:
                 q = replace(q, value=float(q.text.replace(",", "")))
             if q.value <= 0 or math.isfinite(q.value) and abs(q.value - round(q.value)) > 1e-9:
                 continue
-            if self.hypothetical_re.search(sentence_text(doc, q.start, q.end)):
+            if in_hypothetical(doc, q.start, q.end, self.hypothetical_re):
                 continue
             if self.quota_re.search(text[max(0, q.start - QUOTA_WINDOW) : q.start]):
                 continue  # "1 desa 100 pekerja rentan": a quota

@@ -102,3 +102,23 @@ def test_a_lone_percentage_line_is_page_furniture() -> None:
 )  # fmt: skip
 def test_region_list_classes(text: str, expected: list[str]) -> None:
     assert [r["name"] for r in extract_facts(text)["regions"]] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "amounts", "counts"),
+    [
+        # a made-up example goes on in a following sentence that opens with a condition
+        ("Katakanlah sebuah dinas mendaftarkan 30 orang dengan iuran Rp20. Kalau dinas lain "
+         "mendaftarkan 45 orang, tinggal dikali 45 x Rp20. Tahun ini Pemkot membayar Rp 2,1 miliar "
+         "untuk 12.000 pekerja.", [2100000000], [12000]),
+        # ... a condition without a made-up example before it states real figures
+        ("Jika ada yang meninggal, ahli waris menerima Rp42 juta. Kalau cacat, 300 peserta dapat Rp5 juta.",
+         [42000000, 5000000], [300]),
+    ],
+)  # fmt: skip
+def test_hypothetical_examples_span_a_conditional_sentence(
+    text: str, amounts: list[int], counts: list[int]
+) -> None:
+    facts = extract_facts(text)
+    assert [a["value"] for a in facts["amounts"]] == amounts
+    assert [c["value"] for c in facts["worker_counts"]] == counts
