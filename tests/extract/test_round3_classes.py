@@ -74,6 +74,9 @@ def test_officials_classes(text: str, expected: list[tuple[str, str]]) -> None:
         ("Ada 17 yang hadir dalam rapat itu.", []),
         ("Dari 80.000 pekerja rentan di Bengkulu, baru 9.120 atau 11,4 persen yang terlindungi.",
          [(80000, "pekerja rentan"), (9120, "pekerja rentan")]),
+        # households are not people counts
+        ("Dua keluarga nelayan menerima santunan. Sebanyak 120 KK dan 300 kepala keluarga "
+         "mengungsi, total 1.050 jiwa.", [(1050, "jiwa")]),
         # a quota written after the noun is not a count
         ("Pemkab menargetkan 150 pekerja per desa tahun ini.", []),
         ("Tahun depan kami urus 25 tenaga kerja setiap kelurahan.", []),
