@@ -13,12 +13,20 @@
 The snapshot is read with Pantau's own code through a read-only SQLAlchemy engine
 (``mode=ro``, ``immutable=1``), in a worker thread so Datasette's event loop is not blocked;
 Datasette's permission checks apply as on the other Pantau pages.
+
+The pages speak the snapshot's language (``pantau-lang``, read by ``pantau_pages.lang_of``):
+their words are ``TEXT`` entries of ``pantau_pages.py`` (``t()`` in the templates); the kinds
+and statuses are :data:`kb.coverage.LABELS_ID` in Indonesian and :data:`LABELS_EN` here; the
+report's words are :data:`pantau.report.LABELS`. Times keep the outlet's zone ("3 Nov 2025
+11.40 WITA"; English "3 Nov 2025 11:40 WITA"). A download follows the snapshot's language unless
+the URL says ``?lang=id|en``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -38,6 +46,83 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
 }
 _engines: dict[str, Any] = {}
+PAGES_PLUGIN = "pantau_pages.py"  # Datasette registers a --plugins-dir file by its file name
+LANGS = ("id", "en")
+# English of kb.coverage.LABELS_ID's kinds of coverage and fact statuses (the pages show these)
+LABELS_EN = {
+    "verbatim": "verbatim copy", "rewrite": "light rewrite", "own": "own reporting",
+    "reproduced": "reproduced", "different": "different", "missing": "missing",
+}  # fmt: skip
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+LOCAL_TIME_RE = re.compile(r"(\d{1,2}) (\w+) (\d{4}) (\d\d)\.(\d\d) (\w+)")
+
+
+# -- language -------------------------------------------------------------------------------------
+def _pages() -> Any:
+    """pantau_pages.py as Datasette loaded it (a plugin file, not an importable module)."""
+    from datasette.app import pm  # datasette.plugins's (mypy reads this folder for that name)
+
+    pages = pm.get_plugin(PAGES_PLUGIN)
+    if pages is None:
+        raise RuntimeError(f"{PAGES_PLUGIN} is not loaded: the coverage pages need its words")
+    return pages
+
+
+def lang_of(datasette: Any) -> str:
+    """The snapshot's interface language (``pantau_pages.lang_of``)."""
+    return str(_pages().lang_of(datasette))
+
+
+def translate(lang: str, key: str, **values: Any) -> str:
+    return str(_pages().translate(lang, key, **values))
+
+
+def label(lang: str, code: str) -> str:
+    """A kind of coverage or a fact status (``verbatim``, ``missing`` …) in ``lang``."""
+    from kb.coverage import LABELS_ID
+
+    return LABELS_EN[code] if lang == "en" else LABELS_ID[code]
+
+
+def local_time(text: str, lang: str) -> str:
+    """:func:`kb.coverage.local_time`'s "3 Nov 2025 11.40 WITA" in ``lang`` (English: "3 Nov
+    2025 11:40 WITA"); the outlet's zone either way."""
+    from kb.coverage import BULAN
+
+    m = LOCAL_TIME_RE.fullmatch(text or "")
+    if lang != "en" or m is None or m[2] not in BULAN:
+        return text
+    return f"{m[1]} {MONTHS_EN[BULAN.index(m[2])]} {m[3]} {m[4]}:{m[5]} {m[6]}"
+
+
+def counted(lang: str) -> Any:
+    """``tn(n, key)`` of the templates: TEXT ``key`` with ``n``, its ``key_1`` when n is 1."""
+
+    def tn(n: int, key: str) -> str:
+        return translate(lang, f"{key}_1" if n == 1 else key, n=n)
+
+    return tn
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def delay_text(seconds: float | None, lang: str) -> str:
+    """The pickup delay: :func:`kb.coverage.delay_text` ("2 jam 40 menit"), in English "2 hours
+    40 minutes" (same rounding: minutes are left out from a day on)."""
+    from kb.coverage import delay_text as delay_id
+
+    if lang != "en" or seconds is None:
+        return delay_id(seconds)
+    minutes = int(abs(seconds) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [_plural(days, "day")] if days else []
+    parts += [_plural(hours, "hour")] if hours else []
+    parts += [_plural(mins, "minute")] if mins and not days else []
+    text = " ".join(parts) or "less than a minute"
+    return f"{text} before the release" if seconds < 0 else text
 
 
 def _db(datasette: Any) -> Any:
@@ -91,7 +176,9 @@ async def coverage_index(datasette: Any, request: Request) -> Response:
         releases = [dict(r) for r in result.rows]
     return Response.html(
         await datasette.render_template(
-            "coverage_index.html", {"releases": releases, "db_name": db.name}, request=request
+            "coverage_index.html",
+            {"releases": releases, "db_name": db.name, "tn": counted(lang_of(datasette))},
+            request=request,
         )
     )
 
@@ -114,18 +201,23 @@ async def coverage_page(datasette: Any, request: Request) -> Response:
             return None
         return find_coverage(engine, release, window_days=window).as_dict()
 
+    lang = lang_of(datasette)
     report = await asyncio.to_thread(work)
     if report is None:
-        raise NotFound(f"Tidak ada artikel {article_id}")
+        raise NotFound(translate(lang, "cov_no_article", id=article_id))
+    report["release"]["published_local"] = local_time(report["release"]["published_local"], lang)
     for a in report["articles"]:
         a["page"] = datasette.urls.path(f"/article/{a['article_id']}")
+        a["published_local"] = local_time(a["published_local"], lang)
+        a["delay"] = delay_text(a["delay_seconds"], lang)
+        a["kind_label"] = label(lang, a["kind"])
         a["differences"] = [c for c in a["checks"] if c["status"] == "different"]
         a["missing"] = [c["label"] for c in a["checks"] if c["status"] == "missing"]
     context = {"report": report, "release": report["release"], "window": window,
-               "db_name": db.name, "article_id": article_id}  # fmt: skip
-    return Response.html(
-        await datasette.render_template("coverage.html", context, request=request)
-    )
+               "db_name": db.name, "article_id": article_id,
+               "labels": {code: label(lang, code) for code in LABELS_EN},
+               "tn": counted(lang)}  # fmt: skip
+    return Response.html(await datasette.render_template("coverage.html", context, request=request))
 
 
 # -- clipping report ------------------------------------------------------------------------------
@@ -133,8 +225,9 @@ def _values(request: Request, name: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in request.args.getlist(name) if v.strip())
 
 
-async def _period(db: Any, request: Request) -> tuple[dt.date, dt.date]:
-    """``from``/``to`` of the request, else the snapshot's last :data:`DEFAULT_REPORT_DAYS`."""
+async def _period(db: Any, request: Request, lang: str) -> tuple[dt.date, dt.date]:
+    """``from``/``to`` of the request, else the snapshot's last :data:`DEFAULT_REPORT_DAYS`
+    (a wrong date: ValueError with its message in ``lang``)."""
     start, end = request.args.get("from", ""), request.args.get("to", "")
     if not start or not end:
         latest = (await db.execute("SELECT max(published) FROM article")).first()[0]
@@ -143,9 +236,9 @@ async def _period(db: Any, request: Request) -> tuple[dt.date, dt.date]:
     try:
         first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     except ValueError:
-        raise ValueError("tanggal harus YYYY-MM-DD") from None
+        raise ValueError(translate(lang, "clip_bad_date")) from None
     if first > last:
-        raise ValueError(f"tanggal awal {first} sesudah tanggal akhir {last}")
+        raise ValueError(translate(lang, "clip_bad_period", first=first, last=last))
     return first, last
 
 
@@ -173,10 +266,11 @@ async def report_page(datasette: Any, request: Request) -> Response:
 
     db = _db(datasette)
     await _allowed(datasette, request, db)
+    lang = lang_of(datasette)
     try:
-        first, last = await _period(db, request)
+        first, last = await _period(db, request, lang)
     except ValueError as exc:
-        return Response.text(f"Kliping: {exc}", status=400)
+        return Response.text(f"{translate(lang, 'clip_error')}: {exc}", status=400)
     flt = _filter(request, first, last)
     engine = engine_of(db)
 
@@ -188,12 +282,17 @@ async def report_page(datasette: Any, request: Request) -> Response:
                 sample.append(c)
         return summary, sample
 
+    from pantau.report import LABELS
+
     summary, sample = await asyncio.to_thread(work)
+    for c in sample:
+        c.published_local = local_time(c.published_local, lang)
     query = _query(flt)
     downloads = [(fmt.upper(), datasette.urls.path(f"/kliping.{fmt}") + "?" + query)
                  for fmt in ("xlsx", "docx", "pdf")]  # fmt: skip
     context = {
-        "flt": flt, "summary": summary, "lines": summary.lines("id"), "sample": sample,
+        "flt": flt, "summary": summary, "lines": summary.lines(lang), "sample": sample,
+        "words": LABELS[lang], "tn": counted(lang),
         "downloads": downloads, "db_name": db.name,
         "per_day": sorted(summary.per_day.items()), "outlets": summary.per_outlet.most_common(10),
         "values": {k: ", ".join(_values(request, k)) for k in FILTERS},
@@ -209,13 +308,14 @@ async def report_file(datasette: Any, request: Request) -> Response:
     db = _db(datasette)
     await _allowed(datasette, request, db)
     fmt = request.url_vars["fmt"]
+    asked = request.args.get("lang", "")  # ?lang=id|en: this file in that language
+    lang = asked if asked in LANGS else lang_of(datasette)
     try:
-        first, last = await _period(db, request)
+        first, last = await _period(db, request, lang)
     except ValueError as exc:
-        return Response.text(f"Kliping: {exc}", status=400)
+        return Response.text(f"{translate(lang, 'clip_error')}: {exc}", status=400)
     flt = _filter(request, first, last)
     engine = engine_of(db)
-    lang = "en" if request.args.get("lang") == "en" else "id"
 
     def work() -> bytes | str:
         import click
@@ -230,7 +330,7 @@ async def report_file(datasette: Any, request: Request) -> Response:
 
     body = await asyncio.to_thread(work)
     if isinstance(body, str):
-        return Response.text(f"Kliping: {body}", status=404)
+        return Response.text(f"{translate(lang, 'clip_error')}: {body}", status=404)
     name = f"kliping-{flt.start}-{flt.end}.{fmt}"
     return Response(
         body, content_type=CONTENT_TYPES[fmt],

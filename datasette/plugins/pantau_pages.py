@@ -744,6 +744,76 @@ TEXT: dict[str, tuple[str, str]] = {
     "menu_type": ("Jenis", "Type"),
     "zoom_in": ("Perbesar", "Zoom in"),
     "zoom_out": ("Perkecil", "Zoom out"),
+    # release coverage and clipping report (pantau_coverage.py, coverage*.html); a key ending
+    # in _1 is the singular its plural key's count picks (tn() of those pages)
+    "cov_title": ("Liputan rilis", "Release coverage"),
+    "cov_crumb": ("liputan rilis", "release coverage"),
+    "cov_intro": (
+        "Pilih rilis atau artikel untuk melihat media mana yang memberitakannya, seberapa cepat, "
+        "dalam bentuk apa, dan fakta mana yang dimuat berbeda.",
+        "Pick a release or an article to see which outlets picked it up, how fast, in what form, "
+        "and which facts they printed differently.",
+    ),
+    "cov_article_no": ("Nomor artikel", "Article number"),
+    "cov_example": ("mis. 31", "e.g. 31"),
+    "cov_show": ("Lihat liputan", "Show coverage"),
+    "cov_first_articles": ("Artikel pertama tiap cerita", "First article of each story"),
+    "cov_h_article": ("Artikel", "Article"),
+    "cov_h_outlet": ("Media", "Outlet"),
+    "cov_h_story_articles": ("Artikel dalam cerita", "Articles in the story"),
+    "cov_h_story_outlets": ("Media dalam cerita", "Outlets in the story"),
+    "cov_no_stories": ("Belum ada cerita.", "No stories yet."),
+    "cov_of": ("Liputan: {title}", "Coverage: {title}"),
+    "cov_no_article": ("Tidak ada artikel {id}", "No article {id}"),
+    "cov_n_articles": ("{n} artikel", "{n} articles"),
+    "cov_n_articles_1": ("{n} artikel", "{n} article"),
+    "cov_n_outlets": ("{n} media", "{n} outlets"),
+    "cov_n_outlets_1": ("{n} media", "{n} outlet"),
+    "cov_n_days": ("{n} hari", "{n} days"),
+    "cov_n_days_1": ("{n} hari", "{n} day"),
+    "cov_n_different": ("{n} fakta berbeda", "{n} facts printed differently"),
+    "cov_n_different_1": ("{n} fakta berbeda", "{n} fact printed differently"),
+    "cov_n_key_facts": ("{n} fakta kunci rilis", "{n} key facts of the release"),
+    "cov_n_key_facts_1": ("{n} fakta kunci rilis", "{n} key fact of the release"),
+    "cov_summary": (
+        "{articles} dari {outlets} dalam {days}",
+        "{articles} from {outlets} within {days}",
+    ),
+    "cov_h_published": ("Terbit", "Published"),
+    "cov_h_delay": ("Jeda", "Delay"),
+    "cov_h_kind": ("Bentuk", "Form"),
+    "cov_h_quoted": ("Tokoh dikutip", "Officials quoted"),
+    "cov_h_fact": ("Fakta", "Fact"),
+    "cov_h_release": ("Rilis", "Release"),
+    "cov_differences": ("Fakta yang berbeda", "Facts printed differently"),
+    "cov_no_differences": (
+        "Tidak ada fakta yang dimuat berbeda.",
+        "No fact was printed differently.",
+    ),
+    "cov_missing_facts": ("Fakta yang tidak dimuat", "Facts left out"),
+    "cov_none": (
+        "Tidak ada artikel yang memberitakan rilis ini dalam {days}.",
+        "No article picked up this release within {days}.",
+    ),
+    "clip_title": ("Laporan kliping", "Clipping report"),
+    "clip_from": ("Dari", "From"),
+    "clip_to": ("Sampai", "To"),
+    "clip_show": ("Tampilkan", "Show"),
+    "clip_download": ("Unduh:", "Download:"),
+    "clip_sample": (
+        "Kliping ({n} dari {total}; semuanya di berkas unduhan)",
+        "Clippings ({n} of {total}; all of them in the downloads)",
+    ),
+    "clip_none": (
+        "Tidak ada artikel antara {start} dan {end} dengan filter ini.",
+        "No articles between {start} and {end} with these filters.",
+    ),
+    "clip_error": ("Kliping", "Clipping report"),
+    "clip_bad_date": ("tanggal harus YYYY-MM-DD", "dates must be YYYY-MM-DD"),
+    "clip_bad_period": (
+        "tanggal awal {first} sesudah tanggal akhir {last}",
+        "the start date {first} is after the end date {last}",
+    ),
 }
 
 # Datasette's filter operators (datasette.filters.Filters), by their key: the words of the
