@@ -80,8 +80,14 @@ NAME_PREFIX_WORDS = {
     "Andi", "La", "Wa", "Ode", "Laode", "Waode", "Tb", "Raden", "Teuku", "Tengku", "Cut",
     "Daeng", "Puang", "Lalu", "Baiq", "Gusti", "Sitti", "Siti",
 }  # fmt: skip
-_FUSED_KADIS_RE = re.compile(r"Kadi[sn][a-z]{3,}")
+# "Kepala Kantor" fused the same way: "Kakankemenag", "Kakanpajak" ("Kakanwil" is a head of its
+# own; "Kakanda" is a kinship word, 2 letters after "Kakan").
+_FUSED_KADIS_RE = re.compile(r"Kadi[sn][a-z]{3,}|Kakan(?!wil)[a-z]{3,}")
 FUSED_KADIS_HEAD = "Kepala Dinas (fused abbreviation)"
+# After a military rank, the service and a corps code in parentheses still belong to the rank
+# ("Kolonel Laut (P) Andi Rasyid", "Mayor Udara (K) …"), not to the name.
+RANK_SERVICES = {"Laut", "Udara"}
+_CORPS_CODE_RE = re.compile(r"[A-Z]{1,3}")
 # Place words that may start a link of a title's place chain ("Lurah Oebobo, Kota Kupang, …").
 # Longest run of a unit's own words joined by "," or "dan" ("Kepemudaan dan Olahraga").
 UNIT_JOIN_MAX_TOKENS = 5
@@ -308,10 +314,17 @@ class OfficialsExtractor:
     def _skip_honorifics(self, doc: Doc, j: int) -> int:
         n, toks = len(doc), tokens(doc)
         texts, idx = toks.text, toks.idx
+        start = j
         while j < n and texts[j].replace(".", "") in self.honorifics:
             j += 1
             if j < n and texts[j] == "." and idx[j] == idx[j - 1] + len(texts[j - 1]):
                 j += 1
+        if j > start and j < n and texts[j] in RANK_SERVICES:
+            j += 1  # "Kolonel Laut"
+            corps = j + 2 < n and texts[j] == "(" and texts[j + 2] == ")"
+            if corps and _CORPS_CODE_RE.fullmatch(texts[j + 1]):
+                j += 3  # "(P)"
+            return self._skip_honorifics(doc, j) if j < n else j
         return j
 
     def _read_name(self, doc: Doc, j: int, blocked: set[int]) -> tuple[int, int] | None:
@@ -373,6 +386,8 @@ class OfficialsExtractor:
                 break
         if k + 1 < end and self._is_initial(doc[k + 1]):
             k += 1
+        if count and k >= 0 and doc[k].text in NAME_START_PARTICLES:
+            k -= 1  # "I Ketut Sudiarta, Kepala Desa …"
         if not count:
             return None
         start = k + 1
@@ -534,6 +549,21 @@ class OfficialsExtractor:
             break
         return last, org, region, consumed
 
+    def _linked_unit_end(self, doc: Doc, tstart: int, end: int, heads: set[int]) -> int | None:
+        """"<Name> selaku Kepala Desa Tri Karya mengatakan …": after a name linked by "selaku"
+        the title's capitalised run is its unit, up to a lower-case word or punctuation; the end
+        of that run, or None."""
+        if tstart < 2 or doc[tstart - 1].lower_ not in self.name_before_links:
+            return None
+        if not self._is_cap(doc[tstart - 2]):
+            return None
+        k, n = end, len(doc)
+        while k < n and k not in heads and self._is_cap(doc[k]) and not self._is_honorific(doc[k]):
+            k += 1
+        if k == end or k - end > OFFICE_PLACE_MAX_TOKENS:
+            return None
+        return k if k == n or doc[k].is_lower or doc[k].is_punct else None
+
     def _subarea_split(self, doc: Doc, i: int, heads: set[int]) -> int | None:
         """After "Desa"/"Camat"/… at ``i - 1``: the end of the place name in a comma-less run
         "<Place> [compass words] <Name of two words or more>", or None."""
@@ -669,7 +699,10 @@ class OfficialsExtractor:
             tstart = self._acting_start(doc, head.start)
             end, org, region, consumed = self._extend_title(doc, head, orgs, regs, head_starts)
             if spec.get("needs_qualifier") and not consumed:
-                continue
+                run = self._linked_unit_end(doc, tstart, end, head_starts)
+                if run is None:
+                    continue
+                end, consumed = run, True
             j = end
             if j < len(doc) and doc[j].text == ",":
                 j += 1

@@ -37,6 +37,28 @@ from extract.facts import extract_facts
         ("Menurut Pendeta Jemaat Efata, Yohana Lay, warga sudah siap.",
          [("Yohana Lay", "Pendeta Jemaat Efata")]),
         ("Ia sudah sepuluh tahun bekerja sebagai pendeta di desa itu.", []),
+        # more fused heads and unit heads
+        ("Kakankemenag Mamasa, Daniel Tandiarrang, meminta guru ikut terdaftar.",
+         [("Daniel Tandiarrang", "Kakankemenag Mamasa")]),
+        ("Kasatpol PP Kota Jambi, Ferry Kurniawan, mengatakan penertiban dimulai.",
+         [("Ferry Kurniawan", "Kasatpol PP Kota Jambi")]),
+        ("Direktur Utama PT Timah Tbk, Rizal Efendi, menyampaikan komitmen perusahaan.",
+         [("Rizal Efendi", "Direktur Utama PT Timah Tbk")]),
+        ("Komandan Lanal Bitung, Budi Rasyid, hadir bersama jajaran.", [("Budi Rasyid", "Komandan Lanal Bitung")]),
+        # the service and corps code after a rank; more army corps
+        ("Danlanal Ternate Kolonel Laut (P) Andi Rasyid Pangeran menyambut rombongan.",
+         [("Andi Rasyid Pangeran", "Danlanal Ternate")]),
+        ("Dandim 1801/Manokwari Letkol Arm Moh. Yusuf Hasan menyambut rombongan.",
+         [("Moh. Yusuf Hasan", "Dandim 1801/Manokwari")]),
+        # a district head without comma; a Balinese name before its title; "selaku" + a unit
+        ("Kepala Distrik Oksibil Yulianus Uropmabin mengatakan jalan rusak.",
+         [("Yulianus Uropmabin", "Kepala Distrik Oksibil")]),
+        ("I Ketut Sudiarta, Kepala Desa Tri Karya, mengatakan warga antusias.",
+         [("I Ketut Sudiarta", "Kepala Desa Tri Karya")]),
+        ("Ketut Sudiarta selaku Kepala Desa Tri Karya mengatakan warga antusias.",
+         [("Ketut Sudiarta", "Kepala Desa Tri Karya")]),
+        ("Asisten Administrasi Umum Yusran, Kepala Dinas Sosial Hendra Bangsa, hadir.",
+         [("Yusran", "Asisten Administrasi Umum"), ("Hendra Bangsa", "Kepala Dinas Sosial")]),
         # a photo caption with its credit, or a body line that lost its final period, is not a
         # Title Case headline: its capitalised words are names
         ("Iuran Pekerja Rentan Ditanggung Pemkab\n\nBupati Buton Tengah, H. Samsudin Rahim, "
