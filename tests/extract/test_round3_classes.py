@@ -96,6 +96,10 @@ def test_officials_classes(text: str, expected: list[tuple[str, str]]) -> None:
         ("Ada 17 yang hadir dalam rapat itu.", []),
         ("Dari 80.000 pekerja rentan di Bengkulu, baru 9.120 atau 11,4 persen yang terlindungi.",
          [(80000, "pekerja rentan"), (9120, "pekerja rentan")]),
+        # a change from one figure to the next counts the same people
+        ("Jumlah peserta naik dari 45 ribu menjadi 52 ribu orang.", [(45000, "orang"), (52000, "orang")]),
+        ("Peserta aktif bertambah dari 1.200 menjadi 1.850 pekerja rentan.",
+         [(1200, "pekerja rentan"), (1850, "pekerja rentan")]),
         # households are not people counts
         ("Dua keluarga nelayan menerima santunan. Sebanyak 120 KK dan 300 kepala keluarga "
          "mengungsi, total 1.050 jiwa.", [(1050, "jiwa")]),
