@@ -84,6 +84,10 @@ REDIS_RETRY_FIRST_S = 0.5
 REDIS_RETRY_MAX_S = 10.0
 REDIS_OUTAGE_S = 300.0
 REDIS_LOST = "redis_lost"
+# A try to reach a Redis that is down blocks the crawl's reactor while it connects: a refused
+# connection returns at once, an unreachable host after this many seconds (scrapy-redis's
+# default, 30 s, would stall every download that long at each try).
+REDIS_CONNECT_TIMEOUT_S = 5
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,7 @@ class Frontier:
     def client(self) -> Any:
         import redis
 
-        return redis.Redis.from_url(self.redis_url, socket_connect_timeout=5)
+        return redis.Redis.from_url(self.redis_url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S)
 
     def depths(self) -> dict[str, int]:
         """Requests waiting in the shared queue and fingerprints in the dupefilter."""
@@ -487,7 +491,8 @@ def cluster_settings(
         "SCHEDULER_QUEUE_KEY": frontier.queue_key,
         "SCHEDULER_DUPEFILTER_KEY": frontier.dupefilter_key,
         "REDIS_URL": frontier.redis_url,
-        "PANTAU_REDIS_PREFIX": frontier.prefix,
+        "REDIS_PARAMS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S},  # merged with
+        "PANTAU_REDIS_PREFIX": frontier.prefix,  # scrapy-redis's defaults
         "PANTAU_HOST_CONCURRENCY": host_concurrency,
         "PANTAU_CLUSTER_WORKERS": workers,
         "CONCURRENT_REQUESTS_PER_DOMAIN": per_worker_concurrency(host_concurrency, workers),
