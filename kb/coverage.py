@@ -21,6 +21,12 @@ are kept side by side.
 Pure comparisons on facts (:class:`KeyFact`) plus KB queries; no HTTP and no extraction: the
 caller turns a fetched page or a file into facts (``pantau coverage`` uses the project's own
 ``clean_html`` and ``extract_facts``) and passes them in as a :class:`Document`.
+
+The words and times shown to readers have one owner here, in both languages: :data:`LABELS_ID`
+and :data:`LABELS_EN` (:func:`label`), :func:`local_time` ("3 Nov 2025 11.40 WITA" / "3 Nov 2025
+11:40 WITA") and :func:`delay_text` ("2 jam 40 menit" / "2 hours 40 minutes"); the report dicts
+(:meth:`CoverageReport.as_dict`) and the clippings (:func:`iter_clippings`) take a ``lang``,
+Indonesian by default.
 """
 
 from __future__ import annotations
@@ -89,7 +95,31 @@ LABELS_ID = {
     "official": "pejabat", "amount": "nilai rupiah", "count": "jumlah orang",
     "percent": "persentase", "date": "tanggal", "place": "tempat",
 }  # fmt: skip
+LABELS_EN = {  # the same codes in English (the Datasette pages of an English snapshot)
+    "verbatim": "verbatim copy", "rewrite": "light rewrite", "own": "own reporting",
+    "reproduced": "reproduced", "different": "different", "missing": "missing",
+    "official": "official", "amount": "rupiah amount", "count": "number of people",
+    "percent": "percentage", "date": "date", "place": "place",
+}  # fmt: skip
+LABELS = {"id": LABELS_ID, "en": LABELS_EN}
 BULAN = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+# Words of times and delays by language: month abbreviations, the hour-minute separator
+# ("11.40" / "11:40"), units (singular, plural), "less than a minute", "… before the release".
+TIME_WORDS: dict[str, dict[str, Any]] = {
+    "id": {"months": BULAN, "clock": "%H.%M", "day": ("hari", "hari"), "hour": ("jam", "jam"),
+           "minute": ("menit", "menit"), "none": "kurang dari 1 menit",
+           "before": "{} sebelum rilis"},
+    "en": {"months": MONTHS_EN, "clock": "%H:%M", "day": ("day", "days"),
+           "hour": ("hour", "hours"), "minute": ("minute", "minutes"),
+           "none": "less than a minute", "before": "{} before the release"},
+}  # fmt: skip
+
+
+def label(code: str, lang: str = "id") -> str:
+    """A kind of coverage, a fact status or a fact kind (``verbatim``, ``missing``, ``amount``
+    …) in ``lang`` ("tulis ulang ringan" / "light rewrite")."""
+    return LABELS[lang][code]
 
 
 # -- facts ---------------------------------------------------------------------------------------
@@ -472,31 +502,30 @@ def coverage_kind(share: float) -> str:
 
 
 # -- times ---------------------------------------------------------------------------------------
-def local_time(value: dt.datetime | None, zone: dt.tzinfo) -> str:
-    """'3 Nov 2025 11.40 WITA', the form of the Datasette pages."""
+def local_time(value: dt.datetime | None, zone: dt.tzinfo, lang: str = "id") -> str:
+    """'3 Nov 2025 11.40 WITA' (English '3 Nov 2025 11:40 WITA'): the time in ``zone``, the
+    outlet's, with the zone's name, the form of the Datasette pages and the clipping report."""
     if value is None:
         return ""
+    words = TIME_WORDS[lang]
     local = _aware(value).astimezone(zone)  # type: ignore[union-attr]
-    return f"{local.day} {BULAN[local.month - 1]} {local.year} {local:%H.%M} {local.tzname()}"
+    month = words["months"][local.month - 1]
+    return f"{local.day} {month} {local.year} {local.strftime(words['clock'])} {local.tzname()}"
 
 
-def delay_text(seconds: float | None) -> str:
-    """'2 jam 40 menit', '1 hari 3 jam', '25 menit sebelum rilis'."""
+def delay_text(seconds: float | None, lang: str = "id") -> str:
+    """'2 jam 40 menit', '1 hari 3 jam', '25 menit sebelum rilis'; English '2 hours 40
+    minutes', '1 day 3 hours', '25 minutes before the release' (minutes are left out from a
+    day on)."""
     if seconds is None:
         return ""
-    before = seconds < 0
+    words = TIME_WORDS[lang]
     minutes = int(abs(seconds) // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
-    parts = []
-    if days:
-        parts.append(f"{days} hari")
-    if hours:
-        parts.append(f"{hours} jam")
-    if mins and not days:
-        parts.append(f"{mins} menit")
-    text = " ".join(parts) or "kurang dari 1 menit"
-    return f"{text} sebelum rilis" if before else text
+    amounts = [("day", days), ("hour", hours), ("minute", 0 if days else mins)]
+    text = " ".join(f"{n} {words[unit][n != 1]}" for unit, n in amounts if n) or words["none"]
+    return words["before"].format(text) if seconds < 0 else text
 
 
 # -- finding coverage ----------------------------------------------------------------------------
@@ -520,14 +549,17 @@ class ArticleCoverage:
     def count(self, status: str) -> int:
         return sum(1 for c in self.checks if c.status == status)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, lang: str = "id") -> dict[str, Any]:
+        """The JSON form; ``published_local`` and ``delay`` in ``lang`` (``kind_id`` and the
+        checks' ``status_id`` are the Indonesian labels whatever ``lang``: :func:`label` gives
+        another language's)."""
         a = self.article
         return {
             "article_id": a.id, "url": a.url, "title": a.title, "outlet": a.outlet,
             "outlet_title": a.outlet_title,
             "published": a.published.isoformat() if a.published else None,
-            "published_local": local_time(a.published, a.zone),
-            "delay_seconds": self.delay_seconds, "delay": delay_text(self.delay_seconds),
+            "published_local": local_time(a.published, a.zone, lang),
+            "delay_seconds": self.delay_seconds, "delay": delay_text(self.delay_seconds, lang),
             "kind": self.kind, "kind_id": LABELS_ID[self.kind],
             "containment": round(self.containment, 3), "why": self.why,
             "officials_quoted": self.quoted,
@@ -543,7 +575,8 @@ class CoverageReport:
     window_days: int
     articles: list[ArticleCoverage]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, lang: str = "id") -> dict[str, Any]:
+        """The JSON form, times and delays in ``lang`` (:meth:`ArticleCoverage.as_dict`)."""
         r = self.release
         differences = sum(a.count("different") for a in self.articles)
         return {
@@ -551,12 +584,12 @@ class CoverageReport:
                 "article_id": r.id, "url": r.url, "title": r.title, "outlet": r.outlet,
                 "outlet_title": r.outlet_title,
                 "published": r.published.isoformat() if r.published else None,
-                "published_local": local_time(r.published, r.zone),
+                "published_local": local_time(r.published, r.zone, lang),
                 "facts": [{"kind": f.kind, "label": f.label, "sentence": f.sentence}
                           for f in r.facts],
             },
             "window_days": self.window_days,
-            "articles": [a.as_dict() for a in self.articles],
+            "articles": [a.as_dict(lang) for a in self.articles],
             "summary": {
                 "articles": len(self.articles),
                 "outlets": len({a.article.outlet for a in self.articles}),
@@ -695,7 +728,7 @@ class Clipping:
     article_id: int
     published: dt.datetime
     day: dt.date  # local date in the outlet's zone
-    published_local: str
+    published_local: str  # "3 Nov 2025 11.40 WITA", in the language iter_clippings was given
     outlet: str
     outlet_title: str
     title: str
@@ -750,9 +783,10 @@ def _clip_query(flt: ClipFilter) -> Any:
     return query
 
 
-def iter_clippings(engine: Engine, flt: ClipFilter) -> Iterable[Clipping]:
+def iter_clippings(engine: Engine, flt: ClipFilter, lang: str = "id") -> Iterable[Clipping]:
     """The period's articles, earliest first, in batches of :data:`CLIP_BATCH` (keyset
-    pagination on publication time and id: no cursor is held between batches)."""
+    pagination on publication time and id: no cursor is held between batches);
+    ``published_local`` in ``lang`` (:func:`local_time`)."""
     a = table(Article)
     base = _clip_query(flt)
     last: tuple[dt.datetime, int] | None = None
@@ -773,13 +807,14 @@ def iter_clippings(engine: Engine, flt: ClipFilter) -> Iterable[Clipping]:
         for aid, published, title, url, text, oname, otitle, region in rows:
             when = _aware(published)
             assert when is not None
-            local = when.astimezone(wilayah.zone_of(region))
+            zone = wilayah.zone_of(region)
+            local = when.astimezone(zone)
             if not flt.start <= local.date() <= flt.end:
                 continue
             no += 1
             yield Clipping(
                 no=no, article_id=aid, published=when, day=local.date(),
-                published_local=local_time(when, wilayah.zone_of(region)),
+                published_local=local_time(when, zone, lang),
                 outlet=oname or "", outlet_title=otitle or oname or "", title=title, url=url,
                 quoted=quoted.get(aid, []), officials=officials.get(aid, []),
                 figures=figures.get(aid, []), lead=_lead(text),

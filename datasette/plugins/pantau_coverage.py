@@ -16,17 +16,18 @@ Datasette's permission checks apply as on the other Pantau pages.
 
 The pages speak the snapshot's language (``pantau-lang``, read by ``pantau_pages.lang_of``):
 their words are ``TEXT`` entries of ``pantau_pages.py`` (``t()`` in the templates); the kinds
-and statuses are :data:`kb.coverage.LABELS_ID` in Indonesian and :data:`LABELS_EN` here; the
-report's words are :data:`pantau.report.LABELS`. Times keep the outlet's zone ("3 Nov 2025
-11.40 WITA"; English "3 Nov 2025 11:40 WITA"). A download follows the snapshot's language unless
-the URL says ``?lang=id|en``.
+and statuses are :func:`kb.coverage.label` (``LABELS_ID`` / ``LABELS_EN``); the report's words
+are :data:`pantau.report.LABELS`. Times ("3 Nov 2025 11.40 WITA"; English "3 Nov 2025 11:40
+WITA", the outlet's zone either way) and pickup delays ("2 jam 40 menit" / "2 hours 40
+minutes") are made in the page's language by :mod:`kb.coverage` (``as_dict(lang)``,
+``iter_clippings(..., lang)``): this module passes the language, it formats nothing. A download
+follows the snapshot's language unless the URL says ``?lang=id|en``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -48,13 +49,6 @@ CONTENT_TYPES = {
 _engines: dict[str, Any] = {}
 PAGES_PLUGIN = "pantau_pages.py"  # Datasette registers a --plugins-dir file by its file name
 LANGS = ("id", "en")
-# English of kb.coverage.LABELS_ID's kinds of coverage and fact statuses (the pages show these)
-LABELS_EN = {
-    "verbatim": "verbatim copy", "rewrite": "light rewrite", "own": "own reporting",
-    "reproduced": "reproduced", "different": "different", "missing": "missing",
-}  # fmt: skip
-MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-LOCAL_TIME_RE = re.compile(r"(\d{1,2}) (\w+) (\d{4}) (\d\d)\.(\d\d) (\w+)")
 
 
 # -- language -------------------------------------------------------------------------------------
@@ -77,24 +71,6 @@ def translate(lang: str, key: str, **values: Any) -> str:
     return str(_pages().translate(lang, key, **values))
 
 
-def label(lang: str, code: str) -> str:
-    """A kind of coverage or a fact status (``verbatim``, ``missing`` …) in ``lang``."""
-    from kb.coverage import LABELS_ID
-
-    return LABELS_EN[code] if lang == "en" else LABELS_ID[code]
-
-
-def local_time(text: str, lang: str) -> str:
-    """:func:`kb.coverage.local_time`'s "3 Nov 2025 11.40 WITA" in ``lang`` (English: "3 Nov
-    2025 11:40 WITA"); the outlet's zone either way."""
-    from kb.coverage import BULAN
-
-    m = LOCAL_TIME_RE.fullmatch(text or "")
-    if lang != "en" or m is None or m[2] not in BULAN:
-        return text
-    return f"{m[1]} {MONTHS_EN[BULAN.index(m[2])]} {m[3]} {m[4]}:{m[5]} {m[6]}"
-
-
 def counted(lang: str) -> Any:
     """``tn(n, key)`` of the templates: TEXT ``key`` with ``n``, its ``key_1`` when n is 1."""
 
@@ -102,27 +78,6 @@ def counted(lang: str) -> Any:
         return translate(lang, f"{key}_1" if n == 1 else key, n=n)
 
     return tn
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def delay_text(seconds: float | None, lang: str) -> str:
-    """The pickup delay: :func:`kb.coverage.delay_text` ("2 jam 40 menit"), in English "2 hours
-    40 minutes" (same rounding: minutes are left out from a day on)."""
-    from kb.coverage import delay_text as delay_id
-
-    if lang != "en" or seconds is None:
-        return delay_id(seconds)
-    minutes = int(abs(seconds) // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = [_plural(days, "day")] if days else []
-    parts += [_plural(hours, "hour")] if hours else []
-    parts += [_plural(mins, "minute")] if mins and not days else []
-    text = " ".join(parts) or "less than a minute"
-    return f"{text} before the release" if seconds < 0 else text
 
 
 def _db(datasette: Any) -> Any:
@@ -184,7 +139,7 @@ async def coverage_index(datasette: Any, request: Request) -> Response:
 
 
 async def coverage_page(datasette: Any, request: Request) -> Response:
-    from kb.coverage import find_coverage, load_document
+    from kb.coverage import COVERAGE_KINDS, STATUSES, find_coverage, label, load_document
 
     db = _db(datasette)
     await _allowed(datasette, request, db)
@@ -194,28 +149,25 @@ async def coverage_page(datasette: Any, request: Request) -> Response:
     except ValueError:
         window = 7
     engine = engine_of(db)
+    lang = lang_of(datasette)
 
     def work() -> dict[str, Any] | None:
         release = load_document(engine, article_id)
         if release is None:
             return None
-        return find_coverage(engine, release, window_days=window).as_dict()
+        return find_coverage(engine, release, window_days=window).as_dict(lang)
 
-    lang = lang_of(datasette)
     report = await asyncio.to_thread(work)
     if report is None:
         raise NotFound(translate(lang, "cov_no_article", id=article_id))
-    report["release"]["published_local"] = local_time(report["release"]["published_local"], lang)
     for a in report["articles"]:
         a["page"] = datasette.urls.path(f"/article/{a['article_id']}")
-        a["published_local"] = local_time(a["published_local"], lang)
-        a["delay"] = delay_text(a["delay_seconds"], lang)
-        a["kind_label"] = label(lang, a["kind"])
+        a["kind_label"] = label(a["kind"], lang)
         a["differences"] = [c for c in a["checks"] if c["status"] == "different"]
         a["missing"] = [c["label"] for c in a["checks"] if c["status"] == "missing"]
     context = {"report": report, "release": report["release"], "window": window,
                "db_name": db.name, "article_id": article_id,
-               "labels": {code: label(lang, code) for code in LABELS_EN},
+               "labels": {code: label(code, lang) for code in (*COVERAGE_KINDS, *STATUSES)},
                "tn": counted(lang)}  # fmt: skip
     return Response.html(await datasette.render_template("coverage.html", context, request=request))
 
@@ -276,7 +228,7 @@ async def report_page(datasette: Any, request: Request) -> Response:
 
     def work() -> tuple[Any, list[Any]]:
         summary, sample = Summary(), list[Any]()
-        for c in iter_clippings(engine, flt):
+        for c in iter_clippings(engine, flt, lang):
             summary.add(c)
             if len(sample) < 20:
                 sample.append(c)
@@ -285,8 +237,6 @@ async def report_page(datasette: Any, request: Request) -> Response:
     from pantau.report import LABELS
 
     summary, sample = await asyncio.to_thread(work)
-    for c in sample:
-        c.published_local = local_time(c.published_local, lang)
     query = _query(flt)
     downloads = [(fmt.upper(), datasette.urls.path(f"/kliping.{fmt}") + "?" + query)
                  for fmt in ("xlsx", "docx", "pdf")]  # fmt: skip

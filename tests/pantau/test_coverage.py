@@ -19,10 +19,16 @@ import pytest
 from click.testing import CliRunner
 
 from kb.coverage import (
+    COVERAGE_KINDS,
+    KINDS,
+    LABELS_EN,
+    LABELS_ID,
+    STATUSES,
     KeyFact,
     compare_facts,
     coverage_kind,
     delay_text,
+    label,
     local_time,
     near,
     titles_agree,
@@ -235,24 +241,84 @@ def test_compare_facts_pairs_exact_values_first() -> None:
     assert got == [("different", "6120 nelayan"), ("reproduced", "3430 nelayan")]
 
 
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [(9600, "2 jam 40 menit"), (83700, "23 jam 15 menit"), (97200, "1 hari 3 jam"), (1500, "25 menit"),
-     (-1800, "30 menit sebelum rilis"), (20, "kurang dari 1 menit")],
-)
-def test_delay_text(seconds: float, text: str) -> None:
-    assert delay_text(seconds) == text
+DELAYS = [  # (seconds, Indonesian, English)
+    (9600, "2 jam 40 menit", "2 hours 40 minutes"),
+    (83700, "23 jam 15 menit", "23 hours 15 minutes"),
+    (97200, "1 hari 3 jam", "1 day 3 hours"),
+    (93600 + 120, "1 hari 2 jam", "1 day 2 hours"),  # minutes are left out from a day on
+    (2 * 86400 + 60, "2 hari", "2 days"),
+    (3660, "1 jam 1 menit", "1 hour 1 minute"),
+    (1500, "25 menit", "25 minutes"),
+    (60, "1 menit", "1 minute"),
+    (-1800, "30 menit sebelum rilis", "30 minutes before the release"),
+    (-1500, "25 menit sebelum rilis", "25 minutes before the release"),
+    (20, "kurang dari 1 menit", "less than a minute"),
+    (-20, "kurang dari 1 menit sebelum rilis", "less than a minute before the release"),
+    (None, "", ""),
+]
 
 
-@pytest.mark.parametrize(
-    ("zone", "text"),
-    [("53", "3 Nov 2025 11.40 WITA"), ("35", "3 Nov 2025 10.40 WIB"), ("94", "3 Nov 2025 12.40 WIT")],
-)
-def test_local_time_in_the_outlet_zone(zone: str, text: str) -> None:
+@pytest.mark.parametrize(("seconds", "indonesian", "english"), DELAYS)
+def test_delay_text(seconds: float | None, indonesian: str, english: str) -> None:
+    assert delay_text(seconds) == indonesian  # Indonesian by default
+    assert delay_text(seconds, "id") == indonesian
+    assert delay_text(seconds, "en") == english
+
+
+LOCAL_TIMES = [  # (UTC, outlet's region, Indonesian, English)
+    (dt.datetime(2025, 11, 3, 3, 40, tzinfo=dt.UTC), "53", "3 Nov 2025 11.40 WITA", "3 Nov 2025 11:40 WITA"),
+    (dt.datetime(2025, 11, 3, 3, 40, tzinfo=dt.UTC), "35", "3 Nov 2025 10.40 WIB", "3 Nov 2025 10:40 WIB"),
+    (dt.datetime(2025, 11, 3, 3, 40, tzinfo=dt.UTC), "94", "3 Nov 2025 12.40 WIT", "3 Nov 2025 12:40 WIT"),
+    (dt.datetime(2025, 5, 2, 22, 5), "94", "3 Mei 2025 07.05 WIT", "3 May 2025 07:05 WIT"),  # naive: UTC
+    (dt.datetime(2025, 8, 17, 0, 0, tzinfo=dt.UTC), "53", "17 Agu 2025 08.00 WITA", "17 Aug 2025 08:00 WITA"),
+    (dt.datetime(2025, 10, 3, 3, 40, tzinfo=dt.UTC), "53", "3 Okt 2025 11.40 WITA", "3 Oct 2025 11:40 WITA"),
+    (dt.datetime(2025, 12, 31, 17, 30, tzinfo=dt.UTC), "31", "1 Jan 2026 00.30 WIB", "1 Jan 2026 00:30 WIB"),
+    (dt.datetime(2025, 12, 24, 3, 0, tzinfo=dt.UTC), "53", "24 Des 2025 11.00 WITA", "24 Dec 2025 11:00 WITA"),
+    (None, "53", "", ""),
+]
+
+
+@pytest.mark.parametrize(("when", "zone", "indonesian", "english"), LOCAL_TIMES)
+def test_local_time_in_the_outlet_zone(when: dt.datetime | None, zone: str, indonesian: str, english: str) -> None:
     import wilayah
 
-    when = dt.datetime(2025, 11, 3, 3, 40, tzinfo=dt.UTC)
-    assert local_time(when, wilayah.zone_of(zone)) == text
+    assert local_time(when, wilayah.zone_of(zone)) == indonesian  # Indonesian by default
+    assert local_time(when, wilayah.zone_of(zone), "id") == indonesian
+    assert local_time(when, wilayah.zone_of(zone), "en") == english
+
+
+def test_labels_in_both_languages() -> None:
+    codes = {*KINDS, *STATUSES, *COVERAGE_KINDS}
+    assert set(LABELS_ID) == set(LABELS_EN) == codes
+    assert all(label(c) == LABELS_ID[c] == label(c, "id") and label(c, "en") == LABELS_EN[c] for c in codes)
+    assert [label(c, "en") for c in COVERAGE_KINDS] == ["verbatim copy", "light rewrite", "own reporting"]
+    assert len(set(LABELS_EN.values())) == len(codes)  # no two codes read alike
+    assert len(set(LABELS_ID.values())) == len(codes)
+
+
+def test_report_dict_in_english(home: Path) -> None:
+    """as_dict(lang="en"): times and delays in English; kinds, statuses, figures unchanged."""
+    from kb.coverage import find_coverage, load_document
+    from kb.store import KB, sqlite_url
+
+    kb = KB(sqlite_url(home / "kb.db"))
+    try:
+        release = load_document(kb.engine, release_id(home))
+        assert release is not None
+        report = find_coverage(kb.engine, release)
+        indonesian, english = report.as_dict(), report.as_dict(lang="en")
+    finally:
+        kb.close()
+    assert indonesian == report.as_dict("id")
+    assert indonesian["release"]["published_local"] == "3 Nov 2025 09.00 WITA"
+    assert english["release"]["published_local"] == "3 Nov 2025 09:00 WITA"
+    got, got_en = by_outlet(indonesian), by_outlet(english)
+    assert (got["flobamora-pos"]["published_local"], got["flobamora-pos"]["delay"]) == ("3 Nov 2025 11.40 WITA", "2 jam 40 menit")
+    assert (got_en["flobamora-pos"]["published_local"], got_en["flobamora-pos"]["delay"]) == ("3 Nov 2025 11:40 WITA", "2 hours 40 minutes")
+    assert got_en["suara-lontar"]["delay"] == "23 hours 15 minutes"
+    for outlet, article in got.items():  # only the times and delays differ
+        other = got_en[outlet]
+        assert {k for k in article if article[k] != other[k]} <= {"published_local", "delay"}
 
 
 @pytest.mark.parametrize(("share", "kind"), [(0.94, "verbatim"), (0.8, "verbatim"), (0.39, "rewrite"), (0.09, "own")])
