@@ -3,7 +3,9 @@
 One row per article — no, tanggal (local time with its zone), media, judul, tautan, tokoh yang
 dikutip, angka yang dimuat, ringkasan/lead — after a cover page, the summary figures and three
 charts: volume per day, share per outlet, most-quoted officials. Indonesian by default
-(``--lang en`` for English). Rows come from :func:`kb.coverage.iter_clippings` in batches:
+(``--lang en`` for English: its words, and its forms of times and counts — "3 Oct 2025 11:40
+WITA" and "1,234" where Indonesian prints "3 Okt 2025 11.40 WITA" and "1.234"; times are made by
+:func:`kb.coverage.local_time`). Rows come from :func:`kb.coverage.iter_clippings` in batches:
 
 - XLSX (openpyxl, write-only mode): rows are streamed to the file as they come, memory stays
   flat whatever the period's size (links are clickable in the first :data:`MAX_LINKED_ROWS`
@@ -89,6 +91,12 @@ BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustu
          "September", "Oktober", "November", "Desember"]  # fmt: skip
 
 
+def count_text(n: int, lang: str) -> str:
+    """A count as ``lang`` groups thousands: "1.234" (:func:`extract.numbers.format_number`,
+    Pantau's Indonesian form), English "1,234"."""
+    return f"{n:,}" if lang == "en" else format_number(n)
+
+
 def long_date(day: dt.date, lang: str) -> str:
     if lang == "en":
         return f"{day.day} {day:%B} {day.year}"
@@ -137,7 +145,7 @@ class Summary:
             return f"{best[0][0]} ({best[0][1]})" if best else t["none"]
 
         return [
-            (t["articles"], format_number(self.articles)),
+            (t["articles"], count_text(self.articles, lang)),
             (t["outlets"], str(len(self.per_outlet))),
             (t["days"], str(len(self.per_day))),
             (t["busiest"], f"{long_date(busiest[0], lang)} ({busiest[1]})" if busiest else "—"),
@@ -159,6 +167,11 @@ class Report:
     @property
     def t(self) -> dict[str, str]:
         return LABELS[self.lang]
+
+    def made_text(self) -> str:
+        """When the report was made: "2025-11-03 11.40 WITA", English "2025-11-03 11:40 WITA"."""
+        clock = "%H:%M" if self.lang == "en" else "%H.%M"
+        return self.made.strftime(f"%Y-%m-%d {clock} %Z")
 
     def period(self) -> str:
         return f"{long_date(self.flt.start, self.lang)} – {long_date(self.flt.end, self.lang)}"
@@ -238,7 +251,7 @@ def write_xlsx(report: Report, out: Path) -> int:
     put(title)
     put(t["period"], report.period())
     put(t["filter"], report.filters())
-    put(t["made"], report.made.strftime("%Y-%m-%d %H.%M %Z"))
+    put(t["made"], report.made_text())
     put()
     for label, value in s.lines(report.lang):
         put(label, value)
@@ -355,7 +368,7 @@ def write_docx(report: Report, out: Path) -> int:
     doc.add_paragraph(t["clipping"]).runs[0].font.size = Pt(16)
     doc.add_paragraph(f"{t['period']}: {report.period()}")
     doc.add_paragraph(f"{t['filter']}: {report.filters()}")
-    doc.add_paragraph(f"{t['made']}: {report.made.strftime('%Y-%m-%d %H.%M %Z')}")
+    doc.add_paragraph(f"{t['made']}: {report.made_text()}")
     doc.add_paragraph(t["generated_by"])
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     # summary and charts
@@ -460,8 +473,7 @@ def write_pdf(report: Report, out: Path) -> int:
         Spacer(1, 1 * cm),
         Paragraph(f"{esc(t['period'])}: {esc(report.period())}", styles["BodyText"]),
         Paragraph(f"{esc(t['filter'])}: {esc(report.filters())}", styles["BodyText"]),
-        Paragraph(f"{esc(t['made'])}: {report.made.strftime('%Y-%m-%d %H.%M %Z')}",
-                  styles["BodyText"]),  # fmt: skip
+        Paragraph(f"{esc(t['made'])}: {esc(report.made_text())}", styles["BodyText"]),
         Paragraph(esc(t["generated_by"]), styles["BodyText"]),
         PageBreak(),
         Paragraph(esc(t["summary"]), styles["Heading1"]),
@@ -558,7 +570,7 @@ def make_report(engine: Any, flt: ClipFilter, fmt: str, out: Path, lang: str = "
     import wilayah
     from kb.coverage import iter_clippings
 
-    report = Report(flt, lang, lambda: iter_clippings(engine, flt),
+    report = Report(flt, lang, lambda: iter_clippings(engine, flt, lang),
                     dt.datetime.now(wilayah.DEFAULT_ZONE))  # fmt: skip
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:

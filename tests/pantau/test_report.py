@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -140,8 +141,77 @@ def test_english(home: Path, tmp_path: Path) -> None:
 
     out = tmp_path / "clippings.pdf"
     make(home, out, "--lang", "en")
-    cover = PdfReader(str(out)).pages[0].extract_text()
+    reader = PdfReader(str(out))
+    cover = reader.pages[0].extract_text()
     assert "Media Monitoring Report" in cover and "Press Clippings" in cover
+    assert re.search(r"Generated: \d{4}-\d\d-\d\d \d\d:\d\d WI", cover)
+    table = " ".join(" ".join(p.extract_text().split()) for p in reader.pages[2:])  # cells wrap
+    assert "4 Nov 2025 08:15 WITA" in table and "08.15 WITA" not in table
+
+
+# The SL09 row's date and the summary's made-at stamp in each language (XLSX and DOCX text):
+# Indonesian as it always was, English with English months and a colon.
+DATES = [  # (lang, SL09's date, a date of October, made-at clock)
+    ("id", "4 Nov 2025 08.15 WITA", r"^\d{1,2} Okt 2025 \d\d\.\d\d WI", r" \d\d\.\d\d WI"),
+    ("en", "4 Nov 2025 08:15 WITA", r"^\d{1,2} Oct 2025 \d\d:\d\d WI", r" \d\d:\d\d WI"),
+]
+
+
+def xlsx_text(out: Path) -> tuple[list[tuple[Any, ...]], dict[Any, Any]]:
+    """The clipping sheet's rows and the summary sheet's figures (label: value)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(out)
+    rows = list(wb.worksheets[1].iter_rows(values_only=True))
+    figures = dict((r[0], r[1]) for r in wb.worksheets[0].iter_rows(values_only=True) if r and r[0])
+    return rows, figures
+
+
+@pytest.mark.parametrize(("lang", "sl09", "october", "clock"), DATES)
+def test_dates_follow_the_language_xlsx(home: Path, tmp_path: Path, lang: str, sl09: str, october: str, clock: str) -> None:
+    out = tmp_path / "kliping.xlsx"
+    make(home, out, "--lang", lang)
+    rows, figures = xlsx_text(out)
+    assert next(r for r in rows if r[4] == SL09)[1] == sl09
+    assert any(re.search(october, str(r[1])) for r in rows[1:])
+    assert all(re.fullmatch(r"\d{1,2} \w{3} \d{4} \d\d[.:]\d\d WI(B|TA|T)", str(r[1])) for r in rows[1:])
+    made = figures["Generated" if lang == "en" else "Dibuat"]
+    assert re.search(clock, made), made
+    assert figures["Articles" if lang == "en" else "Jumlah artikel"] == str(articles_in_kb(home))
+
+
+@pytest.mark.parametrize(("lang", "sl09", "october", "clock"), DATES)
+def test_dates_follow_the_language_docx(home: Path, tmp_path: Path, lang: str, sl09: str, october: str, clock: str) -> None:
+    from docx import Document
+
+    out = tmp_path / "kliping.docx"
+    make(home, out, "--lang", lang)
+    doc = Document(str(out))
+    _, clipping = doc.tables
+    row = next(r for r in clipping.rows if r.cells[4].text == SL09)
+    assert row.cells[1].text == sl09
+    assert any(re.search(october, r.cells[1].text) for r in clipping.rows[1:])
+    made = next(p.text for p in doc.paragraphs if p.text.startswith(("Generated:", "Dibuat:")))
+    assert re.search(clock, made), made
+
+
+COUNTS = [  # (articles, Indonesian, English): the summary's article count
+    (7, "7", "7"),
+    (999, "999", "999"),
+    (1234, "1.234", "1,234"),
+    (10_500, "10.500", "10,500"),
+    (1_234_567, "1.234.567", "1,234,567"),
+]
+
+
+@pytest.mark.parametrize(("n", "indonesian", "english"), COUNTS)
+def test_counts_follow_the_language(n: int, indonesian: str, english: str) -> None:
+    from pantau.report import Summary, count_text
+
+    assert (count_text(n, "id"), count_text(n, "en")) == (indonesian, english)
+    summary = Summary(articles=n)
+    assert dict(summary.lines("id"))["Jumlah artikel"] == indonesian
+    assert dict(summary.lines("en"))["Articles"] == english
 
 
 @pytest.mark.parametrize(
@@ -166,8 +236,8 @@ def test_bad_input_is_one_line_and_no_file(home: Path, tmp_path: Path, args: lis
 BIG = 10_500
 
 
-def big_kb(path: Path) -> Path:
-    """A KB of BIG short articles over 30 days (written with SQL: the report reads the KB)."""
+def big_kb(path: Path, n: int = BIG) -> Path:
+    """A KB of ``n`` short articles over 30 days (written with SQL: the report reads the KB)."""
     KB(sqlite_url(path)).close()
     con = sqlite3.connect(path)
     con.execute("INSERT INTO outlet (name, title, region_code) VALUES ('warta-uji', 'Warta Uji', '53')")
@@ -180,7 +250,7 @@ def big_kb(path: Path) -> Path:
             (f"http://warta.test/{i}", f"Berita uji nomor {i}" + ("\x07\x0b" if i == 7 else ""),  # control characters
              f"Pemkab menyalurkan santunan kepada {i} pekerja rentan.\n\nParagraf kedua.",
              (start + dt.timedelta(minutes=4 * i)).strftime("%Y-%m-%d %H:%M:%S.000000"), f"c{i}", f"p{i}")
-            for i in range(BIG)
+            for i in range(n)
         ],
     )
     con.commit()
@@ -202,3 +272,29 @@ def test_more_than_ten_thousand_articles_stream(tmp_path: Path) -> None:
     links = load_workbook(out)["Kliping Berita"]["E"]
     assert links[1].hyperlink is not None and links[10_000].hyperlink is not None
     assert links[10_001].hyperlink is None and links[10_001].value == "http://warta.test/10000"
+
+
+FILE_COUNTS = [  # (lang, format, the summary's article count of 1,234 articles, its label)
+    ("id", "xlsx", "1.234", "Jumlah artikel"),
+    ("en", "xlsx", "1,234", "Articles"),
+    ("id", "docx", "1.234", "Jumlah artikel"),
+    ("en", "docx", "1,234", "Articles"),
+]
+
+
+@pytest.mark.parametrize(("lang", "fmt", "count", "label"), FILE_COUNTS)
+def test_article_count_in_the_file_follows_the_language(tmp_path: Path, lang: str, fmt: str, count: str, label: str) -> None:
+    big_kb(tmp_path / "kb.db", 1234)
+    out = tmp_path / f"kliping.{fmt}"
+    args = ["report", "--home", str(tmp_path), "--from", "2025-09-01", "--to", "2025-09-30", "--output", str(out), "--lang", lang]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"][label] == count
+    if fmt == "xlsx":
+        _, figures = xlsx_text(out)
+        assert figures[label] == count
+    else:
+        from docx import Document
+
+        summary = Document(str(out)).tables[0]
+        assert [c.text for c in summary.rows[0].cells] == [label, count]
