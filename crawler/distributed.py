@@ -84,6 +84,7 @@ REDIS_RETRY_FIRST_S = 0.5
 REDIS_RETRY_MAX_S = 10.0
 REDIS_OUTAGE_S = 300.0
 REDIS_LOST = "redis_lost"
+INCOMPLETE = "pantau/cluster/incomplete"  # stats: the run's end is not in the ledger
 # A try to reach a Redis that is down blocks the crawl's reactor while it connects: a refused
 # connection returns at once, an unreachable host after this many seconds (scrapy-redis's
 # default, 30 s, would stall every download that long at each try).
@@ -535,6 +536,8 @@ def worker_crawl(
     if isinstance(run_id, int):
         summary["pantau/ledger/settled"] = retry(
             on_raw(raw_store, lambda raw: settle(raw, run_id)), "settling the crawl run")
+    else:  # the ledger's closing failed (the raw store's connection dropped mid-crawl: the
+        summary[INCOMPLETE] = True  # crawl's own store connection is not opened again)
     return summary
 
 

@@ -156,7 +156,7 @@ def worker_crawl_cmd(home: Path, raw_db: str | None, redis_url: str | None, pref
                      sources_file: Path | None, only: tuple[str, ...], workers: int,
                      host_concurrency: int | None, fast: bool, settings: tuple[str, ...]) -> None:
     """One crawler process over the shared frontier; stops when the frontier is empty."""
-    from crawler.distributed import worker_crawl
+    from crawler.distributed import INCOMPLETE, worker_crawl
     from crawler.run import CrawlArgumentError, check_crawl_arguments
 
     config, raw, frontier, overrides = _setup(home, raw_db, redis_url, prefix, sources_file,
@@ -172,6 +172,10 @@ def worker_crawl_cmd(home: Path, raw_db: str | None, redis_url: str | None, pref
                              retry=retry_dropped)
     _emit(stats)
     _redis_gave_up(stats.get("finish_reason"), frontier, "pantau cluster reconcile")
+    if stats.get(INCOMPLETE):
+        raise ClusterUnusable("the crawl run's end could not be written to the raw store (see"
+                              " the errors above); its URLs are owed: run `pantau cluster"
+                              " reconcile` once the workers are done")
 
 
 def _redis_gave_up(reason: Any, frontier: Any, remedy: str) -> None:

@@ -8,7 +8,10 @@ lock is released, so the retry goes through."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -229,3 +232,63 @@ def test_processing_task_survives_a_drop(cluster: dict[str, Any], store: str, ta
     assert "the task runs again" in lines[0]
     assert report["errors"] == 0
     assert count(cluster["kb"], "processed_page") == PAGES
+
+
+def test_crawl_worker_with_a_dropped_store_exits_2_then_reconcile_completes(
+    tmp_path: Path, pg_schema: Callable[[str], str]  # noqa: F811
+) -> None:
+    """The crawl's own raw-store connection is not opened again (kb.raw.PgConnection): pages
+    fetched after the drop are not stored and the run's end is not written. The worker says so
+    last, exits 2, and reconcile fetches what is owed: every article stored once."""
+    import psycopg
+    import redis
+    import yaml
+
+    from kb.raw import RawStore
+    from tests.crawler.sites import FixtureSite, big_outlet, sources_yaml
+
+    raw_url = pg_schema("raw")
+    app = f"pantau-uji-{uuid.uuid4().hex[:12]}"  # libpq's PGAPPNAME: this worker's backends
+    prefix = f"pantau-drops-{uuid.uuid4().hex[:12]}"
+    env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
+
+    def stored() -> int:
+        try:
+            with RawStore(raw_url, readonly=True) as raw:
+                return raw.count()
+        except Exception:  # noqa: BLE001 (the worker is still creating the tables)
+            return 0
+
+    try:
+        with FixtureSite(delay=0.1, delay_prefix="/2025/") as site:
+            outlet = big_outlet(site, 40)
+            sources = tmp_path / "sources.yaml"
+            sources.write_text(yaml.safe_dump(sources_yaml(outlet)), encoding="utf-8")
+            args = ["--raw-db", raw_url, "--prefix", prefix, "--sources", str(sources),
+                    "--home", str(tmp_path), "--fast", "--host-concurrency", "2"]
+            worker = subprocess.Popen([sys.executable, "-m", "pantau.cli", "worker", "crawl",
+                                       *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      env={**env, "PGAPPNAME": app})
+            deadline = time.monotonic() + DEADLINE_S
+            while stored() < 8:
+                assert worker.poll() is None and time.monotonic() < deadline
+                time.sleep(POLL_S)
+            with psycopg.connect(_libpq(POSTGRES), autocommit=True) as admin:
+                killed = admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE application_name = %s", (app,)).fetchall()
+            _, err = worker.communicate(timeout=DEADLINE_S)
+            assert killed and worker.returncode == 2, err.decode()[-3000:]
+            assert "run `pantau cluster reconcile`" in err.decode().strip().splitlines()[-1]
+            done = run_pantau("cluster", "reconcile", *args, timeout=DEADLINE_S)
+            assert done.returncode == 0, done.stderr[-3000:]
+    finally:
+        client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+        keys = list(client.scan_iter(f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+    with RawStore(raw_url, readonly=True) as raw:
+        assert {p.url for p in raw.pages()} == outlet.expected
+        news = raw.db.execute(
+            "SELECT count(*), count(DISTINCT url) FROM ledger WHERE outcome = 'new'").fetchone()
+    assert tuple(news) == (40, 40)
