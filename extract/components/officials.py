@@ -69,7 +69,7 @@ _DEGREE_RE = re.compile(r"[SMD]\.?[A-Z][A-Za-z]{0,4}")
 NAME_START_PARTICLES = {"I", "Ni"}
 # Given names written abbreviated with a dot inside a name ("Laode Muh. Syarif", "Moh. Rizal",
 # "Abd. Rahman"): the dot does not end the name when a name word follows.
-NAME_ABBREVIATIONS = {"Muh", "Moh", "Mohd", "Muhd", "Mhd", "Moch", "Abd", "Ach", "Mochd"}
+NAME_ABBREVIATIONS = {"Muh", "Moh", "Mohd", "Muhd", "Mhd", "Moch", "Abd", "Ach", "Mochd", "St"}
 # "Kepala Dinas" written as one word fused with its unit's abbreviation ("Kadisnakertrans",
 # "Kadisnaker", "Kadinsos", "Kadishub", "Kadiskominfo"): a head that names its own unit, so it
 # needs no qualifier. At least 3 letters after "Kadis"/"Kadin" ("Kadin" alone is the chamber of
@@ -350,6 +350,9 @@ class OfficialsExtractor:
             if glued_dot and texts[k - 1] in NAME_ABBREVIATIONS and nxt_is_name:
                 k += 1  # "Laode Muh. Syarif", "Moh. Rizal Taher"
                 continue
+            if word.endswith(".") and word[:-1] in NAME_ABBREVIATIONS and nxt_is_name:
+                k += 1  # "St. Nurhaliza": the tokenizer kept the dot on the word
+                continue
             if count and _INITIALS_RE.fullmatch(word) and k not in blocked:
                 m = k
                 while m < n and _INITIALS_RE.fullmatch(texts[m]):
@@ -382,6 +385,17 @@ class OfficialsExtractor:
                 k -= 1
             elif count and self._is_initial(doc[k]) and k > 0:
                 k -= 1  # "Jonas M. Selly, Sekretaris Daerah …"
+            elif count and k > 0 and doc[k].text == "." and doc[k - 1].text in NAME_ABBREVIATIONS:
+                k -= 2  # "Hj. Muh. Nurhaliza, Kepala Bidang …"
+            elif count and doc[k].text.endswith(".") and doc[k].text[:-1] in NAME_ABBREVIATIONS:
+                k -= 1  # "Hj. St. Nurhaliza": one token
+            elif (
+                count
+                and k > 0
+                and doc[k].text in self.particles
+                and self._is_name_token(doc[k - 1], blocked)
+            ):
+                k -= 1  # "Rosmawati br Sinaga, Camat …"
             else:
                 break
         if k + 1 < end and self._is_initial(doc[k + 1]):
@@ -698,11 +712,18 @@ class OfficialsExtractor:
             spec = self.heads[head.label_]
             tstart = self._acting_start(doc, head.start)
             end, org, region, consumed = self._extend_title(doc, head, orgs, regs, head_starts)
-            if spec.get("needs_qualifier") and not consumed:
+            linked = tstart >= 2 and doc[tstart - 1].lower_ in self.name_before_links
+            if linked and self._is_cap(doc[tstart - 2]):
+                # "<Name> selaku Camat Pangururan": the person is named before the title; the
+                # capitalised run after the head is its unit
                 run = self._linked_unit_end(doc, tstart, end, head_starts)
-                if run is None:
-                    continue
-                end, consumed = run, True
+                if run is not None:
+                    end, consumed = run, True
+                if not (spec.get("needs_qualifier") and not consumed):
+                    pending.append((head, tstart, end, org, region))
+                continue
+            if spec.get("needs_qualifier") and not consumed:
+                continue
             j = end
             if j < len(doc) and doc[j].text == ",":
                 j += 1
@@ -760,7 +781,8 @@ class OfficialsExtractor:
             name = self._read_name_backward(doc, k, blocked)
             if not name or claimed & set(range(*name)):
                 continue
-            if name[0] > 0 and self._is_cap(doc[name[0] - 1]):
+            before = doc[name[0] - 1] if name[0] > 0 else None
+            if before is not None and self._is_cap(before) and before.text not in self.stopwords:
                 continue  # part of a longer capitalised run: not a clean apposition
             claimed.update(range(*name))
             spec = self.heads[head.label_]

@@ -59,6 +59,19 @@ from extract.facts import extract_facts
          [("Ketut Sudiarta", "Kepala Desa Tri Karya")]),
         ("Asisten Administrasi Umum Yusran, Kepala Dinas Sosial Hendra Bangsa, hadir.",
          [("Yusran", "Asisten Administrasi Umum"), ("Hendra Bangsa", "Kepala Dinas Sosial")]),
+        # regional village heads
+        ("Wali Nagari Sungai Pua, Afrizal Datuk Rajo Mudo, menyambut program itu.",
+         [("Afrizal Datuk Rajo Mudo", "Wali Nagari Sungai Pua")]),
+        ("Keuchik Gampong Lamteh, Zulkifli Ibrahim, menerima kartu.", [("Zulkifli Ibrahim", "Keuchik Gampong Lamteh")]),
+        ("Perbekel Desa Pemuteran, I Made Suarta, hadir.", [("I Made Suarta", "Perbekel Desa Pemuteran")]),
+        # a sentence opener before "<Name>, <Title>"; the Batak "br"; "St." (Siti) kept
+        ("Menurut Budi Santoso, Camat Pangururan, pendataan selesai.", [("Budi Santoso", "Camat Pangururan")]),
+        ("Menurut Rosmawati br Sinaga, Camat Pangururan, pendataan selesai.",
+         [("Rosmawati br Sinaga", "Camat Pangururan")]),
+        ("Ujar Hj. St. Nurhaliza, Kepala Bidang Kepesertaan BPJS Ketenagakerjaan Cabang Palu.",
+         [("St. Nurhaliza", "Kepala Bidang Kepesertaan BPJS Ketenagakerjaan Cabang Palu")]),
+        # "<Name> selaku <Title> <Place>.": the place is not a name
+        ("Hadir Budi Santoso selaku Camat Pangururan.", [("Budi Santoso", "Camat Pangururan")]),
         # a photo caption with its credit, or a body line that lost its final period, is not a
         # Title Case headline: its capitalised words are names
         ("Iuran Pekerja Rentan Ditanggung Pemkab\n\nBupati Buton Tengah, H. Samsudin Rahim, "
