@@ -692,7 +692,7 @@ class OfficialsExtractor:
         raw_heads += [
             Span(doc, k, k + 1, label=FUSED_KADIS_HEAD)
             for k, txt in enumerate(words(doc))
-            if _FUSED_KADIS_RE.fullmatch(txt)
+            if txt[:2] == "Ka" and _FUSED_KADIS_RE.fullmatch(txt)
         ]
         heads = [
             h
