@@ -16,11 +16,13 @@ empty. Figures per measurement:
   per page: what a page costs a core, whatever else the shared machine runs;
 - ``load``: the 1-minute load average before and after.
 
-Then, once, one worker run in this process with its round trips counted (PostgreSQL statements
-of the KB and the raw store, transactions, Redis commands and pipelines) and the median round
-trip of each server timed (``SELECT 1``, ``PING``): the ``projection`` gives one worker's
-steady rate per added core (the unit a machine adds, one worker per core), the same from its CPU
-cost alone, and the round-trip time a page spends waiting on the shared servers.
+Then, once, one worker run in this process with its calls to the shared servers counted and
+timed at the drivers (psycopg statements and commits of the KB and the raw store, Redis commands
+and pipelines), and the median round trip of each server timed (``SELECT 1``, ``PING``): the
+``projection`` gives one worker's steady rate per added core (the unit a machine adds, one
+worker per core), the same from its CPU cost alone, and what a page spends waiting on
+PostgreSQL and Redis (round trips × network latency, and the time in the calls: server work and
+commit fsync included).
 
     .venv/bin/python -m bench.cluster [--pages 800] [--workers 1 2 3] [--cores-per-machine 2]
 """
@@ -38,7 +40,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -137,50 +139,40 @@ def round_trip_times(kb: str) -> dict[str, float]:
 
 
 @contextmanager
-def counted() -> Iterator[Counter[str]]:
-    """Count the round trips of this process while in the block: PostgreSQL statements of
-    SQLAlchemy engines (the KB) and of the raw store's psycopg connection, KB transactions
-    (each a BEGIN and a COMMIT/ROLLBACK more), Redis commands and pipelines."""
+def counted() -> Iterator[defaultdict[str, float]]:
+    """Count and time this process's calls to the shared servers while in the block, at the
+    drivers: psycopg statements (the KB through SQLAlchemy and the raw store alike), commits and
+    rollbacks (each transaction's BEGIN travels with its first statement: counted as one more
+    round trip), Redis commands and pipelines. Keys ``*_calls`` and ``*_s`` (seconds waited,
+    server time and fsync included; Redis calls of Dramatiq's consumer thread too, which
+    overlap the page in hand)."""
+    import psycopg
     import redis.client
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
 
-    from kb.raw import PgConnection
+    counts: defaultdict[str, float] = defaultdict(float)
+    targets = [(psycopg.Cursor, "execute", "postgres"), (psycopg.Cursor, "executemany", "postgres"),
+               (psycopg.Connection, "commit", "postgres_commit"),
+               (psycopg.Connection, "rollback", "postgres_commit"),
+               (redis.client.Redis, "execute_command", "redis"),
+               (redis.client.Pipeline, "execute", "redis")]
+    saved: dict[tuple[type, str], Any] = {(cls, name): getattr(cls, name)
+                                          for cls, name, _ in targets}
 
-    counts: Counter[str] = Counter()
+    def timing(original: Any, key: str) -> Any:
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                counts[f"{key}_calls"] += 1
+                counts[f"{key}_s"] += time.perf_counter() - started
+        return call
 
-    def statement(*_: object) -> None:
-        counts["postgres_statements"] += 1
-
-    def transaction(*_: object) -> None:
-        counts["postgres_transactions"] += 1
-
-    saved: dict[tuple[type, str], Any] = {(cls, name): getattr(cls, name) for cls, name in (
-        (PgConnection, "execute"), (PgConnection, "executemany"),
-        (redis.client.Redis, "execute_command"), (redis.client.Pipeline, "execute"))}
-
-    def wrap(cls: type, name: str, key: str) -> None:
-        original = saved[(cls, name)]
-
-        def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
-            counts[key] += 1
-            return original(self, *args, **kwargs)
-
-        setattr(cls, name, counting)
-
-    wrap(PgConnection, "execute", "postgres_statements")
-    wrap(PgConnection, "executemany", "postgres_statements")
-    wrap(redis.client.Redis, "execute_command", "redis_commands")
-    wrap(redis.client.Pipeline, "execute", "redis_commands")
-    event.listen(Engine, "before_cursor_execute", statement)
-    event.listen(Engine, "commit", transaction)
-    event.listen(Engine, "rollback", transaction)
+    for cls, name, key in targets:
+        setattr(cls, name, timing(saved[(cls, name)], key))
     try:
         yield counts
     finally:
-        event.remove(Engine, "before_cursor_execute", statement)
-        event.remove(Engine, "commit", transaction)
-        event.remove(Engine, "rollback", transaction)
         for (cls, name), original in saved.items():
             setattr(cls, name, original)
 
@@ -213,9 +205,13 @@ def round_trips_per_page(raw_url: str, kb_url: str, home: Path) -> dict[str, flo
         if keys:
             client.delete(*keys)
     pages = report["pages"]
-    postgres = counts["postgres_statements"] + 2 * counts["postgres_transactions"]
-    return {"pages": pages, "postgres": round(postgres / pages, 1),
-            "redis": round(counts["redis_commands"] / pages, 1)}
+    trips = counts["postgres_calls"] + 2 * counts["postgres_commit_calls"]  # + BEGIN, COMMIT
+    waited = counts["postgres_s"] + counts["postgres_commit_s"]
+    return {"pages": pages, "postgres_round_trips": round(trips / pages, 1),
+            "postgres_ms": round(1000 * waited / pages, 2),
+            "postgres_commit_ms": round(1000 * counts["postgres_commit_s"] / pages, 2),
+            "redis_round_trips": round(counts["redis_calls"] / pages, 1),
+            "redis_ms": round(1000 * counts["redis_s"] / pages, 2)}
 
 
 def main() -> None:
@@ -241,15 +237,16 @@ def main() -> None:
         rtt = round_trip_times(counting_kb)
     by = {r["workers"]: r for r in rows}
     one, single = by[1], by["pantau process"]
-    wait_ms = trips["postgres"] * rtt["postgres"] + trips["redis"] * rtt["redis"]
+    wait_ms = (trips["postgres_round_trips"] * rtt["postgres"]
+               + trips["redis_round_trips"] * rtt["redis"])
     projection = {
         "per_added_core_pages_s": one["steady_pages_s"],
         "per_added_machine_pages_s": round(one["steady_pages_s"] * opts.cores_per_machine, 1),
         "cores_per_machine": opts.cores_per_machine,
         "per_added_core_from_cpu_pages_s": round(1000 / one["cpu_ms_per_page"], 1),
-        "round_trips_per_page": trips,
+        "per_page_in_one_worker": trips,
         "round_trip_ms": rtt,
-        "round_trip_wait_ms_per_page": round(wait_ms, 2),
+        "network_ms_per_page": round(wait_ms, 2),
         "worker_ms_per_page": round(1000 / one["steady_pages_s"], 1),
         "one_process_ms_per_page": round(1000 / single["steady_pages_s"], 1),
         "speedup_steady": {str(r["workers"]): round(r["steady_pages_s"] / one["steady_pages_s"], 2)
