@@ -795,7 +795,13 @@ def evaluate_cmd(
             for m in report.misses:
                 click.echo(json.dumps(m, ensure_ascii=False))
     if baseline:
-        floors = floors_for(json.loads(baseline.read_text(encoding="utf-8")), corpus)
+        floors_file = json.loads(baseline.read_text(encoding="utf-8"))
+        nested = f"{folder.resolve().parent.name}_{corpus}"  # gold_national/r3: gold_national_r3
+        if corpus not in floors_file and nested in floors_file:
+            corpus = nested
+        floors = floors_for(floors_file, corpus)
+        if not floors:
+            _say(f"{baseline}: no floors for corpus {corpus!r}: nothing checked")
         failed = report.regressions(floors)
         if failed:
             for line in failed:

@@ -141,6 +141,29 @@ def test_cli_eval_gold_json_and_baseline_regression(tmp_path: Path) -> None:
     assert "regression: quotes.f1" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("corpus", "checked"),
+    [("gold_national_r3", True), ("r3", True), ("another", False)],
+)
+def test_cli_eval_finds_the_floors_of_a_nested_round(
+    tmp_path: Path, corpus: str, checked: bool
+) -> None:
+    """``--gold gold_national/r3`` is checked against ``r3`` or else ``gold_national_r3``; a
+    corpus without floors says so on stderr instead of passing in silence."""
+    folder = tmp_path / "gold_national" / "r3"
+    folder.mkdir(parents=True)
+    for src in sorted((GOLD_NATIONAL / "r3").glob("*.facts.json"))[:1]:
+        (folder / src.name).write_bytes(src.read_bytes())
+        txt = src.with_name(src.name.removesuffix(".facts.json") + ".txt")
+        (folder / txt.name).write_bytes(txt.read_bytes())
+    impossible = tmp_path / "floors.json"
+    impossible.write_text(json.dumps({corpus: {"fields": {"amounts": {"f1": 1.01}}}}))
+    result = CliRunner().invoke(cli, ["eval", "--gold", str(folder), "--baseline", str(impossible)])
+    assert result.exit_code == (1 if checked else 0), result.output
+    assert ("regression: amounts.f1" in result.stderr) == checked
+    assert ("no floors for corpus 'r3'" in result.stderr) == (not checked)
+
+
 def test_cli_eval_rejects_demo_with_gold(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["eval", "--demo", "--gold", str(tmp_path)])
     assert result.exit_code == 1 and "exclusive" in result.output
