@@ -467,7 +467,9 @@ class DailyRun:
     def publish(self) -> dict[str, Any]:
         from kb.publish import publish
 
-        snap = publish(self.paths.db_url, self.paths.published)  # SQLite file or PostgreSQL
+        # SQLite file or PostgreSQL; a dropped server connection redoes the copy (publish
+        # removes its half-built folder when it fails, and the copy is one transaction)
+        snap = retry_dropped(lambda: publish(self.paths.db_url, self.paths.published), "publish")
         version = snap.version.name if snap.version is not None else None
         out = {"path": str(snap.path), "version": version, "size": snap.size, "tables": snap.tables}
         for warning in getattr(snap, "warnings", []):
