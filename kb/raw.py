@@ -220,26 +220,39 @@ class PgConnection:
     (committed, or rolled back on an error). Outside ``with`` each statement commits alone."""
 
     def __init__(self, url: str, *, readonly: bool = False) -> None:
+        self.url, self.readonly = url, readonly
+        self._tx: list[Any] = []
+        self.conn = self._connect()
+
+    def _connect(self) -> Any:
         import psycopg  # the optional driver: imported only for a PostgreSQL store
 
-        self.conn = psycopg.connect(_libpq_dsn(url), autocommit=True)
-        if readonly:
-            self.conn.execute("SET default_transaction_read_only = on")
-        self._tx: list[Any] = []
+        conn = psycopg.connect(_libpq_dsn(self.url), autocommit=True)
+        if self.readonly:
+            conn.execute("SET default_transaction_read_only = on")
+        return conn
+
+    def _live(self) -> Any:
+        """The connection, opened again when the server dropped it (a restart, a terminated
+        backend): the statement that met the drop failed, the next ones run. Never inside a
+        transaction: its earlier statements are gone with the old connection."""
+        if self.conn.closed and not self._tx:
+            self.conn = self._connect()
+        return self.conn
 
     @staticmethod
     def _sql(sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s")
 
     def execute(self, sql: str, args: Sequence[object] = ()) -> _Cursor:
-        return _Cursor(self.conn.execute(self._sql(sql), tuple(args)))
+        return _Cursor(self._live().execute(self._sql(sql), tuple(args)))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
-        with self.conn.cursor() as cur:
+        with self._live().cursor() as cur:
             cur.executemany(self._sql(sql), [tuple(r) for r in rows])
 
     def __enter__(self) -> PgConnection:
-        tx = self.conn.transaction()
+        tx = self._live().transaction()
         tx.__enter__()
         self._tx.append(tx)
         return self

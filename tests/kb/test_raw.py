@@ -228,3 +228,25 @@ def test_two_stores_on_one_database_share_pages_and_ledger(store: str) -> None:
 ])
 def test_store_locations(location: str, url: bool, text: str) -> None:
     assert (is_url(location), shown(location)) == (url, text)
+
+
+def test_a_postgresql_store_opens_its_connection_again_after_a_drop(store: str) -> None:
+    """A terminated backend (a server restart, an administrator) fails the statement that meets
+    it; the store then connects again, so a long crawl loses that page, not the rest."""
+    if not store.startswith("postgresql"):
+        pytest.skip("SQLite has no server connection to lose")
+    import psycopg
+
+    kwargs: dict[str, Any] = {"source": "x", "status": 200, "headers": {}}
+    with RawStore(store) as raw:
+        assert raw.put(url="https://x.test/a", final_url="https://x.test/a", body=b"<p>satu</p>",
+                       **kwargs) == "new"
+        pid = raw.db.conn.info.backend_pid
+        with psycopg.connect(POSTGRES.replace("postgresql+psycopg://", "postgresql://"),
+                             autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(psycopg.OperationalError):
+            raw.count()
+        assert raw.put(url="https://x.test/b", final_url="https://x.test/b", body=b"<p>dua</p>",
+                       **kwargs) == "new"
+        assert raw.count() == 2 and raw.db.conn.info.backend_pid != pid

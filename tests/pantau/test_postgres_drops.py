@@ -234,12 +234,13 @@ def test_processing_task_survives_a_drop(cluster: dict[str, Any], store: str, ta
     assert count(cluster["kb"], "processed_page") == PAGES
 
 
-def test_crawl_worker_with_a_dropped_store_exits_2_then_reconcile_completes(
+def test_crawl_worker_reconnects_after_a_drop_and_reconcile_completes(
     tmp_path: Path, pg_schema: Callable[[str], str]  # noqa: F811
 ) -> None:
-    """The crawl's own raw-store connection is not opened again (kb.raw.PgConnection): pages
-    fetched after the drop are not stored and the run's end is not written. The worker says so
-    last, exits 2, and reconcile fetches what is owed: every article stored once."""
+    """The crawl's raw-store connection is opened again after a drop (kb.raw.PgConnection):
+    the page in hand when the backend was terminated is lost, the crawl goes on and ends, and
+    reconcile fetches what is owed: every article stored once. (A server that stays away
+    ends the worker with exit 2 and a line naming `pantau cluster reconcile`.)"""
     import psycopg
     import redis
     import yaml
@@ -278,8 +279,7 @@ def test_crawl_worker_with_a_dropped_store_exits_2_then_reconcile_completes(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                     " WHERE application_name = %s", (app,)).fetchall()
             _, err = worker.communicate(timeout=DEADLINE_S)
-            assert killed and worker.returncode == 2, err.decode()[-3000:]
-            assert "run `pantau cluster reconcile`" in err.decode().strip().splitlines()[-1]
+            assert killed and worker.returncode == 0, err.decode()[-3000:]
             done = run_pantau("cluster", "reconcile", *args, timeout=DEADLINE_S)
             assert done.returncode == 0, done.stderr[-3000:]
     finally:
