@@ -68,9 +68,10 @@ ENQUEUE_EVERY_S = 5.0
 POLL_S = 0.05  # how often the counts are read: the kill lands within ~2 pages of its moment
 TRIAL_DEADLINE_S = 420.0
 REFERENCE_DEADLINE_S = 300.0  # the one-process pantau process of the reference KB
-# Default trials: one trial (~90 s) and the reference (~35 s) fit 3 minutes on the 2-core
-# machine at load 2-4; each CI run draws new kill moments (README: the figures of 10 trials).
-TRIALS = int(os.environ.get("PANTAU_MATRIX_TRIALS", "1"))
+# Default trials: two take ~2 minutes on the 2-core machine at load 3 (a trial 45-60 s, the
+# reference ~13 s; up to 97 s a trial at load 7), within 3 minutes and the CI suite's 20;
+# each CI run draws new kill moments (README: the figures of 10 trials).
+TRIALS = int(os.environ.get("PANTAU_MATRIX_TRIALS", "2"))
 
 
 def build_site(site: FixtureSite, count: int) -> set[str]:
