@@ -88,6 +88,19 @@ def processing_args(raw: str, kb: str, home: Path) -> list[str]:
             "--home", str(home), "--prefix", f"bench-{uuid.uuid4().hex[:10]}"]
 
 
+def forget(prefix: str) -> None:
+    """Delete the Redis keys of a measurement's prefix (its queue, heartbeats, epoch)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS)
+    try:
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
 def measure(raw: str, kb: str, home: Path, workers: int) -> dict[str, Any]:
     """One-process ``pantau process`` (``workers`` 0) or ``workers`` drain workers."""
     load = os.getloadavg()[0]
@@ -102,6 +115,7 @@ def measure(raw: str, kb: str, home: Path, workers: int) -> dict[str, Any]:
         cpu, started = children_cpu(), time.monotonic()
         procs = [pantau("worker", "process", "--drain", *common) for _ in range(workers)]
         code = max(p.wait() for p in procs)
+        forget(common[common.index("--prefix") + 1])
     wall = time.monotonic() - started
     cpu = children_cpu() - cpu
     n, rate = steady(kb)
@@ -200,10 +214,7 @@ def round_trips_per_page(raw_url: str, kb_url: str, home: Path) -> dict[str, flo
             finally:
                 kb.close()
     finally:
-        client = front.client()
-        keys = list(client.scan_iter(f"{front.prefix}*"))
-        if keys:
-            client.delete(*keys)
+        forget(front.prefix)
     pages = report["pages"]
     trips = counts["postgres_calls"] + 2 * counts["postgres_commit_calls"]  # + BEGIN, COMMIT
     waited = counts["postgres_s"] + counts["postgres_commit_s"]
