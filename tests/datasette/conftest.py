@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import signal
@@ -23,6 +24,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -68,6 +70,16 @@ def build_demo_kb(path: Path) -> Path:
         kb.close()
     return path
 
+
+
+def load_plugin(filename: str, module: str) -> ModuleType:
+    """A file of ``datasette/plugins`` (a plugin file, not a package module), loaded afresh as
+    ``module`` (each test file its own name: module-level caches stay apart)."""
+    spec = importlib.util.spec_from_file_location(module, datasette_dir() / "plugins" / filename)
+    assert spec and spec.loader
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return loaded
 
 @pytest.fixture(scope="session")
 def demo_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:

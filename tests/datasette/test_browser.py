@@ -10,6 +10,7 @@ installs it and its absence is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -42,6 +43,34 @@ def _browser_or_skip() -> None:
         pytest.skip("playwright is not installed (pip install -e '.[dev]')")
 
 
+@contextlib.contextmanager
+def local_page(base: str, **options: Any) -> Iterator[tuple[Any, list[str]]]:
+    """A page of Debian's chromium (the test is skipped without it, see :func:`_browser_or_skip`)
+    whose requests outside ``base`` are refused: yields the page and the URLs it refused.
+    ``options`` go to ``new_page`` (e.g. ``accept_downloads=True``)."""
+    _browser_or_skip()
+    from playwright.sync_api import Route, sync_playwright
+
+    refused: list[str] = []
+
+    def local_only(route: Route) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, **options)
+            page.set_default_timeout(PAGE_TIMEOUT_MS)
+            page.route("**/*", local_only)
+            yield page, refused
+        finally:
+            browser.close()
+
+
 @pytest.fixture(scope="module")
 def served(published_home: Path) -> Iterator[str]:
     """`pantau serve` on the published demo snapshot; yields its base URL."""
@@ -51,56 +80,41 @@ def served(published_home: Path) -> Iterator[str]:
 
 
 def test_search_open_article_see_facts_highlighted(served: str, tmp_path: Path) -> None:
-    from playwright.sync_api import Route, sync_playwright
+    with local_page(served) as (page, _):
+        page.goto(f"{served}/")
+        assert "Pantau" in page.title()
+        page.fill("#pantau-q", "pekerja rentan")
+        page.press("#pantau-q", "Enter")
+        page.wait_for_url(re.compile(r".*/cari\?q=.*"))
+        results = page.locator("#text-results li")
+        assert results.count() > 0
 
-    def local_only(route: Route) -> None:
-        if route.request.url.startswith(served):
-            route.continue_()
-        else:
-            route.abort()
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(PAGE_TIMEOUT_MS)
-            page.route("**/*", local_only)
-            page.goto(f"{served}/")
-            assert "Pantau" in page.title()
-            page.fill("#pantau-q", "pekerja rentan")
-            page.press("#pantau-q", "Enter")
-            page.wait_for_url(re.compile(r".*/cari\?q=.*"))
-            results = page.locator("#text-results li")
-            assert results.count() > 0
-
-            page.locator("#text-results li > a").first.click()
-            page.wait_for_url(re.compile(r".*/article/\d+$"))
-            byline = page.locator("p.byline").inner_text()
-            assert re.search(r"\w+, \d{1,2} \w+ 20\d\d \d\d\.\d\d WITA", byline), byline
-            facts = page.locator("#article-text a.fact")
-            assert facts.count() >= 3
-            first = facts.first
-            assert first.is_visible()
-            background = first.evaluate("el => getComputedStyle(el).backgroundColor")
-            assert background not in ("rgba(0, 0, 0, 0)", "transparent")
-            kinds = set(
-                page.eval_on_selector_all(
-                    "#article-text a.fact", "els => els.map(e => e.classList[1])"
-                )
+        page.locator("#text-results li > a").first.click()
+        page.wait_for_url(re.compile(r".*/article/\d+$"))
+        byline = page.locator("p.byline").inner_text()
+        assert re.search(r"\w+, \d{1,2} \w+ 20\d\d \d\d\.\d\d WITA", byline), byline
+        facts = page.locator("#article-text a.fact")
+        assert facts.count() >= 3
+        first = facts.first
+        assert first.is_visible()
+        background = first.evaluate("el => getComputedStyle(el).backgroundColor")
+        assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+        kinds = set(
+            page.eval_on_selector_all(
+                "#article-text a.fact", "els => els.map(e => e.classList[1])"
             )
-            assert len(kinds) >= 2, kinds
-            page.screenshot(path=str(tmp_path / "article.png"), full_page=True)
+        )
+        assert len(kinds) >= 2, kinds
+        page.screenshot(path=str(tmp_path / "article.png"), full_page=True)
 
-            href = first.get_attribute("href") or ""
-            assert re.fullmatch(r"/pantau/\w+/\d+", href), href
-            first.click()
-            page.wait_for_url(f"{served}{href}")
-            assert page.locator("h1").inner_text().strip()
+        href = first.get_attribute("href") or ""
+        assert re.fullmatch(r"/pantau/\w+/\d+", href), href
+        first.click()
+        page.wait_for_url(f"{served}{href}")
+        assert page.locator("h1").inner_text().strip()
 
-            page.goto(f"{served}/pantau/region_coverage")
-            page.wait_for_selector(".leaflet-marker-icon, .marker-cluster")
-        finally:
-            browser.close()
+        page.goto(f"{served}/pantau/region_coverage")
+        page.wait_for_selector(".leaflet-marker-icon, .marker-cluster")
 
 
 # -- user flows (issue 14), each leaving screenshots for a reviewer --------------------------------
@@ -115,26 +129,8 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser_page(served: str) -> Iterator[Any]:
-    from playwright.sync_api import Route, sync_playwright
-
-    blocked: list[str] = []
-
-    def local_only(route: Route) -> None:
-        if route.request.url.startswith(served):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(PAGE_TIMEOUT_MS)
-            page.route("**/*", local_only)
-            yield page
-        finally:
-            browser.close()
+    with local_page(served) as (page, blocked):
+        yield page
     assert not [u for u in blocked if "/pantau/" not in u and "region_coverage" not in u], blocked
 
 

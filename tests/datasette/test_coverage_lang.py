@@ -26,7 +26,7 @@ from lxml import html as lxml_html
 
 from kb.publish import publish
 from pantau.config import datasette_dir
-from tests.datasette.conftest import fetch, rows
+from tests.datasette.conftest import fetch, load_plugin, rows
 
 # Indonesian words of these pages' interface (whole words, case-insensitive); words that are
 # English too (media, per, total, no) are left out, and so are Indonesian month abbreviations
@@ -236,15 +236,8 @@ def test_report_download_follows_the_snapshot_language(
 
 
 def plugin() -> Any:
-    """datasette/plugins/pantau_coverage.py (a plugin file, not a package module)."""
-    import importlib.util
-
-    path = datasette_dir() / "plugins" / "pantau_coverage.py"
-    spec = importlib.util.spec_from_file_location("pantau_coverage_bahasa", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """datasette/plugins/pantau_coverage.py."""
+    return load_plugin("pantau_coverage.py", "pantau_coverage_bahasa")
 
 
 def test_the_plugin_formats_nothing_itself() -> None:

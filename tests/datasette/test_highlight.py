@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-from types import ModuleType
 
 import pytest
 from lxml import html as lxml_html
 
-from pantau.config import datasette_dir
+from tests.datasette.conftest import load_plugin
 
-
-def _plugin() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "pantau_pages", datasette_dir() / "plugins" / "pantau_pages.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-P = _plugin()
+P = load_plugin("pantau_pages.py", "pantau_pages")
 KINDS = {k.table: k for k in P.FACT_KINDS}
 
 

@@ -6,32 +6,19 @@ in Debian's chromium and lets no request leave the local server.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
-from pantau.config import datasette_dir
-from tests.datasette.conftest import fetch, serving
-from tests.datasette.test_browser import CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT_MS, _browser_or_skip
+from tests.datasette.conftest import fetch, load_plugin, serving
+from tests.datasette.test_browser import _browser_or_skip, local_page
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def plugin() -> ModuleType:
-    """datasette/plugins/pantau_pages.py (a plugin file, not a package module)."""
-    path = datasette_dir() / "plugins" / "pantau_pages.py"
-    spec = importlib.util.spec_from_file_location("pantau_pages_peta", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-PAGES = plugin()
+PAGES = load_plugin("pantau_pages.py", "pantau_pages_peta")
 
 
 def test_map_draws_province_outlines_under_the_pins(snapshot: Path) -> None:
@@ -97,29 +84,10 @@ def test_outline_paths_of_a_view(
 
 def test_map_in_a_browser_stays_on_localhost(published_home: Path) -> None:
     _browser_or_skip()
-    from playwright.sync_api import Route, sync_playwright
-
-    with serving(published_home) as (base, _):
-        asked: list[str] = []
-
-        def local_only(route: Route) -> None:
-            asked.append(route.request.url)
-            if route.request.url.startswith(base):
-                route.continue_()
-            else:
-                route.abort()
-
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                page.set_default_timeout(PAGE_TIMEOUT_MS)
-                page.route("**/*", local_only)
-                page.goto(f"{base}/peta")
-                ntt = page.locator('svg.pantau-map path.province-outline[data-code="53"]')
-                assert ntt.is_visible()
-                box = ntt.bounding_box()
-                assert box and box["width"] > 200
-            finally:
-                browser.close()
-    assert asked and all(u.startswith(base) for u in asked), asked
+    with serving(published_home) as (base, _), local_page(base) as (page, refused):
+        page.goto(f"{base}/peta")
+        ntt = page.locator('svg.pantau-map path.province-outline[data-code="53"]')
+        assert ntt.is_visible()
+        box = ntt.bounding_box()
+        assert box and box["width"] > 200
+    assert not refused, refused

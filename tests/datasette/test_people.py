@@ -3,12 +3,10 @@ a home page that answers first questions, and no dead ends — on the published 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import sqlite3
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -16,22 +14,12 @@ from lxml import html as lxml_html
 
 from kb.publish import publish
 from pantau.config import datasette_dir
-from tests.datasette.conftest import fetch, make_datasette, rows
+from tests.datasette.conftest import fetch, load_plugin, make_datasette, rows
 
 ANNOUNCEMENT = 10_080_000_000  # the demo's "Rp10,08 miliar" iuran announcement, in three outlets
 
 
-def plugin() -> ModuleType:
-    """datasette/plugins/pantau_pages.py (a plugin file, not a package module)."""
-    path = datasette_dir() / "plugins" / "pantau_pages.py"
-    spec = importlib.util.spec_from_file_location("pantau_pages_uji", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-PAGES = plugin()
+PAGES = load_plugin("pantau_pages.py", "pantau_pages_uji")
 
 
 def doc(response: Any) -> Any:

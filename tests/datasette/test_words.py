@@ -33,7 +33,7 @@ from kb.publish import (
     visible_tables,
 )
 from pantau.config import datasette_dir
-from tests.datasette.conftest import QUERIES, fetch, rows, serving
+from tests.datasette.conftest import QUERIES, fetch, load_plugin, rows, serving
 
 # Datasette's and Pantau's English interface words, as whole words (case-insensitive). Words that
 # are also Indonesian are left out: data, menu, media, per, total, format, status, facet (the
@@ -387,56 +387,29 @@ def test_column_menu_speaks_the_interface_language(
 ) -> None:
     """What the table page's scripts write, in chromium: the column-actions menu (Datasette's
     table.js) and the zoom buttons of the region map (datasette-cluster-map, Leaflet)."""
-    from tests.datasette.test_browser import CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT_MS
-    from tests.datasette.test_browser import _browser_or_skip as browser_or_skip
-
-    browser_or_skip()
-    from playwright.sync_api import Route, sync_playwright
+    from tests.datasette.test_browser import local_page
 
     home = published_home if lang == "id" else en_snapshot.parent.parent
-    with serving(home) as (base, _), sync_playwright() as p:
-
-        def local_only(route: Route) -> None:
-            (route.continue_ if route.request.url.startswith(base) else route.abort)()
-
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(PAGE_TIMEOUT_MS)
-            page.route("**/*", local_only)
-            page.goto(f"{base}/pantau/amount?currency__notblank=1")
-            page.locator("th.col-value svg.dropdown-menu-icon").click()
-            menu = page.locator("body > .dropdown-menu")
-            menu.wait_for(state="visible")
-            text = menu.inner_text()
-            remove = page.locator(".filter-row a[aria-label]").first.get_attribute("aria-label")
-            page.goto(f"{base}/pantau/region_coverage")
-            zoom = page.locator("a.leaflet-control-zoom-in")
-            zoom.wait_for(state="attached")
-            page.wait_for_function(
-                "t => document.querySelector('a.leaflet-control-zoom-in').title == t", arg=zoom_in
-            )
-        finally:
-            browser.close()
+    with serving(home) as (base, _), local_page(base) as (page, _refused):
+        page.goto(f"{base}/pantau/amount?currency__notblank=1")
+        page.locator("th.col-value svg.dropdown-menu-icon").click()
+        menu = page.locator("body > .dropdown-menu")
+        menu.wait_for(state="visible")
+        text = menu.inner_text()
+        remove = page.locator(".filter-row a[aria-label]").first.get_attribute("aria-label")
+        page.goto(f"{base}/pantau/region_coverage")
+        zoom = page.locator("a.leaflet-control-zoom-in")
+        zoom.wait_for(state="attached")
+        page.wait_for_function(
+            "t => document.querySelector('a.leaflet-control-zoom-in').title == t", arg=zoom_in
+        )
     assert all(w in text for w in shown), text
     assert not any(w in text for w in not_shown), text
     assert remove == ("Hapus saringan ini" if lang == "id" else "Remove this filter")
 
 
 # -- the helpers behind the pages, on literals -----------------------------------------------------
-def plugin() -> Any:
-    """datasette/plugins/pantau_pages.py (a plugin file, not a package module)."""
-    import importlib.util
-
-    path = datasette_dir() / "plugins" / "pantau_pages.py"
-    spec = importlib.util.spec_from_file_location("pantau_pages_kata", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-PAGES = plugin()
+PAGES = load_plugin("pantau_pages.py", "pantau_pages_kata")
 
 FURNITURE_CASES = [  # (Datasette's HTML, Indonesian)
     ('<a href="/pantau/quote?person_id=3">\n  1,234 rows</a>\n  from person_id in quote',

@@ -391,37 +391,22 @@ def test_browser_opens_the_coverage_page(published: Path, tmp_path: Path) -> Non
     import re
 
     from tests.datasette.conftest import serving
-    from tests.datasette.test_browser import (
-        CHROMIUM,
-        CHROMIUM_ARGS,
-        PAGE_TIMEOUT_MS,
-        _browser_or_skip,
-    )
-
-    _browser_or_skip()
-    from playwright.sync_api import sync_playwright
+    from tests.datasette.test_browser import local_page
 
     rid = release_id(published)
-    with serving(published) as (base, _), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-            page.set_default_timeout(PAGE_TIMEOUT_MS)
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base) else route.abort())
-            page.goto(f"{base}/liputan")
-            page.fill("#liputan-id", str(rid))
-            page.press("#liputan-id", "Enter")
-            page.wait_for_url(re.compile(rf".*/liputan/{rid}$"))
-            assert page.locator("h1").inner_text().startswith("Liputan: Pemprov NTT Tanggung Iuran")
-            kinds = page.locator("table.coverage tbody tr").evaluate_all("rows => rows.map(r => r.className)")
-            assert kinds == ["kind-verbatim", "kind-rewrite", "kind-own"]
-            differences = page.locator("table.coverage-differences td.evidence.article").all_inner_texts()
-            assert any("Provinsi NTT Agustinus Lelo" in d for d in differences)
-            assert any("Rp3,74 miliar" in d for d in differences)
-            page.screenshot(path=str(tmp_path / "liputan.png"), full_page=True)
-            page.goto(f"{base}/kliping?from=2025-11-01&to=2025-11-30")
-            with page.expect_download() as info:
-                page.click("text=XLSX")
-            assert info.value.suggested_filename == "kliping-2025-11-01-2025-11-30.xlsx"
-        finally:
-            browser.close()
+    with serving(published) as (base, _), local_page(base, accept_downloads=True) as (page, _):
+        page.goto(f"{base}/liputan")
+        page.fill("#liputan-id", str(rid))
+        page.press("#liputan-id", "Enter")
+        page.wait_for_url(re.compile(rf".*/liputan/{rid}$"))
+        assert page.locator("h1").inner_text().startswith("Liputan: Pemprov NTT Tanggung Iuran")
+        kinds = page.locator("table.coverage tbody tr").evaluate_all("rows => rows.map(r => r.className)")
+        assert kinds == ["kind-verbatim", "kind-rewrite", "kind-own"]
+        differences = page.locator("table.coverage-differences td.evidence.article").all_inner_texts()
+        assert any("Provinsi NTT Agustinus Lelo" in d for d in differences)
+        assert any("Rp3,74 miliar" in d for d in differences)
+        page.screenshot(path=str(tmp_path / "liputan.png"), full_page=True)
+        page.goto(f"{base}/kliping?from=2025-11-01&to=2025-11-30")
+        with page.expect_download() as info:
+            page.click("text=XLSX")
+        assert info.value.suggested_filename == "kliping-2025-11-01-2025-11-30.xlsx"
