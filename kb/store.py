@@ -62,14 +62,14 @@ from sqlalchemy import (
 )
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Connection, CursorResult, Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine, select
 
 import kb.health  # noqa: F401  (registers the source_health table in SQLModel.metadata)
 import wilayah
 from extract import facts as ef
 from extract.facts import FactValueError
-from kb.migrations import ensure_schema
+from kb.migrations import ensure_schema, lock_schema
 from kb.models import (
     FACT_TABLES,
     Amount,
@@ -281,9 +281,21 @@ class KB:
         """Make the ``region`` table hold the 38 provinces and 514 kabupaten/kota of
         :mod:`wilayah` (Kemendagri codes, seat coordinates); return rows added or corrected.
         Reference data wins: a row whose name, kind, parent or seat differs is corrected (KBs
-        seeded before 0.3 held BPS-ordered codes for NTT under Kemendagri's name)."""
+        seeded before 0.3 held BPS-ordered codes for NTT under Kemendagri's name).
+
+        KBs opened at once (workers starting together): on PostgreSQL one seeds under the
+        schema lock while the others wait; on SQLite a process that lost the race to insert
+        reads what the winner wrote and finds nothing left to do."""
+        try:
+            return self._seed_regions()
+        except IntegrityError:  # another process seeded between our read and our insert
+            return self._seed_regions()
+
+    def _seed_regions(self) -> int:
         touched = 0
         with Session(self.engine) as s:
+            if self.engine.dialect.name == "postgresql":
+                lock_schema(s.connection())
             rows = {r.code: r for r in s.exec(select(Region)).all()}
             for reg in wilayah.regions():
                 want = {"name": reg.name, "kind": reg.kind, "parent": reg.parent,

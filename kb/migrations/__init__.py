@@ -55,7 +55,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
@@ -152,10 +152,22 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
                 conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
                 conn.commit()
             conn.begin()
+            if engine.dialect.name == "postgresql":  # workers starting together on a new KB:
+                lock_schema(conn)  # one migrates, the others find it done (no duplicate types)
             yield conn
     finally:
         if own is not None:
             own.dispose()
+
+
+# The PostgreSQL advisory lock key of KB schema changes and region seeding ("pantk"; the raw
+# store's is kb.raw.PG_SCHEMA_LOCK): held to the end of the transaction that takes it.
+KB_SCHEMA_LOCK = 0x70616E746B
+
+
+def lock_schema(conn: Connection) -> None:
+    """Wait for the KB's schema lock in ``conn``'s transaction (PostgreSQL only)."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": KB_SCHEMA_LOCK})
 
 
 def _check_foreign_keys(conn: Connection) -> None:

@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
+import wilayah
 from kb.migrations import FIRST_REVISION, current_revision, head_revision, migrate
 from kb.store import KB, make_engine, sqlite_url
 
@@ -215,3 +216,27 @@ def test_downgrade_to_first_revision_and_back(tmp_path: Path) -> None:
     engine.dispose()
     assert dump(url, ORDER) == before
     assert drift(url) == []
+
+
+OPENERS = 3  # processing workers started together on a KB nobody created yet
+
+
+def test_kbs_opened_at_once_create_the_schema_once(db_url: str) -> None:
+    """Several processes opening a new KB at the same moment: one migrates and seeds the
+    regions, the others wait for it (PostgreSQL: an advisory lock; SQLite: the file's write
+    lock) — none fails on a type or row the other has just created."""
+    import subprocess
+    import sys
+
+    code = "import sys; from kb.store import KB; KB(sys.argv[1]).close()"
+    procs = [subprocess.Popen([sys.executable, "-c", code, db_url], stderr=subprocess.PIPE)
+             for _ in range(OPENERS)]
+    errors = [p.communicate(timeout=300)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0] * OPENERS, errors
+    kb = KB(db_url)
+    try:
+        with kb.engine.connect() as conn:
+            regions = conn.execute(text("SELECT count(*), count(DISTINCT code) FROM region")).one()
+    finally:
+        kb.close()
+    assert regions[0] == regions[1] == len(wilayah.regions())
