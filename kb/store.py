@@ -58,6 +58,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    text,
     update,
 )
 from sqlalchemy import select as core_select
@@ -251,6 +252,23 @@ def _new_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
+# The counters of an extraction run a worker or enqueue adds to (kb.models.ExtractionRun).
+RUN_COUNTERS = ("pages", "articles_new", "articles_updated", "unchanged", "rejected", "errors")
+PAGE_LOCK_NAMESPACE = 0x70616765  # "page": first key of the per-page advisory lock
+
+
+def _bump_run(conn: Connection, run_id: int, counts: Mapping[str, int]) -> None:
+    wanted = {k: int(v) for k, v in counts.items() if v}
+    unknown = set(wanted) - set(RUN_COUNTERS)
+    if unknown:
+        raise ValueError(f"not extraction-run counters: {sorted(unknown)}")
+    if not wanted:
+        return
+    run = _table(ExtractionRun)
+    conn.execute(update(run).where(run.c.id == run_id)
+                 .values({run.c[k]: run.c[k] + v for k, v in wanted.items()}))
+
+
 def _evidence(item: ef.Fact, article_id: int) -> dict[str, Any]:
     return {
         "article_id": article_id,
@@ -390,6 +408,12 @@ class KB:
             run.finished_at = _stamp()
             s.add(run)
             s.commit()
+
+    def count_extraction_run(self, run_id: int, counts: Mapping[str, int]) -> None:
+        """Add ``counts`` (column -> number, of :data:`RUN_COUNTERS`) to extraction run
+        ``run_id`` in one UPDATE (``pantau cluster enqueue``: the pages it found current)."""
+        with self.engine.begin() as conn:
+            _bump_run(conn, run_id, counts)
 
     # -- ingest ------------------------------------------------------------------------------
     def batch(self, articles_per_transaction: int = ARTICLES_PER_TRANSACTION) -> IngestBatch:
@@ -585,6 +609,29 @@ class IngestBatch:
             extractor_version=extractor_version,
         )  # fmt: skip
         return status
+
+    def claim_page(self, url: str, page_sha256: str, version: str) -> bool:
+        """Serialise this transaction with any other storing page ``url`` and say whether the
+        page is already processed from ``page_sha256`` by ``version`` (read after the lock, so
+        a concurrent writer's outcome is seen once it committed). On PostgreSQL a transaction
+        advisory lock on the URL's hash (released at commit); on SQLite the database's write
+        lock, taken by an empty write. A task run twice at once thus stores (and counts) once."""
+        conn = self._conn()
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:ns, hashtext(:url))"),
+                         {"ns": PAGE_LOCK_NAMESPACE, "url": url})
+        else:
+            conn.execute(text("UPDATE processed_page SET url = url WHERE 0 = 1"))
+        pp = _table(ProcessedPage)
+        row = conn.execute(core_select(pp.c.page_sha256, pp.c.extractor_version)
+                           .where(pp.c.url == url)).first()
+        return row is not None and (row[0], row[1]) == (page_sha256, version)
+
+    def count_extraction_run(self, run_id: int, counts: Mapping[str, int]) -> None:
+        """Add ``counts`` to extraction run ``run_id`` in this batch's transaction (committed
+        with the page it counts). Call it last before the commit: the run's row stays locked
+        from this UPDATE to the commit, and every worker counts into the same row."""
+        _bump_run(self._conn(), run_id, counts)
 
     def _outcome(self, conn: Connection, values: Mapping[str, Any]) -> None:
         row = {**values, "processed_at": _stamp()}

@@ -222,15 +222,28 @@ def reconcile_cmd(home: Path, raw_db: str | None, redis_url: str | None, prefix:
 @click.option("--raw-db", envvar=ENV_RAW_DB, help="Raw store URL [env: PANTAU_RAW_DB]")
 @click.option("--redis", "redis_url", envvar="PANTAU_REDIS", help="Redis URL [env: PANTAU_REDIS]")
 @click.option("--prefix", envvar="PANTAU_REDIS_PREFIX", help="Redis key prefix")
+@click.option("--db", envvar="PANTAU_DB",
+              help="Knowledge base (PostgreSQL URL) for the processing progress [env: PANTAU_DB;"
+              " default: HOME/kb.db when it exists]")
 def status_cmd(home: Path, raw_db: str | None, redis_url: str | None,
-               prefix: str | None) -> None:
-    """Queue depths, workers (crawl runs) alive, leases held and lost, per-source progress."""
+               prefix: str | None, db: str | None) -> None:
+    """Queue depths, workers (crawl runs) alive, leases held and lost, per-source progress;
+    with a KB, processing too: tasks owed and each open extraction run's pages done of those
+    enqueued, with its counts so far."""
     from crawler.distributed import Frontier, cluster_status
 
     raw = _raw(raw_db, home, must_exist=True)
     front = Frontier.from_env(redis_url, prefix)
     with usable():
-        _emit(retry_dropped(lambda: cluster_status(raw, front), "cluster status"))
+        report = retry_dropped(lambda: cluster_status(raw, front), "cluster status")
+    if db or (home / "kb.db").exists():
+        from pantau.tasks import progress
+
+        broker = _broker(redis_url, prefix)
+        with _stores(home, db, raw_db, need_raw=False) as (_, kb), usable():
+            report["processing"] = retry_dropped(
+                lambda: progress(broker, kb, front.prefix), "cluster status: processing")
+    _emit(report)
 
 
 # -- processing (pantau.tasks) --------------------------------------------------------------------
@@ -326,19 +339,23 @@ def worker_process_cmd(home: Path, db: str | None, raw_db: str | None, redis_url
 
 @cluster.command("enqueue")
 @processing_options
-@click.option("--reprocess", is_flag=True, help="A task for every page, even if current")
+@click.option("--reprocess", is_flag=True,
+              help="A task for every page, even if current (but none for a page whose task is"
+              " still queued)")
 def enqueue_cmd(home: Path, db: str | None, raw_db: str | None, redis_url: str | None,
                 prefix: str | None, sources_file: Path | None, reprocess: bool) -> None:
     """Queue a "process page X" task for each raw page the KB has not processed yet."""
+    from crawler.distributed import Frontier
     from pantau.pipeline import outlets_of
     from pantau.tasks import enqueue
 
     config = _config(sources_file)
     broker = _broker(redis_url, prefix)
     with _stores(home, db, raw_db) as (raw, kb), usable():
-        report = enqueue(broker, raw, kb, outlets=outlets_of(config), reprocess=reprocess)
-    click.echo(f"{report['enqueued']} page(s) queued, {report['current']} already current",
-               err=True)
+        report = enqueue(broker, raw, kb, outlets=outlets_of(config), reprocess=reprocess,
+                         prefix=Frontier.from_env(redis_url, prefix).prefix)
+    click.echo(f"{report['enqueued']} page(s) queued, {report['current']} already current,"
+               f" {report['queued']} still queued", err=True)
     _emit(report)
 
 

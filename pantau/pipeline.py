@@ -32,6 +32,11 @@ from kb.store import DATABASE_FAILURES, KB, LOOKUP_CHUNK, IngestBatch
 PAGE_TIMEOUT_S = 60.0  # a page cleans + extracts in well under a second; 60 s means it hangs
 IN_FLIGHT_PER_WORKER = 4  # bounded queue: raw bodies are streamed, never all in memory
 MAX_REASON_CHARS = 300  # an error reason is one line of processed_page
+# A task's page in one transaction (no commit between its writes and its run's counters)
+PAGE_WRITES = 1_000
+# What a page adds to its extraction run (kb.models.ExtractionRun), as Processor.run counts
+RUN_COUNTER = {"new": "articles_new", "updated": "articles_updated", "unchanged": "unchanged",
+               "rejected": "rejected", "off_topic": "rejected", "error": "errors"}
 # Storing failures that are the database's, not the page's (kb.store.DATABASE_FAILURES) stop
 # the batch (and the page stays unprocessed, so the next run tries it again) instead of marking
 # every page an error.
@@ -208,24 +213,47 @@ class Processor:
         else:
             self._run_pool(source)
 
-    def process_page(self, page: RawPage) -> None:
+    def process_page(self, page: RawPage, run_id: int | None = None) -> str:
         """One page, end to end in this process (a task queue's worker): skipped when its body
-        was processed by this version, else cleaned, extracted and stored like a batch's page."""
+        was processed by this version, else cleaned, extracted and stored like a batch's page.
+        Returns what became of it: ``current`` (skipped), or the counter it adds to (``new``,
+        ``updated``, ``unchanged``, ``rejected``, ``off_topic``, ``error``).
+
+        With ``run_id`` (the extraction run ``pantau cluster enqueue`` opened), the page's
+        outcome and the run's counters are written in one transaction, after a per-page lock
+        and a second look at whether the page is current (:meth:`kb.store.IngestBatch.
+        claim_page`): a task delivered twice — after its worker died between commit and
+        acknowledgement, or while a slow worker still holds it — counts once."""
         self.report.pages += 1
         if not self.reprocess and self.kb.current_pages(
             [(page.url, page.body_sha256)], self.report.version
         ):
             self.report.unchanged += 1
-            return
+            return "current"
         if not page.on_topic:
-            self._record(page, "off_topic", "no topic keyword")
-            return
-        zone = self.zones.get(page.source)
-        try:
-            result = process_one(page.url, page.body, _content_type(page), zone)
-        except Exception as exc:  # a bug on one page must not stop the worker
-            result = {"outcome": "error", "reason": one_line(exc)}
-        self._store(page, result)
+            result: dict[str, Any] = {"outcome": "off_topic", "reason": "no topic keyword"}
+        else:
+            zone = self.zones.get(page.source)
+            try:
+                result = process_one(page.url, page.body, _content_type(page), zone)
+            except Exception as exc:  # a bug on one page must not stop the worker
+                result = {"outcome": "error", "reason": one_line(exc)}
+        if run_id is None:
+            return self._store(page, result)
+        # one transaction: the lock, the second look, the page's rows, the run's counters
+        with self.kb.batch(PAGE_WRITES) as batch:
+            if not self.reprocess and batch.claim_page(
+                page.url, page.body_sha256, self.report.version
+            ):
+                self.report.unchanged += 1
+                return "current"
+            self._batch = batch
+            try:
+                kind = self._store(page, result)
+            finally:
+                self._batch = None
+            batch.count_extraction_run(run_id, {"pages": 1, RUN_COUNTER[kind]: 1})
+        return kind
 
     def _run_pool(self, source: str | None) -> None:
         from pebble import ProcessPool
@@ -255,7 +283,7 @@ class Processor:
             result = {"outcome": "error", "reason": one_line(exc)}
         self._store(page, result)
 
-    def _record(self, page: RawPage, outcome: str, reason: str) -> None:
+    def _record(self, page: RawPage, outcome: str, reason: str) -> str:
         self._writer().record_outcome(
             url=page.url,
             source=page.source,
@@ -273,11 +301,13 @@ class Processor:
             r.rejected += 1
         r.reasons[reason] = r.reasons.get(reason, 0) + 1
         self.progress(page.url, outcome)
+        return outcome
 
-    def _store(self, page: RawPage, result: dict[str, Any]) -> None:
+    def _store(self, page: RawPage, result: dict[str, Any]) -> str:
+        """Store the page's outcome; return its kind (new, updated, unchanged, rejected,
+        off_topic, error)."""
         if result["outcome"] != "article":
-            self._record(page, result["outcome"], result.get("reason") or "")
-            return
+            return self._record(page, result["outcome"], result.get("reason") or "")
         article = result["article"]
         article["url"] = article_url(page.url, article.get("url"))
         try:
@@ -293,8 +323,7 @@ class Processor:
         except self.reraise:
             raise
         except Exception as exc:  # this page's data: its savepoint was rolled back
-            self._record(page, "error", one_line(exc, "ingest: "))
-            return
+            return self._record(page, "error", one_line(exc, "ingest: "))
         if status == "new":
             self.report.new += 1
         elif status == "updated":
@@ -302,3 +331,4 @@ class Processor:
         else:
             self.report.unchanged += 1
         self.progress(page.url, status)
+        return str(status)

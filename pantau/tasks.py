@@ -24,6 +24,7 @@ database every worker already writes to).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import signal
 import time
@@ -63,15 +64,48 @@ def namespace(prefix: str) -> str:
     return f"{prefix}:tasks"
 
 
+def queued_key(prefix: str) -> str:
+    """The Redis set of the pages whose task is owed ("PAGE_ID:BODY_SHA256"): added by
+    ``enqueue`` before it sends the task, removed when the task finishes (done, or dead-lettered
+    after its retries). A killed worker's task goes back to the queue and stays in the set; a
+    Redis restart empties the set with the queue."""
+    return f"{namespace(prefix)}:queued"
+
+
+def runs_key(prefix: str) -> str:
+    """The Redis hash extraction run id -> JSON {"enqueued", "current"}: what each ``enqueue``
+    sent and found current, for ``pantau cluster status``'s progress."""
+    return f"{namespace(prefix)}:runs"
+
+
+def member(page_id: int, body_sha256: str) -> str:
+    return f"{page_id}:{body_sha256}"
+
+
 def make_broker(redis_url: str, prefix: str) -> Any:
-    """A Dramatiq Redis broker with the tuned heartbeat and maintenance, and the page actor."""
+    """A Dramatiq Redis broker with the tuned heartbeat and maintenance, the page actor, and
+    the middleware that takes a dead-lettered task's page out of the queued set."""
     from dramatiq.brokers.redis import RedisBroker
 
     broker = RedisBroker(url=redis_url, namespace=namespace(prefix),  # type: ignore[no-untyped-call]
                          heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
                          maintenance_chance=MAINTENANCE_CHANCE)
+    broker.add_middleware(_DeadLettered(queued_key(prefix)))
     page_actor(broker)
     return broker
+
+
+def _DeadLettered(key: str) -> Any:  # noqa: N802  (a class made on demand: dramatiq is optional)
+    """Middleware: a task that failed for good (nacked: its retries spent) is no longer owed a
+    place in the queued set, so the next ``enqueue`` sends it again if the KB still owes it."""
+    from dramatiq import Middleware
+
+    class DeadLettered(Middleware):
+        def after_nack(self, broker: Any, message: Any) -> None:
+            if message.actor_name == "process_page" and len(message.args) >= 2:
+                broker.client.srem(key, member(message.args[0], message.args[1]))
+
+    return DeadLettered()
 
 
 def page_actor(broker: Any) -> Any:
@@ -98,12 +132,17 @@ def pending(broker: Any) -> int:
 class _Context:
     raw: RawStore
     processor: Any  # pantau.pipeline.Processor
+    redis: Any = None  # the broker's client: the queued set
+    queued: str = ""  # its key
 
 
 _context: _Context | None = None
 
 
-def _run_task(page_id: int, body_sha256: str) -> None:
+def _run_task(page_id: int, body_sha256: str, run_id: int | None = None) -> None:
+    """Process page ``page_id`` if its body is still ``body_sha256``, counting it in extraction
+    run ``run_id`` (tasks sent before runs were counted carry none); then the page is no longer
+    owed a place in the queued set (an exception leaves it there: the task is retried)."""
     from pantau.config import connection_dropped
 
     context = _context
@@ -115,9 +154,13 @@ def _run_task(page_id: int, body_sha256: str) -> None:
         if connection_dropped(exc):  # the raw store's own connection: open a new one, and
             context.raw = context.processor.raw = reopened(context.raw)  # Dramatiq retries
         raise
-    if page is None or page.body_sha256 != body_sha256:
-        return  # deleted, or refetched since: the new body has (or gets) a task of its own
-    context.processor.process_page(page)  # a dropped KB connection: the pool opens a new one
+    if page is not None and page.body_sha256 == body_sha256:  # else deleted, or refetched
+        # since: the new body has (or gets) a task of its own. A dropped KB connection: the
+        # pool opens a new one when Dramatiq runs the task again.
+        context.processor.process_page(page, run_id)
+    if context.redis is not None:  # before the acknowledgement: killed in between, the task
+        context.redis.srem(context.queued, member(page_id, body_sha256))  # runs again, found
+        # current, and removes it then
 
 
 def reopened(raw: RawStore) -> RawStore:
@@ -218,7 +261,7 @@ def run_worker(broker: Any, raw: RawStore, kb: KB, *, zones: dict[str, str] | No
     build_pipeline()  # the spaCy pipeline loads before the first task, not within it
     processor = Processor(raw, kb, workers=0, zones=zones)
     processor.reraise = (*DATABASE_FAILURES, IntegrityError)
-    _context = _Context(raw, processor)
+    _context = _Context(raw, processor, broker.client, queued_key(prefix))
     broker.emit_after("process_boot")
     worker = Worker(broker, queues={QUEUE}, worker_threads=WORKER_THREADS,
                     worker_timeout=WORKER_TIMEOUT_MS)
@@ -270,11 +313,43 @@ def _chunks(rows: list[Any]) -> Iterator[list[tuple[int, str, str]]]:
         yield [(int(i), str(u), str(s)) for i, u, s in rows[start:start + LOOKUP_CHUNK]]
 
 
+def forget_stale(broker: Any, prefix: str) -> int:
+    """Take out of the queued set the pages no task message holds (queued, delayed for a retry
+    or held by a worker, alive or dead: Dramatiq keeps a message in the queue's hashes until it
+    is acknowledged): left by an ``enqueue`` that died between adding a page and sending its
+    task, or a worker that died between acknowledging and removing. Return how many."""
+    from dramatiq import Message
+
+    client, key = broker.client, queued_key(prefix)
+    if not client.scard(key):
+        return 0
+    members = {m.decode() if isinstance(m, bytes) else str(m) for m in client.smembers(key)}
+    live: set[str] = set()
+    for table in (f"{broker.namespace}:{QUEUE}.msgs", f"{broker.namespace}:{QUEUE}.DQ.msgs"):
+        for _id, data in client.hscan_iter(table, count=1_000):
+            with contextlib.suppress(Exception):  # not a page task: not ours to judge
+                args = Message.decode(data).args
+                live.add(member(int(args[0]), str(args[1])))
+    stale = members - live
+    if stale:
+        client.srem(key, *stale)
+    return len(stale)
+
+
 def enqueue(broker: Any, raw: RawStore, kb: KB, *, outlets: list[dict[str, Any]] | None = None,
-            reprocess: bool = False) -> dict[str, Any]:
+            reprocess: bool = False, prefix: str | None = None) -> dict[str, Any]:
     """Send a task for each raw page the KB has not processed from its body with the current
-    extractor version; open an extraction run (the batch ``resolve`` closes). Outlets and crawl
-    runs go to the KB here, once, not from each worker.
+    extractor version and that has no task owed yet (the queued set, :func:`queued_key`);
+    open an extraction run (the batch ``resolve`` closes), which the tasks carry and count
+    into; it starts with the pages found current (``pages`` and ``unchanged``). Outlets and
+    crawl runs go to the KB here, once, not from each worker. ``reprocess``: a task for every
+    page, current or not, that has none owed.
+
+    Run again while tasks wait (from cron), it sends none for them: a page is added to the
+    queued set before its task is sent (an atomic SADD per page, so two enqueues at once send
+    one task), and taken out when the task finishes or is dead-lettered; members no task
+    message holds any more are dropped first (:func:`forget_stale`). A Redis restart empties
+    the queue and the set together, so enqueue then sends what the KB still owes.
 
     Each database step is run again when its connection drops
     (:func:`pantau.config.retry_dropped`; the raw store's is opened again): the writes are
@@ -287,6 +362,7 @@ def enqueue(broker: Any, raw: RawStore, kb: KB, *, outlets: list[dict[str, Any]]
     def reopen() -> None:
         store[0] = reopened(store[0])
 
+    prefix = prefix if prefix is not None else broker.namespace.removesuffix(":tasks")
     version = pipeline_version()
     try:
         if outlets:
@@ -300,22 +376,68 @@ def enqueue(broker: Any, raw: RawStore, kb: KB, *, outlets: list[dict[str, Any]]
         if store[0] is not raw:
             store[0].close()
     actor = page_actor(broker)
-    pages = sent = 0
+    client, key = broker.client, queued_key(prefix)
+    stale = forget_stale(broker, prefix)
+    pages = sent = current_count = queued = 0
     run_id: int | None = None
     for chunk in _chunks(rows):
         pages += len(chunk)
         current = set() if reprocess else retry_dropped(
             partial(kb.current_pages, [(u, s) for _, u, s in chunk], version),
             "enqueue: processed pages")
+        current_count += sum(1 for _, u, _ in chunk if u in current)
         todo = [(i, s) for i, u, s in chunk if u not in current]
-        if todo and run_id is None:
+        if not todo:
+            continue
+        with client.pipeline(transaction=False) as pipe:
+            for page_id, sha in todo:
+                pipe.sadd(key, member(page_id, sha))
+            added = pipe.execute()
+        fresh = [task for task, new in zip(todo, added, strict=True) if new]
+        queued += len(todo) - len(fresh)
+        if fresh and run_id is None:
             run_id = retry_dropped(lambda: kb.start_extraction_run(version).id,
                                    "enqueue: extraction run")
-        for page_id, sha in todo:
-            actor.send(page_id, sha)
-        sent += len(todo)
-    return {"version": version, "pages": pages, "current": pages - sent, "enqueued": sent,
-            "extraction_run": run_id, "pending": pending(broker)}
+        for page_id, sha in fresh:
+            actor.send(page_id, sha, run_id)
+        sent += len(fresh)
+    if run_id is not None:
+        retry_dropped(partial(kb.count_extraction_run, run_id,
+                              {"pages": current_count, "unchanged": current_count}),
+                      "enqueue: extraction run counts")
+        client.hset(runs_key(prefix), str(run_id),
+                    json.dumps({"enqueued": sent, "current": current_count}))
+    return {"version": version, "pages": pages, "current": current_count, "queued": queued,
+            "stale": stale, "enqueued": sent, "extraction_run": run_id,
+            "pending": pending(broker)}
+
+
+def progress(broker: Any, kb: KB, prefix: str) -> dict[str, Any]:
+    """The processing side of ``pantau cluster status``: tasks owed (the queued set) and
+    pending (Dramatiq's count), and each open extraction run's counters with the pages done of
+    those its enqueue sent."""
+    from sqlmodel import Session, select
+
+    from kb.models import ExtractionRun
+
+    with Session(kb.engine) as s:
+        runs = list(s.exec(select(ExtractionRun).where(
+            ExtractionRun.finished_at.is_(None))).all())  # type: ignore[union-attr]
+    sent = broker.client.hgetall(runs_key(prefix))
+    sent = {int(k): json.loads(v) for k, v in sent.items()}
+    open_runs = []
+    for run in runs:
+        row: dict[str, Any] = {"id": run.id, "started_at": run.started_at, "pages": run.pages,
+                               "articles_new": run.articles_new,
+                               "articles_updated": run.articles_updated,
+                               "unchanged": run.unchanged, "rejected": run.rejected,
+                               "errors": run.errors}
+        if run.id in sent:
+            row["enqueued"] = sent[run.id]["enqueued"]
+            row["done"] = run.pages - sent[run.id]["current"]
+        open_runs.append(row)
+    return {"queued": int(broker.client.scard(queued_key(prefix))),
+            "pending": pending(broker), "open_extraction_runs": open_runs}
 
 
 # -- the singleton job --------------------------------------------------------------------------
