@@ -87,6 +87,22 @@ FUSED_KADIS_HEAD = "Kepala Dinas (fused abbreviation)"
 # After a military rank, the service and a corps code in parentheses still belong to the rank
 # ("Kolonel Laut (P) Andi Rasyid", "Mayor Udara (K) …"), not to the name.
 RANK_SERVICES = {"Laut", "Udara"}
+# First words of Indonesian compound place names, never a place alone: a village written right
+# after its head's title with no comma takes the next word too ("Wali Nagari Koto Baru Hendri
+# Saputra", "Kepala Desa Tanjung Harapan Sugiarto", "Lurah Sungai Lulut Mariani").
+TOPONYM_FIRST_WORDS = {
+    "Sungai", "Sei", "Tanjung", "Batu", "Bukit", "Air", "Pulau", "Muara", "Lubuk", "Koto",
+    "Kota", "Gunung", "Pasir", "Rantau", "Simpang", "Tanah", "Ujung", "Kuala", "Labuhan",
+    "Karang", "Pematang", "Talang", "Teluk", "Padang", "Sumber", "Rawa", "Bandar", "Parit",
+    "Pangkalan", "Kampung", "Suka", "Tegal", "Ranca", "Pagar", "Sido", "Kali",
+}  # fmt: skip
+# Last words of compound place names, never a one-word name after one ("Desa Sungai Lulut Hulu",
+# "Kelurahan Tanjung Batu Kecil").
+TOPONYM_LAST_WORDS = {
+    "Hulu", "Hilir", "Ilir", "Ulu", "Baru", "Lama", "Jaya", "Indah", "Raya", "Makmur", "Sari",
+    "Asri", "Permai", "Besar", "Kecil", "Dalam", "Luar", "Atas", "Bawah", "Mulya", "Mulia",
+    "Sejahtera", "Harapan", "Agung", "Kidul", "Lor", "Wetan", "Kulon",
+}  # fmt: skip
 _CORPS_CODE_RE = re.compile(r"[A-Z]{1,3}")
 # Place words that may start a link of a title's place chain ("Lurah Oebobo, Kota Kupang, …").
 # Longest run of a unit's own words joined by "," or "dan" ("Kepemudaan dan Olahraga").
@@ -530,9 +546,10 @@ class OfficialsExtractor:
                 continue
             split = self._subarea_split(doc, i, heads) if expecting else None
             if split is not None:
-                i = last = split  # "Camat Rote Barat Daya Frans Lenggu"
-                consumed, expecting = True, False
-                continue
+                # "Camat Rote Barat Daya Frans Lenggu": the name follows, even one starting with a
+                # word that could continue a title ("Perbekel Tejakula I Made …")
+                last, consumed = split, True
+                break
             if self._is_cap(t) or (expecting and t.text in self.named_units):
                 run_end, named, rank = i, False, False
                 while run_end < n and run_end not in heads:
@@ -587,9 +604,29 @@ class OfficialsExtractor:
         if i in heads or not self._is_cap(doc[i]) or doc[i].text in self.title_words:
             return None
         place_end = i + 1  # "Kupang Barat Laut": the place may be a name stopword
+        particle = None
+        for m in range(i + 1, min(n - 1, i + 1 + OFFICE_PLACE_MAX_TOKENS)):
+            if doc[m].text in NAME_START_PARTICLES and self._is_cap(doc[m + 1]):
+                particle = m
+                break
+            if not self._is_cap(doc[m]):
+                break  # the run of the place and the name ends here
+        if particle is not None:
+            place_end = particle  # "Perbekel Tejakula I Made Arya": "I"/"Ni" start the name
+        compound = (
+            particle is None
+            and doc[i].text in TOPONYM_FIRST_WORDS
+            and place_end < n
+            and self._is_cap(doc[place_end])
+            and not self._is_honorific(doc[place_end])
+        )
+        if compound:
+            place_end += 1  # "Sungai Lulut", "Koto Baru": a compound place name
         while place_end < n and doc[place_end].text in self.place_compass:
             place_end += 1
         k = place_end
+        if particle is not None:
+            k += 1  # "I": one letter, not a capitalised word of its own
         while (
             k < n
             and k not in heads
@@ -599,7 +636,13 @@ class OfficialsExtractor:
             and doc[k].text not in self.stopwords
         ):
             k += 1
-        if k - place_end < 2:
+        mononym = (
+            compound
+            and k - place_end == 1
+            and doc[place_end].text not in TOPONYM_LAST_WORDS
+            and (k == n or doc[k].is_lower or doc[k].text == ",")
+        )  # "Lurah Sungai Lulut Mariani meninjau …": a one-word name after a compound place
+        if k - place_end < 2 and not mononym:
             return None  # a one-word name: the older rules decide
         if k + 1 < n and doc[k].text == "," and self._is_cap(doc[k + 1]):
             return None  # "Desa Wolotopo Kecamatan Ndona, Yosef …": the run is the unit

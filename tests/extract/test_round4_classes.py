@@ -1,0 +1,66 @@
+"""Error classes found by the fourth blind round (extract/gold_national/r4), one row per class,
+written with our own sentences (never the round's)."""
+
+from __future__ import annotations
+
+import pytest
+
+from extract.facts import extract_facts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a village head's title, a compound place name and the name with no comma: the place
+        # takes two words ("Sungai …", "Koto …", "Tanjung …")
+        ("Wali Nagari Koto Baru Hendri Saputra meresmikan jembatan itu.",
+         [("Hendri Saputra", "Wali Nagari Koto Baru")]),
+        ("Kepala Desa Tanjung Harapan Sugiarto Wibowo menyerahkan bantuan.",
+         [("Sugiarto Wibowo", "Kepala Desa Tanjung Harapan")]),
+        # ... a one-word name after a compound place, unless the word ends place names
+        ("Lurah Sungai Lulut Mariani meninjau lokasi banjir.", [("Mariani", "Lurah Sungai Lulut")]),
+        ("Warga Kelurahan Sungai Lulut Hulu mengungsi.", []),
+        # ... a Balinese "I"/"Ni" starts the name, also after Perbekel/Keuchik
+        ("Perbekel Tejakula I Made Arya Wiguna mengatakan air sudah mengalir.",
+         [("I Made Arya Wiguna", "Perbekel Tejakula")]),
+        ("Perbekel Tejakula, I Made Arya Wiguna, mengatakan air sudah mengalir.",
+         [("I Made Arya Wiguna", "Perbekel Tejakula")]),
+        ("Kepala Desa Batur Ni Luh Putu Sari hadir.", [("Ni Luh Putu Sari", "Kepala Desa Batur")]),
+        # customary heads and their units; honorifics written out ("Haji", "Jero Mangku")
+        ("Bendesa Adat Kuta, Jero Wayan Suarsa, menyampaikan terima kasih.",
+         [("Wayan Suarsa", "Bendesa Adat Kuta")]),
+        ("Kelian Banjar Adat Tegal, Jero Mangku Wayan Sudarma, memimpin upacara.",
+         [("Wayan Sudarma", "Kelian Banjar Adat Tegal")]),
+        ("Ondoafi Sereh, Yohanis Ohee, menyambut rombongan.", [("Yohanis Ohee", "Ondoafi Sereh")]),
+        ("Ketua Paguyuban Pedagang Pasar Baru, Haji Mansyur Daeng, mendukung program itu.",
+         [("Mansyur Daeng", "Ketua Paguyuban Pedagang Pasar Baru")]),
+        # "Kampung" inside a unit's name is part of the title, not a person
+        ("Kepala Dinas Pemberdayaan Masyarakat Kampung Mimika, Yuliana Beanal, hadir.",
+         [("Yuliana Beanal", "Kepala Dinas Pemberdayaan Masyarakat Kampung Mimika")]),
+        # Polda directorate heads fused with their unit, sub-directorate heads
+        ("Dirreskrimsus Polda Riau Kombes Pol Hendra Gunadi mengatakan kasus itu naik.",
+         [("Hendra Gunadi", "Dirreskrimsus Polda Riau")]),
+        ("Kasubdit III Ditreskrimum Kompol Yudi Prasetyo menambahkan pelaku sudah ditahan.",
+         [("Yudi Prasetyo", "Kasubdit III Ditreskrimum")]),
+        # judges
+        ("Sidang dipimpin Hakim Ketua Ridwan Harahap di pengadilan itu.", [("Ridwan Harahap", "Hakim Ketua")]),
+        ("Majelis hakim yang diketuai Hakim Yusran Lubis menunda sidang.", [("Yusran Lubis", "Hakim")]),
+        ("Majelis hakim menunda sidang sepekan.", []),
+    ],
+)  # fmt: skip
+def test_officials_classes(text: str, expected: list[tuple[str, str]]) -> None:
+    found = [(o["name"], o["title"]) for o in extract_facts(text)["officials"]]
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # people in a criminal case are counted
+        ("Dua tersangka dan tiga kurir diamankan polisi.", [(2, "tersangka"), (3, "kurir")]),
+        ("Polisi menangkap 4 pelaku pencurian ternak.", [(4, "pelaku")]),
+    ],
+)  # fmt: skip
+def test_worker_count_classes(text: str, expected: list[tuple[int, str]]) -> None:
+    found = [(c["value"], c["noun"]) for c in extract_facts(text)["worker_counts"]]
+    assert found == expected
