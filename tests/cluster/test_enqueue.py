@@ -144,3 +144,45 @@ def test_a_page_counts_once_in_its_run(raw_db: str, tmp_path: Path) -> None:
             assert run_counts(url) == [(25, 22, 0, 0, 3, 0)]
         finally:
             kb.close()
+
+
+def test_two_deliveries_at_once_count_once(raw_db: str) -> None:
+    """The same task on two workers at the same moment (a heartbeat late on a loaded machine):
+    both find the page owed and extract it; the per-page lock lets one store and count it, and
+    the other then finds it current. The page was processed before by another extractor
+    version, so both would otherwise update the same rows and count ``updated`` twice."""
+    import threading
+
+    from pantau.pipeline import Processor, pipeline_version
+    from pantau.tasks import page_by_id
+
+    fill_raw(raw_db, 1)
+    with schemas(1) as (url,), RawStore(raw_db) as raw:
+        kbs = [KB(url), KB(url)]
+        try:
+            old = Processor(raw, kbs[0], workers=0)
+            old.report.version = "older"
+            page = page_by_id(raw, 1)
+            assert page is not None
+            assert old.process_page(page) == "new"
+            run = kbs[0].start_extraction_run(pipeline_version()).id
+            assert run is not None
+            start = threading.Barrier(2)
+            kinds: list[str] = []
+
+            def deliver(kb: KB) -> None:
+                processor = Processor(RawStore(raw_db), kb, workers=0)
+                start.wait()
+                kinds.append(processor.process_page(page, run))
+                processor.raw.close()
+
+            threads = [threading.Thread(target=deliver, args=(kb,)) for kb in kbs]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert sorted(kinds) == ["current", "updated"]
+            assert run_counts(url)[-1] == (1, 0, 1, 0, 0, 0)
+        finally:
+            for kb in kbs:
+                kb.close()

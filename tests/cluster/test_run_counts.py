@@ -2,7 +2,8 @@
 process over the same raw store: pages, new, updated, unchanged, rejected, errors. Two
 workers; one killed with ``kill -9`` at a random 20-70 % of the pages, so that some of its pages
 were stored but not acknowledged (delivered again, found current: not counted twice) and some
-were in hand, not stored (run again by the other worker: counted once). Then more pages are
+were in hand, not stored (run again by the other worker: counted once); and every 4th page
+gets a second task at once (as a redelivery, found current: not counted). Then more pages are
 stored and both process again: the second run counts the pages ``enqueue`` found current as
 ``unchanged``. ``pantau cluster status --db`` shows the open run's pages done of enqueued.
 ``PANTAU_COUNTS_SEED`` replays a kill moment (printed with ``pytest -s``)."""
@@ -42,12 +43,31 @@ def add_pages(raw_url: str, first: int, last: int) -> None:
                     fetched_at="2025-08-28T01:00:00+00:00")
 
 
+def redeliver(args: list[str], run_id: int) -> None:
+    """A second task for every 4th page, as a redelivery brings one (the first run's worker
+    died between its commit and its acknowledgement, or its heartbeat was late): the two
+    copies run at once on the two workers, or one after the other; the page counts once."""
+    from pantau.tasks import make_broker, page_actor
+
+    raw_url, prefix = args[args.index("--raw-db") + 1], args[args.index("--prefix") + 1]
+    broker = make_broker(args[args.index("--redis") + 1], prefix)
+    try:
+        with RawStore(raw_url) as raw:
+            rows = raw.db.execute("SELECT id, body_sha256 FROM page ORDER BY id").fetchall()
+        actor = page_actor(broker)
+        for page_id, sha in rows[::4]:
+            actor.send(page_id, sha, run_id)
+    finally:
+        broker.close()
+
+
 def cluster_run(args: list[str], tmp: Path, kb: str, expected: int,
                 rng: random.Random | None = None) -> dict[str, Any]:
     """enqueue, 2 workers (one killed when ``rng``), status, resolve; what it saw."""
     sent = json.loads(pantau("cluster", "enqueue", *args).stdout)
     assert sent["enqueued"] == expected
     assert json.loads(pantau("cluster", "enqueue", *args).stdout)["enqueued"] == 0
+    redeliver(args, sent["extraction_run"])
     done = outcomes(kb)
     workers = [start_worker(args, tmp, i) for i in range(2)]
     seen: dict[str, Any] = {"enqueue": sent}
