@@ -41,6 +41,9 @@ from .common import (
 )
 
 # Confidence of a region mention by how it was recognised.
+# Capitalised words before a place name that make it a sea or strait named after the place
+# ("Laut Maluku", "Laut Natuna", "Selat Makassar"), not the place itself.
+SEA_WORDS = {"Laut", "Selat", "Samudra", "Samudera"}
 CONF_REGION_CLEAR = 0.95  # full name or unambiguous abbreviation
 CONF_REGION_AMBIGUOUS = 0.7  # an alias that is also a surname/common word, accepted by context
 CONF_REGION_BARE_DEFAULT = 0.8  # "Kupang" with no prefix: taken as Kota Kupang
@@ -376,6 +379,8 @@ class RegionMatcher:
             if reg["name"] in seen:
                 seen[reg["name"]]["mentions"].append([start, span.end_char])
                 continue
+            if prev is not None and prev.text in SEA_WORDS:
+                continue  # "perairan Laut Maluku", "Selat Makassar": a sea named after the place
             if reg["kind"] == "provinsi" and prev is not None and prev.lower_ in self.ethnic:
                 continue  # "mama-mama Papua", "orang Aceh": the people, not the province
             if dateline:

@@ -96,6 +96,17 @@ TOPONYM_FIRST_WORDS = {
     "Karang", "Pematang", "Talang", "Teluk", "Padang", "Sumber", "Rawa", "Bandar", "Parit",
     "Pangkalan", "Kampung", "Suka", "Tegal", "Ranca", "Pagar", "Sido", "Kali",
 }  # fmt: skip
+# Lower-case words between a title and ", <Name>" that neither continue the title nor start the
+# name: the owner ("Manajer Keuangan perusahaan, …", "… perusahaan tersebut, …") or the time
+# ("Kepala Desa Sumberejo saat ini, …"). At most TITLE_FILLER_MAX_TOKENS of them.
+TITLE_FILLER_WORDS = {
+    "perusahaan", "perseroan", "tersebut", "itu", "ini", "setempat", "saat", "kala", "ketika",
+    "waktu", "sebelumnya", "terdahulu", "definitif", "terpilih",
+}  # fmt: skip
+TITLE_FILLER_MAX_TOKENS = 3
+# A title without a unit ("Kepala Kantor Cabang, …") only takes a full name: one word after it
+# could be the unit's place ("Kepala Kantor Cabang, Kupang").
+BARE_TITLE_NAME_MIN_TOKENS = 2
 # Last words of compound place names, never a one-word name after one ("Desa Sungai Lulut Hulu",
 # "Kelurahan Tanjung Batu Kecil").
 TOPONYM_LAST_WORDS = {
@@ -229,6 +240,8 @@ class OfficialsExtractor:
             return False  # "SKM", "MKM"
         if txt in self.stopwords or txt.replace(".", "") in self.degrees:
             return False
+        if txt in self.named_units:
+            return False  # "Serikat", "Koperasi", "PT": a body's name, never a person's
         if txt.isupper() and len(txt) > 5:
             return False
         return txt.replace(".", "") not in self.honorifics
@@ -437,6 +450,7 @@ class OfficialsExtractor:
         # "Wali Kota": "Kota" there is the head's own word, not "Kota <name of the town>"
         own_kota = head.label_.endswith("Wali Kota")
         expecting = doc[head.end - 1].text in self.unit_expecting and not own_kota
+        after_acronym = False
         while i < n:
             t = doc[i]
             if i in heads and i != head.start:
@@ -445,7 +459,11 @@ class OfficialsExtractor:
                 sp = orgs[i]
                 org = org or sp
                 i = last = sp.end
-                consumed, expecting = True, doc[i - 1].text in self.unit_expecting
+                # "Ketua DPD Serikat Petani …": a body's own name may follow the organisation
+                expecting = doc[i - 1].text in self.unit_expecting or (
+                    i < n and doc[i].text in self.named_units
+                )
+                consumed = True
                 continue
             if i in regs:
                 sp = regs[i]
@@ -460,7 +478,9 @@ class OfficialsExtractor:
             acronym = acronym and t.text not in self.named_units and t.text not in self.unit_words
             if acronym and i + 1 < n and doc[i + 1].text not in {",", "("}:
                 i = last = i + 1  # "Kepala DPMPTSP Sulastri": an agency's acronym
-                consumed, expecting = True, False
+                # its place or own name may follow ("Ketua KAN Sungai Limau, Syamsuardi", "Ketua
+                # DPC Serikat Petani …"), but only before ", <Name>" (see after_acronym below)
+                consumed, expecting, after_acronym = True, True, True
                 continue
             prev_abbrev = doc[i - 1].text in ABBREVIATED_AREAS and not doc[i - 1].whitespace_
             if t.text == "." and prev_abbrev:
@@ -540,6 +560,8 @@ class OfficialsExtractor:
                 continue
             if t.text == "(" and i + 2 < n and doc[i + 2].text == ")" and self._abbrev(doc[i + 1]):
                 i = last = i + 3  # an abbreviation: "(Banuspa)", "(BPJAMSOSTEK)", "(Disnakerin)"
+                if consumed:  # the unit's place may follow: "Lembaga Adat (LA) Sungai Limau, …"
+                    expecting, after_acronym = True, True
                 continue
             if t.text == "(" and i + 4 < n and doc[i + 4].text == ")" and doc[i + 2].text == "-":
                 i = last = i + 5  # "(TP-PKK)"
@@ -559,6 +581,8 @@ class OfficialsExtractor:
                         break
                     if self._is_cap(tk) or tk.text in self.named_units:
                         named = named or tk.text in self.named_units
+                    elif named and tk.like_num and run_end == i + 1:
+                        pass  # a school's number: "SMPN 3 Mataram", "SDN 12 Ampenan"
                     elif not (named and (self._is_initial(tk) or self._is_honorific(tk))):
                         break
                     run_end += 1
@@ -568,9 +592,16 @@ class OfficialsExtractor:
                     consumed = True
                     continue
                 unitish = any(doc[k].text in self.unit_words for k in range(i, run_end))
-                follows = doc[run_end].text if run_end < n else ""
-                if expecting and (
+                fill_end = self._skip_fillers(doc, run_end)  # "… Sumberejo saat ini, <Name>"
+                follows = doc[fill_end].text if fill_end < n else ""
+                name_follows = (
                     follows == ","
+                    and fill_end + 1 < n
+                    and fill_end + 1 not in heads
+                    and self._is_cap(doc[fill_end + 1])
+                )
+                if expecting and (
+                    (follows == "," and (name_follows or not after_acronym))
                     or rank
                     or (unitish and (follows == "(" or run_end in regs or run_end in orgs))
                 ):
@@ -594,6 +625,26 @@ class OfficialsExtractor:
         if k == end or k - end > OFFICE_PLACE_MAX_TOKENS:
             return None
         return k if k == n or doc[k].is_lower or doc[k].is_punct else None
+
+    def _bare_title_apposition(self, doc: Doc, k: int, blocked: set[int]) -> bool:
+        """At ``k``: ", <Name of two words or more>," or "… <verb>" — a person named in
+        apposition after a title with no unit of its own."""
+        n = len(doc)
+        if k + 1 >= n or doc[k].text != ",":
+            return False
+        name = self._read_name(doc, self._skip_honorifics(doc, k + 1), blocked)
+        if name is None or name[1] - name[0] < BARE_TITLE_NAME_MIN_TOKENS:
+            return False
+        return name[1] < n and (doc[name[1]].text == "," or doc[name[1]].is_lower)
+
+    @staticmethod
+    def _skip_fillers(doc: Doc, k: int) -> int:
+        """Index after the lower-case filler words at ``k`` when a "," follows them
+        ("… perusahaan tersebut, <Name>"), else ``k``."""
+        n, m = len(doc), k
+        while m < n and m - k < TITLE_FILLER_MAX_TOKENS and doc[m].text in TITLE_FILLER_WORDS:
+            m += 1
+        return m if m > k and m < n and doc[m].text == "," else k
 
     def _subarea_split(self, doc: Doc, i: int, heads: set[int]) -> int | None:
         """After "Desa"/"Camat"/… at ``i - 1``: the end of the place name in a comma-less run
@@ -765,9 +816,17 @@ class OfficialsExtractor:
                 if not (spec.get("needs_qualifier") and not consumed):
                     pending.append((head, tstart, end, org, region))
                 continue
+            fill_end = self._skip_fillers(doc, end)
             if spec.get("needs_qualifier") and not consumed:
-                continue
-            j = end
+                # "Kepala Kantor Cabang, <Full Name>,": a head of two words or more ending in a
+                # unit word names its office with the unit known from the story; so does a head
+                # with its owner after it ("Manajer perusahaan, …")
+                unit_head = len(head) >= 2 and doc[head.end - 1].text in self.title_words
+                if not (unit_head or fill_end > end):
+                    continue
+                if not self._bare_title_apposition(doc, fill_end, blocked):
+                    continue
+            j = fill_end
             if j < len(doc) and doc[j].text == ",":
                 j += 1
             if j < len(doc) and doc[j].lower_ in self.introducers:

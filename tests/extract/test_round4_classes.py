@@ -46,6 +46,29 @@ from extract.facts import extract_facts
         ("Sidang dipimpin Hakim Ketua Ridwan Harahap di pengadilan itu.", [("Ridwan Harahap", "Hakim Ketua")]),
         ("Majelis hakim yang diketuai Hakim Yusran Lubis menunda sidang.", [("Yusran Lubis", "Hakim")]),
         ("Majelis hakim menunda sidang sepekan.", []),
+        # a title with no unit of its own, or with its owner or time after it, before ", <Name>"
+        ("Kepala Kantor Cabang, Nurhasanah Lubis, menyerahkan kartu peserta.",
+         [("Nurhasanah Lubis", "Kepala Kantor Cabang")]),
+        ("Manajer Keuangan perusahaan, Liem Swie King, menyebut laba naik.",
+         [("Liem Swie King", "Manajer Keuangan")]),
+        ("Manajer Operasional perusahaan tersebut, Liem Swie King, menyebut laba naik.",
+         [("Liem Swie King", "Manajer Operasional")]),
+        ("Kepala Desa Sumberejo saat ini, Purwanti, mengatakan jalan sudah diperbaiki.",
+         [("Purwanti", "Kepala Desa Sumberejo")]),
+        # ... but a lone word after a bare title may be the office's place
+        ("Kepala Kantor Cabang, Kupang, belum memberi keterangan.", []),
+        # a unit's place after its acronym or abbreviation, before ", <Name>"
+        ("Ketua KAN Sungai Limau, Syamsuardi, hadir di acara itu.",
+         [("Syamsuardi", "Ketua KAN Sungai Limau")]),
+        ("Ketua Lembaga Adat (LA) Sungai Limau, Syamsuardi, hadir di acara itu.",
+         [("Syamsuardi", "Ketua Lembaga Adat (LA) Sungai Limau")]),
+        ("Kepala DPMPTSP Sulastri mengatakan izin sudah terbit.", [("Sulastri", "Kepala DPMPTSP")]),
+        # a body's own name ("Serikat", "Koperasi" …) is never a person's
+        ("Ketua DPD Serikat Petani Indonesia (SPI) Kota Medan, Sukarno, menolak rencana itu.",
+         [("Sukarno", "Ketua DPD Serikat Petani Indonesia (SPI) Kota Medan")]),
+        # a school with its number
+        ("Kepala SMPN 3 Mataram, Hj. Rukayah, mengatakan siswa antusias.",
+         [("Rukayah", "Kepala SMPN 3 Mataram")]),
     ],
 )  # fmt: skip
 def test_officials_classes(text: str, expected: list[tuple[str, str]]) -> None:
@@ -64,3 +87,16 @@ def test_officials_classes(text: str, expected: list[tuple[str, str]]) -> None:
 def test_worker_count_classes(text: str, expected: list[tuple[int, str]]) -> None:
     found = [(c["value"], c["noun"]) for c in extract_facts(text)["worker_counts"]]
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a sea or strait named after a province or city is not that place
+        ("Kapal itu hilang di perairan Laut Maluku sejak pekan lalu.", []),
+        ("Nelayan Kota Bitung melaut hingga Laut Maluku dan Selat Makassar.", ["Kota Bitung"]),
+        ("Harga ikan di Maluku turun.", ["Maluku"]),
+    ],
+)  # fmt: skip
+def test_region_classes(text: str, expected: list[str]) -> None:
+    assert [r["name"] for r in extract_facts(text)["regions"]] == expected
