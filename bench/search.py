@@ -10,12 +10,19 @@ of ``--rounds`` (in-process, no HTTP):
 - raw FTS: the newest 50 matches, as Pantau's /cari asks SQLite for them (sqlite3, no Datasette);
 - /cari: Pantau's search page (figures + words, no facets, no count);
 - table: Datasette's ``/pantau/coverage?_search=…`` as a browser opens it (the count; no facet
-  runs unless asked: metadata.yml's ``pantau-facets`` are links);
-- table slim: the same with ``_nocount=1&_nofacet=1``;
+  runs unless asked: metadata.yml's ``pantau-facets`` are links). Its FTS table is
+  ``search_fts``, keyed by ``published_order``, the table's default order;
+- old: the same page searched as before that index (``_fts_table=article_fts``,
+  ``_fts_pk=article_id``, ``_sort_desc=published``: every match sorted), same file, same run;
+- slim: the table with ``_nocount=1&_nofacet=1``;
 - faceted: the table with every facet link followed (what /cari's "open in the table" asks for;
-  the table search before facets became links).
+  the table search before facets became links);
+- article: Datasette's ``/pantau/article?_search=…`` (search_fts too);
+- article old: the same as before (``_fts_table=article_fts``, ``_fts_pk=id``,
+  ``_sort_desc=published``).
 
-Prints each time and its ratio to raw FTS.
+Prints each query's best time and its ratio to raw FTS, then for each column p50 and p95 over
+every timed round of every query, and the ratio of the p50s and p95s to raw FTS's.
 """
 
 from __future__ import annotations
@@ -110,6 +117,13 @@ def timed(ds: Any, path: str) -> float:
     return asyncio.get_event_loop().run_until_complete(get())
 
 
+def percentiles(times: list[float]) -> tuple[float, float]:
+    """p50 and p95 (nearest rank) of ``times``."""
+    ordered = sorted(times)
+    rank = max(0, min(len(ordered) - 1, round(0.95 * len(ordered)) - 1))
+    return statistics.median(ordered), ordered[rank]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=20_000)
@@ -149,28 +163,45 @@ def main() -> None:
 
         pages = pm.get_plugin("pantau_pages.py")  # datasette/plugins/: registered by file name
         facets = urlencode(pages.facet_params(ds, "coverage"))
-        print(f"{'query':24} {'raw FTS':>9} {'/cari':>9} {'table':>9} {'slim':>9} {'faceted':>9}"
-              f"   ratios to raw FTS (/cari, table, slim, faceted)")  # fmt: skip
+        old = "_fts_table=article_fts&_fts_pk=article_id&_sort_desc=published"
+        art_old = "_fts_table=article_fts&_fts_pk=id&_sort_desc=published"
+        kinds = ("cari", "table", "old", "slim", "faceted", "article", "art_old")
+        print(f"{'query':22} {'raw FTS':>8}" + "".join(f" {k:>8}" for k in kinds)
+              + "   best, ratios to raw FTS")  # fmt: skip
         ratios: list[tuple[float, ...]] = []
+        every: dict[str, list[float]] = {k: [] for k in ("raw", *kinds)}
         for q in QUERIES:
             paths = {
                 "cari": f"/cari?q={quote(q)}",
                 "table": f"/{name}/coverage?_search={quote(q)}",
+                "old": f"/{name}/coverage?_search={quote(q)}&{old}",
                 "slim": f"/{name}/coverage?_search={quote(q)}&_nocount=1&_nofacet=1",
                 "faceted": f"/{name}/coverage?_search={quote(q)}&{facets}",
+                "article": f"/{name}/article?_search={quote(q)}",
+                "art_old": f"/{name}/article?_search={quote(q)}&{art_old}",
             }
             for path in paths.values():
                 timed(ds, path)  # warm: first use of each page
-            raw = min(raw_fts(db, q) for _ in range(args.rounds))
-            best = {k: min(timed(ds, p) for _ in range(args.rounds)) for k, p in paths.items()}
+            every["raw"] += [raw_fts(db, q) for _ in range(args.rounds)]
+            for _ in range(args.rounds):  # interleaved: a busy moment hits every column
+                for k, p in paths.items():
+                    every[k].append(timed(ds, p))
+            raw = min(every["raw"][-args.rounds :])
+            best = {k: min(every[k][-args.rounds :]) for k in paths}
             r = tuple(best[k] / raw for k in paths)
             ratios.append(r)
-            print(f"{q:24} {raw * 1000:7.1f}ms"
-                  + "".join(f" {best[k] * 1000:7.1f}ms" for k in paths)
-                  + "   " + " ".join(f"{x:6.1f}x" for x in r))  # fmt: skip
-        med = [statistics.median(r[i] for r in ratios) for i in range(len(paths))]
-        print("median ratio to raw FTS: "
-              + ", ".join(f"{k} {m:.1f}x" for k, m in zip(paths, med, strict=True)))  # fmt: skip
+            print(f"{q:22} {raw * 1000:6.1f}ms"
+                  + "".join(f" {best[k] * 1000:6.1f}ms" for k in paths)
+                  + "   " + " ".join(f"{x:5.1f}x" for x in r))  # fmt: skip
+        med = [statistics.median(r[i] for r in ratios) for i in range(len(kinds))]
+        print("median of the best-time ratios: "
+              + ", ".join(f"{k} {m:.1f}x" for k, m in zip(kinds, med, strict=True)))  # fmt: skip
+        pct = {k: percentiles(v) for k, v in every.items()}
+        print(f"over {len(QUERIES)} queries x {args.rounds} rounds:")
+        for k, (p50, p95) in pct.items():
+            r50, r95 = p50 / pct["raw"][0], p95 / pct["raw"][1]
+            print(f"  {k:8} p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms"
+                  f"   ratio to raw FTS p50 {r50:5.1f}x  p95 {r95:5.1f}x")  # fmt: skip
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

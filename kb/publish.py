@@ -31,7 +31,9 @@ ISO text, JSON lists as text); from there on both paths are the same —
   snapshot never disagree about a day). The stored ``published`` stays UTC;
 - ``event_type_label``: the Indonesian label of each event type code (``launch`` →
   "peluncuran"); the codes stay as they are in ``event.type``, for queries;
-- full-text search on articles and quotes, indexes for the facets and canned queries, ``ANALYZE``;
+- full-text search on articles and quotes, and the table search in publication order
+  (``published_order`` in coverage and article, ``search_fts``: :data:`SEARCH_SQL`), indexes for
+  the facets and canned queries, ``ANALYZE``;
 
 then ``PRAGMA integrity_check`` must answer ``ok``, the file is made read-only, and beside it
 ``NAME.metadata.json`` is written: the static ``metadata.yml`` merged with a description of every
@@ -76,6 +78,31 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 FTS_TABLES = {"article": ["title", "text"], "quote": ["text", "speaker"]}
+# Datasette's table search on coverage and article (issue 17). Datasette asks for
+#   ... WHERE <fts_pk> IN (SELECT rowid FROM <fts_table> WHERE <fts_table> MATCH ?) ORDER BY <sort>
+# and with article_fts (rowid = article.id) and the newest first (ORDER BY published DESC)
+# SQLite looked every match up and sorted them all in a temp B-tree (article: whole rows, text
+# included). published_order numbers the articles by publication time (1 = the oldest; the same
+# number in coverage and article) and search_fts is keyed by it, so the IN list, which SQLite
+# keeps sorted, is already in the page's order: no sort, and the page stops after its rows.
+# Contentless (the text is article's), same tokenizer and detail as article_fts, which stays for
+# /cari and snippets.
+SEARCH_ORDER = "published_order"  # metadata.yml: the tables' fts_pk and sort_desc
+SEARCH_FTS = "search_fts"  # metadata.yml: the tables' fts_table
+SEARCH_SQL = (
+    "ALTER TABLE coverage ADD COLUMN published_order INTEGER",
+    "UPDATE coverage SET published_order = o.n FROM (SELECT article_id,"
+    " row_number() OVER (ORDER BY published, article_id) AS n FROM coverage) AS o"
+    " WHERE o.article_id = coverage.article_id",
+    "CREATE UNIQUE INDEX idx_coverage_published_order ON coverage (published_order)",
+    "ALTER TABLE article ADD COLUMN published_order INTEGER",
+    "UPDATE article SET published_order = c.published_order FROM coverage c"
+    " WHERE c.article_id = article.id",
+    "CREATE UNIQUE INDEX idx_article_published_order ON article (published_order)",
+    "CREATE VIRTUAL TABLE search_fts USING fts5 (title, text, content='')",
+    "INSERT INTO search_fts (rowid, title, text) SELECT c.published_order, a.title, a.text"
+    " FROM coverage c JOIN article a ON a.id = c.article_id ORDER BY c.published_order",
+)
 METADATA_FILE = "metadata.yml"
 DESCRIPTIONS_FILE = "descriptions.yml"  # Indonesian of the generated descriptions (beside it)
 STATIC_DB = "pantau"  # the database key used in metadata.yml
@@ -473,9 +500,14 @@ def _build(
         for table, searched in FTS_TABLES.items():
             if db[table].exists():
                 db.table(table).enable_fts(searched, create_triggers=False, replace=True)
+        build_search(db)
+        for table in [f"{t}_fts" for t in FTS_TABLES] + [SEARCH_FTS]:
+            if db[table].exists():  # one b-tree per term (bulk inserts leave several segments)
+                db.execute(f"INSERT INTO [{table}] ([{table}]) VALUES ('optimize')")
         for table, columns in INDEXES:
             if db[table].exists() and set(columns) <= set(db[table].columns_dict):
                 db.table(table).create_index(columns, if_not_exists=True)
+        db.conn.commit()
         db.execute("ANALYZE")
         db.execute("PRAGMA journal_mode=DELETE")  # a read-only copy needs no -wal/-shm files
         check = db.execute("PRAGMA integrity_check").fetchone()[0]
@@ -714,6 +746,16 @@ def build_derived(db: sqlite_utils.Database) -> list[str]:
         db.conn.commit()
     db.execute("DROP TABLE IF EXISTS temp.pantau_event_labels")
     return warnings
+
+
+def build_search(db: sqlite_utils.Database) -> None:
+    """``published_order`` in coverage and article, and search_fts (:data:`SEARCH_SQL`), when
+    the snapshot has both tables."""
+    if not (db["coverage"].exists() and db["article"].exists()):
+        return
+    with db.conn:
+        for sql in SEARCH_SQL:
+            db.execute(sql)
 
 
 def longest_value(conn: sqlite3.Connection) -> int:

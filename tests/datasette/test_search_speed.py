@@ -1,6 +1,7 @@
 """What a table search costs (issue 17): Datasette's own search on the searchable tables runs no
 facet unless asked (the facets are links: the cog menu, /cari's "open in the table"), and the
-links keep the search. Speed itself is measured by hand: ``python -m bench.search``."""
+links keep the search; coverage's search reads its newest matches in index order (no sort of
+every match). Speed itself is measured by hand: ``python -m bench.search``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from lxml import html as lxml_html
 
 from pantau.config import datasette_dir
 from tests.datasette.conftest import fetch, rows
+
+QUERIES = ["pekerja", "Kupang", "santunan ahli waris", "Rp10,08 miliar", "iuran"]
 
 FACETS = {
     "coverage": {"outlet", "month", "regions", "officials", "event_labels"},
@@ -104,3 +107,57 @@ def test_search_page_times_are_local_with_utc_in_the_tooltip(snapshot: Path, tab
         utc = cell.get("title").removesuffix(" UTC")
         day, clock_zone = local[utc][:10], local[utc][11:].replace(":", ".")
         assert cell.text_content().endswith(clock_zone) and day[:4] in cell.text_content()
+
+
+def test_published_order_is_publication_order(snapshot: Path) -> None:
+    got = rows(snapshot, "SELECT published_order FROM coverage ORDER BY published, article_id")
+    assert [n for (n,) in got] == list(range(1, len(got) + 1))
+    same = rows(
+        snapshot,
+        "SELECT count(*) FROM article a JOIN coverage c ON c.article_id = a.id"
+        " WHERE a.published_order = c.published_order",
+    )
+    assert same == [(len(got),)]
+
+
+@pytest.mark.parametrize("table", ["coverage", "article"])
+@pytest.mark.parametrize("query", QUERIES)
+def test_table_search_lists_the_newest_matches_first(
+    snapshot: Path, table: str, query: str
+) -> None:
+    """Same matches as article_fts (what /cari searches), newest first, every one counted."""
+    from datasette.utils import escape_fts
+
+    expected = rows(
+        snapshot,
+        "SELECT article_id FROM coverage WHERE article_id IN"
+        " (SELECT rowid FROM article_fts WHERE article_fts MATCH ?)"
+        " ORDER BY published DESC, article_id DESC",
+        escape_fts(query),
+    )
+    assert expected
+    key = "article_id" if table == "coverage" else "id"
+    path = f"/pantau/{table}.json?_search={query}&_shape=objects&_size=5&_col=published"
+    got = fetch(snapshot, [path])[path].json()
+    assert got["filtered_table_rows_count"] == len(expected)
+    ids = [r[key] for r in got["rows"]]
+    while got["next_url"]:  # every page, through Datasette's own _next links
+        url = urlsplit(got["next_url"])
+        follow = f"{url.path}?{url.query}"
+        got = fetch(snapshot, [follow])[follow].json()
+        ids += [r[key] for r in got["rows"]]
+    assert ids == [a for (a,) in expected]
+
+
+@pytest.mark.parametrize("table", ["coverage", "article"])
+def test_table_search_sorts_no_match(snapshot: Path, table: str) -> None:
+    """The plan of Datasette's page query (views/table.py's form): no temp B-tree."""
+    tables = metadata()["databases"]["pantau"]["tables"]  # type: ignore[index]
+    fts, pk, order = (tables[table][k] for k in ("fts_table", "fts_pk", "sort_desc"))
+    plan = rows(
+        snapshot,
+        f"EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE {pk} IN"
+        f" (SELECT rowid FROM {fts} WHERE {fts} MATCH ?) ORDER BY {order} DESC LIMIT 26",
+        "pekerja",
+    )
+    assert not [step for step in plan if "TEMP B-TREE" in step[3]], plan
