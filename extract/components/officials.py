@@ -96,6 +96,11 @@ TOPONYM_FIRST_WORDS = {
     "Karang", "Pematang", "Talang", "Teluk", "Padang", "Sumber", "Rawa", "Bandar", "Parit",
     "Pangkalan", "Kampung", "Suka", "Tegal", "Ranca", "Pagar", "Sido", "Kali",
 }  # fmt: skip
+# Words that start a person's name inside a capitalised run after a unit word ("Pimpinan Cabang
+# BRI Unit Sengkang Andi Rahman …", "Kepala Desa Lapuko La Ode …"): the unit ends before them.
+NAME_START_IN_RUN = NAME_START_PARTICLES | {
+    "Andi", "La", "Wa", "Laode", "Waode", "Teuku", "Tengku", "Lalu", "Baiq", "Cut",
+}  # fmt: skip
 # Lower-case words between a title and ", <Name>" that neither continue the title nor start the
 # name: the owner ("Manajer Keuangan perusahaan, …", "… perusahaan tersebut, …") or the time
 # ("Kepala Desa Sumberejo saat ini, …"). At most TITLE_FILLER_MAX_TOKENS of them.
@@ -465,7 +470,15 @@ class OfficialsExtractor:
                 )
                 consumed = True
                 continue
-            if i in regs:
+            compound_place = (
+                i in regs
+                and regs[i].end == i + 1
+                and t.text in TOPONYM_FIRST_WORDS
+                and i + 1 < n
+                and self._is_cap(doc[i + 1])
+                and not self._is_honorific(doc[i + 1])
+            )  # "Kapolsek Tanjung Karang Barat": not the town "Tanjung"
+            if i in regs and not compound_place:
                 sp = regs[i]
                 region = region or sp
                 i = last = sp.end
@@ -579,6 +592,9 @@ class OfficialsExtractor:
                     if run_end > i and not named and self._is_honorific(tk):
                         rank = True  # "Kapolsek Kelapa Lima Iptu Yance …": the rank ends it
                         break
+                    if expecting and not named and run_end > i and self._starts_name(doc, run_end):
+                        rank = True  # "… BRI Unit Sengkang A. Rahman …": a name starts here
+                        break
                     if self._is_cap(tk) or tk.text in self.named_units:
                         named = named or tk.text in self.named_units
                     elif named and tk.like_num and run_end == i + 1:
@@ -600,7 +616,8 @@ class OfficialsExtractor:
                     and fill_end + 1 not in heads
                     and self._is_cap(doc[fill_end + 1])
                 )
-                if expecting and (
+                body = t.text in self.named_units and name_follows  # "PT Sinar Abadi, <Name>"
+                if (expecting or body) and (
                     (follows == "," and (name_follows or not after_acronym))
                     or rank
                     or (unitish and (follows == "(" or run_end in regs or run_end in orgs))
@@ -637,6 +654,18 @@ class OfficialsExtractor:
             return False
         return name[1] < n and (doc[name[1]].text == "," or doc[name[1]].is_lower)
 
+    def _starts_name(self, doc: Doc, k: int) -> bool:
+        """Whether token ``k`` inside a capitalised run can only start a person's name: a lone
+        initial ("A. Rahman") or a name prefix ("Andi", "La", "I", "Ni"), before a name word."""
+        n, txt = len(doc), doc[k].text
+        if k + 1 >= n or not self._is_cap(doc[k + 1]) or self._is_honorific(doc[k + 1]):
+            return False
+        return (
+            txt in NAME_START_IN_RUN
+            or (len(txt) == 2 and txt[1] == "." and self._lone_initial(txt))
+            or (self._lone_initial(txt) and k + 2 < n and doc[k + 1].text == ".")
+        )
+
     @staticmethod
     def _skip_fillers(doc: Doc, k: int) -> int:
         """Index after the lower-case filler words at ``k`` when a "," follows them
@@ -657,7 +686,7 @@ class OfficialsExtractor:
         place_end = i + 1  # "Kupang Barat Laut": the place may be a name stopword
         particle = None
         for m in range(i + 1, min(n - 1, i + 1 + OFFICE_PLACE_MAX_TOKENS)):
-            if doc[m].text in NAME_START_PARTICLES and self._is_cap(doc[m + 1]):
+            if self._starts_name(doc, m):  # "I Made …", "Andi Sitti …", "A. Rahman …"
                 particle = m
                 break
             if not self._is_cap(doc[m]):
@@ -845,6 +874,10 @@ class OfficialsExtractor:
                 lone = name[1] - name[0] == 1 and nxt is not None and nxt[1] - nxt[0] >= 2
                 office = self._after_office(doc, end, orgs) and nxt is not None
                 office = office and self._apposition_ends(doc, nxt[1]) if nxt else False
+                # "Kepala Cabang Bank NTB Syariah Praya, Baiq Rina …": after any organisation a
+                # short run before ", <Full Name>," is the office's own name or place
+                if nxt is not None and (end - 1) in orgs and nxt[1] - nxt[0] >= 2:
+                    office = office or self._apposition_ends(doc, nxt[1])
                 if k < len(doc) and doc[k].text == "," and nxt and (lone or office):
                     end, name = name[1], nxt
             if name and j == end and name[1] - name[0] >= 3:

@@ -66,6 +66,22 @@ from extract.facts import extract_facts
         # a body's own name ("Serikat", "Koperasi" …) is never a person's
         ("Ketua DPD Serikat Petani Indonesia (SPI) Kota Medan, Sukarno, menolak rencana itu.",
          [("Sukarno", "Ketua DPD Serikat Petani Indonesia (SPI) Kota Medan")]),
+        # a facility's or a body's place before ", <Name>"; a compound place before a rank
+        ("Kepala Puskesmas Oesao, drg. Christina Lay, menyebut pasien bertambah.",
+         [("Christina Lay", "Kepala Puskesmas Oesao")]),
+        ("Direktur Operasional PT Sinar Abadi, Tjhin Siu Fong, menyebut laba naik.",
+         [("Tjhin Siu Fong", "Direktur Operasional PT Sinar Abadi")]),
+        ("Kapolsek Tanjung Karang Barat Kompol Yuliani Sihombing memimpin olah TKP.",
+         [("Yuliani Sihombing", "Kapolsek Tanjung Karang Barat")]),
+        ("Kepala Jorong Koto Tuo, Syafri Malin Kuniang, ikut hadir.",
+         [("Syafri Malin Kuniang", "Kepala Jorong Koto Tuo")]),
+        ("Kepala Kampung Sereh Yakob Ohee dan Ondoafi Sereh Herman Yoku hadir.",
+         [("Yakob Ohee", "Kepala Kampung Sereh"), ("Herman Yoku", "Ondoafi Sereh")]),
+        # an initial or a name prefix inside a unit's run starts the name
+        ("Pimpinan Cabang BRI Unit Sengkang A. Rahman Daeng Pasau mengatakan kredit naik.",
+         [("A. Rahman Daeng Pasau", "Pimpinan Cabang BRI Unit Sengkang")]),
+        ("Kepala Desa Bonto Tangnga Andi Sitti Rahma menyambut tamu.",
+         [("Andi Sitti Rahma", "Kepala Desa Bonto Tangnga")]),
         # a school with its number
         ("Kepala SMPN 3 Mataram, Hj. Rukayah, mengatakan siswa antusias.",
          [("Rukayah", "Kepala SMPN 3 Mataram")]),
