@@ -501,9 +501,6 @@ def _build(
             if db[table].exists():
                 db.table(table).enable_fts(searched, create_triggers=False, replace=True)
         build_search(db)
-        for table in [f"{t}_fts" for t in FTS_TABLES] + [SEARCH_FTS]:
-            if db[table].exists():  # one b-tree per term (bulk inserts leave several segments)
-                db.execute(f"INSERT INTO [{table}] ([{table}]) VALUES ('optimize')")
         for table, columns in INDEXES:
             if db[table].exists() and set(columns) <= set(db[table].columns_dict):
                 db.table(table).create_index(columns, if_not_exists=True)
