@@ -40,7 +40,7 @@ import wilayah
 # (wilayah: 514 kabupaten/kota, Kemendagri codes), datelines count, office names do not;
 # 0.3.1: implausible numbers rejected, no fragments of "1e309" or codes, invisible characters
 # inside numbers; 0.3.2: coordinated officials, military units, office places, glued quotes
-EXTRACTOR_VERSION = "0.3.3"
+EXTRACTOR_VERSION = "0.3.4"
 
 FIELDS = ("officials", "worker_counts", "amounts", "percentages", "events", "regions", "quotes")
 REJECTED = "rejected"  # numbers that were not facts, with the reason (not a fact field)

@@ -44,11 +44,11 @@ from .components.common import check_pipeline
 # component's version when its output can change, and ``extract.facts.EXTRACTOR_VERSION`` with
 # it (that one decides which stored pages are re-extracted).
 COMPONENT_VERSIONS: dict[str, str] = {
-    "pantau_regions": "0.3.3",  # bare list items named like a cued region, furniture lines
+    "pantau_regions": "0.3.4",  # a sea named after a place ("Laut Maluku") is not the place
     "pantau_rupiah": "0.3.3",
     "pantau_percent": "0.3.3",  # a lone "0%" line is furniture
-    "pantau_worker_counts": "0.3.3",  # parts of a whole, quotas after the noun, households
-    "pantau_officials": "0.3.3",  # fused Kadis<unit> heads, dotted name abbreviations, ranks
+    "pantau_worker_counts": "0.3.4",  # people in a criminal case (kurir, tersangka, pelaku)
+    "pantau_officials": "0.3.4",  # compound village names, bare titles, customary heads, judges
     "pantau_quotes": "0.2.1",
     "pantau_events": "0.3.3",  # captions with credits and unfinished lines are not headlines
 }
