@@ -103,7 +103,7 @@ def _DeadLettered(key: str) -> Any:  # noqa: N802  (a class made on demand: dram
     class DeadLettered(Middleware):
         def after_nack(self, broker: Any, message: Any) -> None:
             if message.actor_name == "process_page" and len(message.args) >= 2:
-                broker.client.srem(key, member(message.args[0], message.args[1]))
+                _forget(broker.client, key, member(message.args[0], message.args[1]))
 
     return DeadLettered()
 
@@ -158,9 +158,19 @@ def _run_task(page_id: int, body_sha256: str, run_id: int | None = None) -> None
         # since: the new body has (or gets) a task of its own. A dropped KB connection: the
         # pool opens a new one when Dramatiq runs the task again.
         context.processor.process_page(page, run_id)
-    if context.redis is not None:  # before the acknowledgement: killed in between, the task
-        context.redis.srem(context.queued, member(page_id, body_sha256))  # runs again, found
-        # current, and removes it then
+    if context.redis is not None:
+        _forget(context.redis, context.queued, member(page_id, body_sha256))
+
+
+def _forget(client: Any, key: str, owed: str) -> None:
+    """Take a finished task's page out of the queued set: before its acknowledgement (killed in
+    between, the task runs again, finds the page current and removes it then). Redis away: left
+    in (a restart empties the set; else the next enqueue finds no message holds it and drops
+    it, :func:`forget_stale`) — the task is done, not to be failed for that."""
+    from crawler.distributed import redis_down
+
+    with contextlib.suppress(*redis_down()):
+        client.srem(key, owed)
 
 
 def reopened(raw: RawStore) -> RawStore:
