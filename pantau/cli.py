@@ -871,7 +871,7 @@ def demo(
     """Run the whole pipeline on the bundled demo site (offline), then serve it."""
     from crawler.sources import load_sources
     from pantau.demosite import DemoServer, site_dir
-    from pantau.serve import interrupt_on_signals
+    from pantau.serve import interrupt_on_signals, raise_if_interrupted
 
     paths = Paths.from_options(home, db, raw_db)
     config = load_sources(site_dir() / "sources.yaml")
@@ -898,12 +898,14 @@ def demo(
     report = do_process(
         paths, workers=workers, timeout=timeout, lock_wait=lock_wait, config=config
     )
+    raise_if_interrupted()  # a stop swallowed on the way (see there) still stops the demo
     _say(
         f"Processed: {report['new']} new articles, {report['updated']} updated,"
         f" {report['unchanged']} unchanged, {report['off_topic']} off-topic,"
         f" {report['rejected']} rejected, {report['errors']} errors"
     )
     published = do_publish(paths, lang=lang)
+    raise_if_interrupted()
     _say(f"Published: {published['path']} ({published['tables'].get('article', 0)} articles)")
     if no_serve:
         _emit({"crawl": crawl_summary, "process": report, "publish": published})

@@ -55,6 +55,10 @@ def pipeline_version() -> str:
     return f"{facts.EXTRACTOR_VERSION}+clean{getattr(clean, 'CLEANER_VERSION', '0')}"
 
 
+# How long an interrupted pool may take to end its workers (terminated, then reaped).
+POOL_STOP_S = 10.0
+
+
 def _warm_up() -> None:
     from extract.clean import _rules, _trafilatura_copies_input
     from extract.nlp import build_pipeline
@@ -262,17 +266,25 @@ class Processor:
         limit = self.workers * IN_FLIGHT_PER_WORKER
         with ProcessPool(max_workers=self.workers, initializer=_warm_up, context=context) as pool:
             pending: list[tuple[RawPage, Any]] = []
-            for page in self._todo(source):
-                future = pool.schedule(
-                    process_one,
-                    args=(page.url, page.body, _content_type(page), self.zones.get(page.source)),
-                    timeout=self.timeout,
-                )
-                pending.append((page, future))
-                if len(pending) >= limit:
-                    self._collect(*pending.pop(0))
-            for item in pending:
-                self._collect(*item)
+            try:
+                for page in self._todo(source):
+                    future = pool.schedule(
+                        process_one,
+                        args=(page.url, page.body, _content_type(page),
+                              self.zones.get(page.source)),
+                        timeout=self.timeout,
+                    )
+                    pending.append((page, future))
+                    if len(pending) >= limit:
+                        self._collect(*pending.pop(0))
+                for item in pending:
+                    self._collect(*item)
+            except BaseException:
+                # SIGTERM/Ctrl+C (or a bug): end the workers now, not after the pages in flight,
+                # and before this process exits (a worker still starting would outlive it)
+                pool.stop()  # type: ignore[no-untyped-call]
+                pool.join(timeout=POOL_STOP_S)
+                raise
 
     def _collect(self, page: RawPage, future: Any) -> None:
         try:

@@ -367,11 +367,33 @@ async def _plain(send: Any, status: int, text: bytes) -> None:
     await send({"type": "http.response.body", "body": text})
 
 
+_received: list[int] = []  # signals _interrupt raised for (see raise_if_interrupted)
+
+
 def _interrupt(signum: int, frame: Any) -> None:
     if _signals_held:
         _pending_signals.append(signum)
         return
+    _received.append(signum)
     raise KeyboardInterrupt
+
+
+def _unraisable(unraisable: Any) -> None:
+    """A KeyboardInterrupt of :func:`_interrupt` landing in a weakref callback or ``__del__``
+    is ignored by Python, which prints it as "Exception ignored": it is recorded already
+    (:func:`raise_if_interrupted` raises it again), so it is not printed. Others as usual."""
+    if unraisable.exc_type is KeyboardInterrupt and _received:
+        return
+    sys.__unraisablehook__(unraisable)
+
+
+def raise_if_interrupted() -> None:
+    """Raise KeyboardInterrupt if SIGINT/SIGTERM arrived since :func:`interrupt_on_signals`.
+    Called between stages: the handler's KeyboardInterrupt can land in code that ignores
+    exceptions (a weakref callback run by the garbage collector prints "Exception ignored" and
+    goes on), and the stop must not be lost."""
+    if _received:
+        raise KeyboardInterrupt
 
 
 async def _main(supervisor: Supervisor, sock: socket.socket) -> None:
@@ -406,6 +428,7 @@ def interrupt_on_signals() -> None:
     cancellation would cut the supervisor's clean-up short (its folder left behind)."""
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    sys.unraisablehook = _unraisable
 
 
 def serve(
