@@ -94,12 +94,13 @@ TOPONYM_FIRST_WORDS = {
     "Sungai", "Sei", "Tanjung", "Batu", "Bukit", "Air", "Pulau", "Muara", "Lubuk", "Koto",
     "Kota", "Gunung", "Pasir", "Rantau", "Simpang", "Tanah", "Ujung", "Kuala", "Labuhan",
     "Karang", "Pematang", "Talang", "Teluk", "Padang", "Sumber", "Rawa", "Bandar", "Parit",
-    "Pangkalan", "Kampung", "Suka", "Tegal", "Ranca", "Pagar", "Sido", "Kali",
+    "Pangkalan", "Kampung", "Suka", "Tegal", "Ranca", "Pagar", "Sido", "Kali", "Kebon", "Kebun",
 }  # fmt: skip
 # Words that start a person's name inside a capitalised run after a unit word ("Pimpinan Cabang
 # BRI Unit Sengkang Andi Rahman …", "Kepala Desa Lapuko La Ode …"): the unit ends before them.
 NAME_START_IN_RUN = NAME_START_PARTICLES | {
-    "Andi", "La", "Wa", "Laode", "Waode", "Teuku", "Tengku", "Lalu", "Baiq", "Cut",
+    "Andi", "La", "Wa", "Laode", "Waode", "Teuku", "Tengku", "Lalu", "Baiq", "Cut", "Siti",
+    "Sitti",
 }  # fmt: skip
 # Lower-case words between a title and ", <Name>" that neither continue the title nor start the
 # name: the owner ("Manajer Keuangan perusahaan, …", "… perusahaan tersebut, …") or the time
@@ -597,7 +598,7 @@ class OfficialsExtractor:
                         break
                     if self._is_cap(tk) or tk.text in self.named_units:
                         named = named or tk.text in self.named_units
-                    elif named and tk.like_num and run_end == i + 1:
+                    elif named and tk.like_num and doc[run_end - 1].text in self.named_units:
                         pass  # a school's number: "SMPN 3 Mataram", "SDN 12 Ampenan"
                     elif not (named and (self._is_initial(tk) or self._is_honorific(tk))):
                         break

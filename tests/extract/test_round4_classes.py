@@ -82,6 +82,18 @@ from extract.facts import extract_facts
          [("A. Rahman Daeng Pasau", "Pimpinan Cabang BRI Unit Sengkang")]),
         ("Kepala Desa Bonto Tangnga Andi Sitti Rahma menyambut tamu.",
          [("Andi Sitti Rahma", "Kepala Desa Bonto Tangnga")]),
+        # a woman's given name "Siti" starts the name after a compound place
+        ("\"Semua sudah lunas,\" tutur Lurah Kebon Jeruk Siti Rohana.",
+         [("Siti Rohana", "Lurah Kebon Jeruk")]),
+        # councils, bishops, police sections
+        ("Ketua Majelis Ulama Indonesia (MUI) Kota Palu, Habib Ali Alhabsyi, memimpin doa.",
+         [("Habib Ali Alhabsyi", "Ketua Majelis Ulama Indonesia (MUI) Kota Palu")]),
+        ("Uskup Agung Makassar Mgr. Petrus Palangi memimpin misa.",
+         [("Petrus Palangi", "Uskup Agung Makassar")]),
+        ("Kanit Reskrim Polsek Mandonga Ipda Laode Rustam menyebut pelaku sudah ditahan.",
+         [("Laode Rustam", "Kanit Reskrim Polsek Mandonga")]),
+        ("Kepala Sekolah SMAN 1 Tuban, Endang Sulistyowati, menyebut siswa lolos.",
+         [("Endang Sulistyowati", "Kepala Sekolah SMAN 1 Tuban")]),
         # a school with its number
         ("Kepala SMPN 3 Mataram, Hj. Rukayah, mengatakan siswa antusias.",
          [("Rukayah", "Kepala SMPN 3 Mataram")]),
