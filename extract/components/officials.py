@@ -102,6 +102,12 @@ NAME_START_IN_RUN = NAME_START_PARTICLES | {
     "Andi", "La", "Wa", "Laode", "Waode", "Teuku", "Tengku", "Lalu", "Baiq", "Cut", "Siti",
     "Sitti",
 }  # fmt: skip
+# Words that are an honorific only right after another one ("Jero Mangku Ketut …": a temple
+# priest), and a name word elsewhere ("Mangku Alam").
+HONORIFIC_AFTER = {"Jero": {"Mangku"}}
+# Position heads that are also common name words ("Lukman Hakim Siregar"): after a capitalised
+# name word they are part of that name, not a title.
+NAME_LIKE_HEADS = {"Hakim"}
 # Lower-case words between a title and ", <Name>" that neither continue the title nor start the
 # name: the owner ("Manajer Keuangan perusahaan, …", "… perusahaan tersebut, …") or the time
 # ("Kepala Desa Sumberejo saat ini, …"). At most TITLE_FILLER_MAX_TOKENS of them.
@@ -354,6 +360,8 @@ class OfficialsExtractor:
             j += 1
             if j < n and texts[j] == "." and idx[j] == idx[j - 1] + len(texts[j - 1]):
                 j += 1
+            if j < n and texts[j] in HONORIFIC_AFTER.get(texts[j - 1], ()):
+                j += 1  # "Jero Mangku"
         if j > start and j < n and texts[j] in RANK_SERVICES:
             j += 1  # "Kolonel Laut"
             corps = j + 2 < n and texts[j] == "(" and texts[j + 2] == ")"
@@ -667,6 +675,14 @@ class OfficialsExtractor:
             or (self._lone_initial(txt) and k + 2 < n and doc[k + 1].text == ".")
         )
 
+    def _name_like_head(self, doc: Doc, head: Span) -> bool:
+        """"Lukman Hakim Siregar", "Bupati Lukman Hakim": a head that is also a name word,
+        right after a capitalised name word, belongs to that name."""
+        if head.text not in NAME_LIKE_HEADS or head.start == 0:
+            return False
+        prev = doc[head.start - 1].text
+        return self._name_text(prev) and prev not in self.title_words
+
     @staticmethod
     def _skip_fillers(doc: Doc, k: int) -> int:
         """Index after the lower-case filler words at ``k`` when a "," follows them
@@ -824,6 +840,7 @@ class OfficialsExtractor:
             if not is_skipped(doc, h.start_char, h.end_char)
             and not is_headline(doc, h.start_char)
             and not (h.start > 0 and doc[h.start - 1].text in self.not_after)
+            and not self._name_like_head(doc, h)
         ]
         head_starts = {h.start for h in heads}
         blocked: set[int] = (

@@ -46,6 +46,12 @@ from extract.facts import extract_facts
         ("Sidang dipimpin Hakim Ketua Ridwan Harahap di pengadilan itu.", [("Ridwan Harahap", "Hakim Ketua")]),
         ("Majelis hakim yang diketuai Hakim Yusran Lubis menunda sidang.", [("Yusran Lubis", "Hakim")]),
         ("Majelis hakim menunda sidang sepekan.", []),
+        # ... "Hakim" after a name word is part of the name
+        ("Ketua DPRD Ende, Lukman Hakim Siregar, membuka rapat.",
+         [("Lukman Hakim Siregar", "Ketua DPRD Ende")]),
+        ("Bupati Lukman Hakim menyerahkan bantuan.", [("Lukman Hakim", "Bupati")]),
+        # "Mangku" is an honorific only after "Jero"
+        ("Camat Kota Baru, Budi Mangku Negoro, hadir.", [("Budi Mangku Negoro", "Camat Kota Baru")]),
         # a title with no unit of its own, or with its owner or time after it, before ", <Name>"
         ("Kepala Kantor Cabang, Nurhasanah Lubis, menyerahkan kartu peserta.",
          [("Nurhasanah Lubis", "Kepala Kantor Cabang")]),
