@@ -9,8 +9,8 @@ sitemap, each answered after ``DELAY_S`` so a killed crawler has requests in fli
    together on a fresh raw store, KB schema and Redis prefix;
 2. ``pantau cluster enqueue`` runs every ``ENQUEUE_EVERY_S`` while the crawl goes on — what a
    deployment does: enqueue from cron while crawlers run, so the KB fills during a long crawl
-   and the processing machines are not idle until it ends (enqueue queues what the KB lacks, so
-   running it often only sends some tasks twice, which are found current);
+   and the processing machines are not idle until it ends (enqueue queues what the KB lacks and
+   no task is queued for yet, so running it often sends no task twice);
 3. a random crawler is killed once a random 10-90 % of the articles are stored, a random
    processing worker once a random 10-80 % of them have an outcome;
 4. when the surviving crawlers have finished: ``pantau cluster reconcile``, ``pantau cluster
@@ -62,8 +62,7 @@ PROCESSORS = 2
 # host's 8), small beside the CPU cost of a page on the shared 2-core machine.
 DELAY_S = 0.05
 # Stands in for cron's minutes: during the crawl, enqueue runs this often while the queue is
-# empty (its report's ``pending``): enqueue cannot know what is queued and sends a page's task
-# again until the page has an outcome, so a cron faster than the workers piles up repeats.
+# empty (its report's ``pending``); it skips the pages whose task is still queued.
 ENQUEUE_EVERY_S = 5.0
 POLL_S = 0.05  # how often the counts are read: the kill lands within ~2 pages of its moment
 TRIAL_DEADLINE_S = 420.0
