@@ -417,9 +417,31 @@ def enqueue(broker: Any, raw: RawStore, kb: KB, *, outlets: list[dict[str, Any]]
                       "enqueue: extraction run counts")
         client.hset(runs_key(prefix), str(run_id),
                     json.dumps({"enqueued": sent, "current": current_count}))
+        forget_closed_runs(client, prefix, retry_dropped(
+            lambda: open_run_ids(kb), "enqueue: open extraction runs"))
     return {"version": version, "pages": pages, "current": current_count, "queued": queued,
             "stale": stale, "enqueued": sent, "extraction_run": run_id,
             "pending": pending(broker)}
+
+
+def open_run_ids(kb: KB) -> set[int]:
+    """The ids of the extraction runs not closed yet (by ``pantau cluster resolve``)."""
+    from sqlmodel import Session, select
+
+    from kb.models import ExtractionRun
+
+    with Session(kb.engine) as s:
+        return {run_id for run_id in s.exec(select(ExtractionRun.id).where(
+            ExtractionRun.finished_at.is_(None))).all() if run_id is not None}  # type: ignore[union-attr]
+
+
+def forget_closed_runs(client: Any, prefix: str, open_ids: set[int]) -> None:
+    """Drop the per-run enqueue figures (:func:`runs_key`) of runs resolve has closed: they
+    only serve ``status``'s progress of open runs, and would otherwise grow one entry per
+    enqueue forever."""
+    closed = [k for k in client.hkeys(runs_key(prefix)) if int(k) not in open_ids]
+    if closed:
+        client.hdel(runs_key(prefix), *closed)
 
 
 def progress(broker: Any, kb: KB, prefix: str) -> dict[str, Any]:
@@ -433,6 +455,7 @@ def progress(broker: Any, kb: KB, prefix: str) -> dict[str, Any]:
     with Session(kb.engine) as s:
         runs = list(s.exec(select(ExtractionRun).where(
             ExtractionRun.finished_at.is_(None))).all())  # type: ignore[union-attr]
+    forget_closed_runs(broker.client, prefix, {run.id for run in runs if run.id is not None})
     sent = broker.client.hgetall(runs_key(prefix))
     sent = {int(k): json.loads(v) for k, v in sent.items()}
     open_runs = []

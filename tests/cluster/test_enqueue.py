@@ -43,7 +43,7 @@ def run_counts(kb: str) -> list[tuple[int, ...]]:
 
 
 def test_enqueue_sends_no_task_twice(raw_db: str, frontier: Any, tmp_path: Path) -> None:
-    from pantau.tasks import make_broker, pending, queued_key
+    from pantau.tasks import make_broker, pending, queued_key, runs_key
 
     fill_raw(raw_db, PAGES)
     client = frontier.client()
@@ -77,6 +77,11 @@ def test_enqueue_sends_no_task_twice(raw_db: str, frontier: Any, tmp_path: Path)
         assert client.scard(key) == 0
         drained = enqueue(args)
         assert (drained["enqueued"], drained["current"], drained["queued"]) == (0, PAGES, 0)
+        # the per-run figures of status live while their run is open; resolve closes the runs,
+        # and the next enqueue that opens one forgets the closed ones
+        runs = client.hkeys(runs_key(frontier.prefix))
+        assert len(runs) == 2  # the first enqueue's run and the healing one's
+        assert pantau("cluster", "resolve", *args).exit_code == 0
 
         # a Redis restart (every key of the cluster gone): enqueue sends what the KB owes
         engine = sqlalchemy.create_engine(kb)
@@ -89,6 +94,7 @@ def test_enqueue_sends_no_task_twice(raw_db: str, frontier: Any, tmp_path: Path)
         client.delete(*client.scan_iter(f"{frontier.prefix}:*"))
         restarted = enqueue(args)
         assert (restarted["enqueued"], restarted["current"]) == (3, PAGES - 3)
+        assert client.hkeys(runs_key(frontier.prefix)) == [str(restarted["extraction_run"]).encode()]
         assert client.scard(key) == 3
         assert enqueue(args)["enqueued"] == 0
 
