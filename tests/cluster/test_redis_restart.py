@@ -29,6 +29,7 @@ import yaml
 from crawler.distributed import Frontier
 from kb.raw import RawStore
 from tests.cluster.processing import fill_raw, fingerprint, schemas
+from tests.cluster.test_kill import stored
 from tests.cluster.test_process import common, env, one_process, pantau
 from tests.cluster.test_process_kill import outcomes
 from tests.crawler.sites import FixtureSite, big_outlet, sources_yaml
@@ -108,14 +109,6 @@ def restart_when(server: PrivateRedis, reached: Callable[[], bool], procs: list[
 def said(log: str) -> list[str]:
     """The worker's lines about Redis (one when lost, one when back)."""
     return [line for line in log.splitlines() if "Redis at" in line]
-
-
-def stored(raw_db: str) -> int:
-    try:
-        with RawStore(raw_db, readonly=True) as raw:
-            return raw.count()
-    except Exception:  # noqa: BLE001 (the first worker is still creating the tables)
-        return 0
 
 
 def test_crawl_workers_wait_then_reconcile_completes(
