@@ -48,7 +48,7 @@ import re
 import time
 import weakref
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -223,10 +223,29 @@ def pantau_db(datasette: Any) -> Database:
     return datasette.get_database()
 
 
+# What the pages learn about a snapshot's schema, kept per Database: a served snapshot is
+# immutable (Datasette opens it read-only, and `pantau serve` starts a new Datasette for a new
+# version), so the table checks of a page — once per table cell before — run once per process.
+_schema_cache: weakref.WeakKeyDictionary[Database, dict[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def _db_cache(db: Database) -> dict[Any, Any] | None:
+    """The cache of an immutable database (None for a mutable one: nothing is kept)."""
+    return None if db.is_mutable else _schema_cache.setdefault(db, {})
+
+
 async def _columns(db: Database, table: str) -> set[str]:
-    if not await db.table_exists(table):
-        return set()
-    return set(await db.table_columns(table))
+    cache = _db_cache(db)
+    if cache is not None and ("columns", table) in cache:
+        return set(cache["columns", table])
+    found = set(await db.table_columns(table)) if await db.table_exists(table) else set()
+    if cache is not None:
+        cache["columns", table] = frozenset(found)
+    return found
+
+
+async def _has_table(db: Database, table: str) -> bool:
+    return bool(await _columns(db, table))
 
 
 async def article_facts(datasette: Any, db: Database, article_id: int, text: str) -> list[Fact]:
@@ -1070,43 +1089,65 @@ SNIPPET_WORDS = 16
 
 
 async def text_hits(db: Database, query: str) -> list[dict[str, Any]]:
-    """The newest articles with every word of ``query``: coverage's published index walked in
-    order, each row checked against the FTS matches (no count, no facets), plus snippets."""
+    """The newest articles with every word of ``query`` (no count, no facets), with snippets.
+
+    On a snapshot with ``search_fts`` (keyed by ``coverage.published_order``, 1 = the oldest:
+    kb/publish.py) FTS5 itself walks the matches newest first and stops after the listed rows
+    (``ORDER BY rowid DESC LIMIT``); only those rows are looked up. Before it, every match of
+    ``article_fts`` was looked up and sorted by ``published``: the older snapshots still are."""
     match = fts_query(query)
-    if (
-        not match
-        or not await db.table_exists("article_fts")
-        or not await db.table_exists("coverage")
-    ):
+    if not match or not await _has_table(db, "coverage"):
         return []
     story = "a.story_id" if "story_id" in await _columns(db, "article") else "NULL AS story_id"
-    hits = await _all(
-        db,
-        "SELECT c.article_id, c.title, c.outlet, c.published_local, c.zone, " + story +
-        " FROM coverage c JOIN article a ON a.id = c.article_id"
-        " WHERE c.article_id IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ?)"
-        " ORDER BY c.published DESC LIMIT ?",
-        [match, TEXT_ROWS],
-    )  # fmt: skip
-    if hits:
-        # one lookup per listed article: FTS5 seeks the row's doclist entries (rowid = ?), where
-        # "rowid IN (…)" would walk every match of the query again
+    picked = "c.article_id, c.title, c.outlet, c.published_local, c.zone, " + story
+    if await _has_table(db, "search_fts") and "published_order" in await _columns(db, "coverage"):
         sql = (
-            "SELECT snippet(article_fts, -1, ?, ?, '…', ?) FROM article_fts"
-            " WHERE article_fts MATCH ? AND rowid = ?"
+            f"SELECT {picked} FROM (SELECT rowid AS n FROM search_fts WHERE search_fts MATCH ?"
+            " ORDER BY rowid DESC LIMIT ?) s JOIN coverage c ON c.published_order = s.n"
+            " JOIN article a ON a.id = c.article_id ORDER BY s.n DESC"
         )
-        snippets = {}
-        for h in hits:
-            found = await db.execute(
-                sql, [SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_WORDS, match, h["article_id"]]
-            )
-            snippets[h["article_id"]] = found.rows[0][0] if found.rows else ""
+    elif await _has_table(db, "article_fts"):  # published before search_fts
+        sql = (
+            f"SELECT {picked} FROM coverage c JOIN article a ON a.id = c.article_id"
+            " WHERE c.article_id IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ?)"
+            " ORDER BY c.published DESC LIMIT ?"
+        )
+    else:
+        return []
+    hits = await _all(db, sql, [match, TEXT_ROWS])
+    if hits:
+        snippets = await text_snippets(db, match, [h["article_id"] for h in hits])
         for h in hits:
             text = str(escape(snippets.get(h["article_id"]) or ""))
             h["snippet"] = Markup(
                 text.replace(SNIPPET_OPEN, "<mark>").replace(SNIPPET_CLOSE, "</mark>")
             )
     return hits
+
+
+async def text_snippets(db: Database, match: str, article_ids: list[int]) -> dict[int, str]:
+    """article id → snippet of the words ``match``, for the listed articles only. ``search_fts``
+    is contentless (no snippet()): they come from ``article_fts`` (rowid = article id), one
+    lookup per article — FTS5 seeks that row's doclist entries (``rowid = ?``), where
+    ``rowid IN (…)`` would walk every match again — all in one call to the database thread."""
+    if not await _has_table(db, "article_fts"):
+        return {}
+    sql = (
+        "SELECT snippet(article_fts, -1, ?, ?, '…', ?) FROM article_fts"
+        " WHERE article_fts MATCH ? AND rowid = ?"
+    )
+
+    def lookup(conn: Any) -> dict[int, str]:
+        found = {}
+        for article_id in article_ids:
+            row = conn.execute(
+                sql, [SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_WORDS, match, article_id]
+            ).fetchone()
+            found[article_id] = row[0] if row else ""
+        return found
+
+    result: dict[int, str] = await db.execute_fn(lookup)
+    return result
 
 
 async def search_page(datasette: Any, request: Request) -> Response:
@@ -1800,30 +1841,92 @@ UTC_CELLS = {
 }
 
 
+ZONE_HOURS = {"WIB": 7, "WITA": 8, "WIT": 9}  # Indonesia's zones: fixed offsets, no DST
+LOCAL_TIME_FORMAT = "%Y-%m-%d %H:%M"  # coverage.published_local (kb/publish.py)
+
+
+def local_from_utc(utc: str, zone: Any) -> str | None:
+    """A stored UTC time as ``coverage.published_local`` gives it in ``zone`` (WIB/WITA/WIT),
+    as kb/publish.py's ``local_time`` computes it; None for another zone or an unreadable time."""
+    hours = ZONE_HOURS.get(str(zone))
+    try:
+        value = datetime.fromisoformat(utc)
+    except ValueError:
+        return None
+    if hours is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(timezone(timedelta(hours=hours))).strftime(LOCAL_TIME_FORMAT)
+
+
+async def outlet_zones(db: Database) -> dict[Any, str]:
+    """outlet id → the zone of its articles' local times (``coverage.zone``; None: the articles
+    without an outlet), one query per database: every article of an outlet has the outlet's
+    zone (kb/publish.py). Empty when the snapshot has no local times."""
+    cache = _db_cache(db)
+    if cache is not None and "outlet_zones" in cache:
+        return dict(cache["outlet_zones"])
+    zones: dict[Any, str] = {}
+    if {"zone", "article_id"} <= await _columns(db, "coverage") and "outlet_id" in await _columns(
+        db, "article"
+    ):
+        one = (
+            "(SELECT c.zone FROM article a JOIN coverage c ON c.article_id = a.id"
+            " WHERE a.outlet_id {} LIMIT 1)"
+        )
+        sql = f"SELECT NULL, {one.format('IS NULL')}"
+        if await _has_table(db, "outlet"):
+            sql += f" UNION ALL SELECT o.id, {one.format('= o.id')} FROM outlet o"
+        found = await db.execute(sql)
+        zones = {outlet: zone for outlet, zone in found.rows if zone}
+    if cache is not None:
+        cache["outlet_zones"] = zones
+    return zones
+
+
 def _local_cell(
     datasette: Any, database: str, table: str, column: str, row: Any, value: str
 ) -> Any:
+    """A stored UTC time of ``article``/``coverage``/``story`` in its outlet's local time. No
+    query per row where the zone is known without one: an article's from its outlet (the
+    outlets' zones are read once per database), a story's when every outlet has the same zone;
+    otherwise the row's local time from ``coverage`` (one query)."""
+
     async def inner() -> Markup | None:
         db = datasette.get_database(database)
-        if not await db.table_exists("coverage"):
+        if not await _has_table(db, "coverage"):
             return None
-        if table == "story":
-            order = "" if column == "first_published" else " DESC"
-            sql = (
-                "SELECT c.published_local, c.zone FROM article a"
-                " JOIN coverage c ON c.article_id = a.id WHERE a.story_id = ?"
-                f" ORDER BY a.published{order}, a.id{order} LIMIT 1"
-            )
-            key = _cell(row, "id")
-        else:
-            sql = "SELECT published_local, zone FROM coverage WHERE article_id = ?"
-            key = _cell(row, "id" if table == "article" else "article_id")
-        found = (await db.execute(sql, [key])).rows
-        if not found or not found[0][0]:
+        zones = await outlet_zones(db)
+        zone: Any = None
+        if table == "article" and "outlet_id" in row.keys():  # noqa: SIM118 (sqlite3.Row)
+            zone = zones.get(_cell(row, "outlet_id"))
+        elif table == "story" and len(set(zones.values())) == 1:
+            zone = next(iter(zones.values()))
+        local = local_from_utc(value, zone) if zone else None
+        if local is None:
+            local, zone = await _local_of_row(db, table, column, row)
+        if not local:
             return None
-        return _utc_title(waktu(found[0][0], found[0][1], lang_of(datasette)), value)
+        return _utc_title(waktu(local, zone, lang_of(datasette)), value)
 
     return inner
+
+
+async def _local_of_row(db: Database, table: str, column: str, row: Any) -> tuple[Any, Any]:
+    if table == "story":
+        order = "" if column == "first_published" else " DESC"
+        sql = (
+            "SELECT c.published_local, c.zone FROM article a"
+            " JOIN coverage c ON c.article_id = a.id WHERE a.story_id = ?"
+            f" ORDER BY a.published{order}, a.id{order} LIMIT 1"
+        )
+        key = _cell(row, "id")
+    else:
+        sql = "SELECT published_local, zone FROM coverage WHERE article_id = ?"
+        key = _cell(row, "id" if table == "article" else "article_id")
+    found = (await db.execute(sql, [key])).rows
+    return (found[0][0], found[0][1]) if found else (None, None)
 
 
 def _utc_title(shown: str, utc: str) -> Markup:
