@@ -72,6 +72,15 @@ HEADLINE_PENALTY = 0.1  # headlines repeat body facts and are written loosely
 QUALIFIER_WINDOW = 30
 # How far before a count "1 desa"/"setiap desa" may stand to make it a quota per unit.
 QUOTA_WINDOW = 20
+# "Setiap desa menanggung antara lima hingga 15 orang": a distributive word and its unit, then a
+# verb and a range, still make a quota. Up to this many words may stand between the unit and the
+# number (the verb, "antara", the range's first end and its joiner), in this many characters,
+# with no punctuation (a new clause is a new statement).
+QUOTA_GAP_WORDS = 4
+QUOTA_GAP_WINDOW = 60
+# Of the `quota_before` words, the distributive ones ("setiap desa …"): only these start a quota
+# with words in between; "1 desa 100 pekerja" must be adjacent.
+DISTRIBUTIVE_WORDS = ["setiap", "tiap", "masing-masing", "per"]
 # How far back (characters, within the sentence) the whole of a part may stand: "dari sekitar
 # 98.000 pekerja di provinsi itu, baru 27.450 yang terlindungi" — the part (a number followed
 # by "yang") counts the whole's noun.
@@ -239,6 +248,13 @@ class RupiahExtractor:
 # --------------------------------------------------------------------------- percent
 
 
+# The lower end of a range written with one sign after the upper end ("60-65 persen", "10 hingga
+# 12 persen", "5 s.d. 7%") is a percentage too. Only a lower end smaller than the upper end
+# counts, so "2025 - 30 persen" (a year before a share) is not one; "atau" is no joiner ("12
+# atau 40 persen" is a count and its share), nor "menjadi" (a change, whose start has its sign).
+PERCENT_RANGE_JOINERS = ["-", "–", "hingga", "sampai dengan", "sampai", "s.d.", "s/d"]
+
+
 class PercentExtractor:
     """Percentages → ``percentages`` facts."""
 
@@ -253,14 +269,29 @@ class PercentExtractor:
         self.words_re = re.compile(
             rf"(?P<words>{words_re().pattern})[ \u00a0]+(?:{_alt(signs)})(?!\w)", re.IGNORECASE
         )
+        joiners = _alt(PERCENT_RANGE_JOINERS)
+        self.range_low_re = re.compile(
+            rf"(?P<num>{DIGITS_PATTERN})[ \u00a0]*(?:{joiners})[ \u00a0]*"
+            rf"(?=(?P<high>{DIGITS_PATTERN})[ \u00a0]?(?:{_alt(signs)})(?!\w))"
+        )
 
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
         taken: list[tuple[int, int]] = []
-        for rx, conf in ((self.digits_re, CONF_PERCENT), (self.words_re, CONF_PERCENT_WORDS)):
+        money = amount_ranges(doc)
+        lows = (
+            (self.range_low_re, CONF_PERCENT),
+            (self.digits_re, CONF_PERCENT),
+            (self.words_re, CONF_PERCENT_WORDS),
+        )
+        for rx, conf in lows:
             for m in rx.finditer(text):
                 start, end = m.start(), m.end()
+                if rx is self.range_low_re:
+                    end = m.end("num")  # the lower end only; the upper one is matched next
                 if any(s < end and start < e for s, e in taken) or is_skipped(doc, start, end):
+                    continue
+                if rx is self.range_low_re and not self._range_low(m, money):
                     continue
                 if "num" in m.groupdict() and m.groupdict().get("num"):
                     value = parse_id_number(m.group("num"))
@@ -290,6 +321,14 @@ class PercentExtractor:
         doc._.pantau_percent_ranges = taken
         return doc
 
+    @staticmethod
+    def _range_low(m: re.Match[str], money: list[tuple[int, int]]) -> bool:
+        """The lower end of "60-65 persen": smaller than the upper end and not part of an amount."""
+        low, high = parse_id_number(m.group("num")), parse_id_number(m.group("high"))
+        if low is None or high is None or not 0 <= low < high:
+            return False
+        return not any(s < m.end() and m.start() < e for s, e in money)
+
     def _rhetorical(self, text: str, start: int, end: int, value: float) -> bool:
         """'100 persen' used as a degree adverb ("sudah 100 persen semuanya")."""
         if value not in self.rhetorical_values:
@@ -315,7 +354,10 @@ class WorkerCountExtractor:
         self.weak = {n.lower() for n in data["weak_nouns"]}
         alt = _alt(nouns + generic)
         link = _alt(data.get("linking_words", ["orang"]))
-        self.noun_after_re = re.compile(rf"[ \u00a0]+(?:(?:{link})[ \u00a0]+)?({alt})(?!\w)", re.I)
+        # "85 anggotanya": the noun may carry the possessive "-nya" (its group's members)
+        self.noun_after_re = re.compile(
+            rf"[ \u00a0]+(?:(?:{link})[ \u00a0]+)?({alt})(?:nya)?(?!\w)", re.I
+        )
         self.qualifiers: dict[str, str | None] = data["qualifiers"]
         self.qual_re = re.compile(rf"(?<!\w)({_alt(list(self.qualifiers))})[\s:]*$", re.IGNORECASE)
         self.noun_first_re = re.compile(
@@ -336,6 +378,12 @@ class WorkerCountExtractor:
         self.quota_re = re.compile(
             rf"(?<!\w)(?:{_alt(data.get('quota_before', []))})[ \u00a0]+"
             rf"(?:{_alt(data.get('quota_units', []))})[ \u00a0]*$",
+            re.IGNORECASE,
+        )
+        distributive = [w for w in data.get("quota_before", []) if w.lower() in DISTRIBUTIVE_WORDS]
+        self.quota_gap_re = re.compile(
+            rf"(?<!\w)(?:{_alt(distributive)})[ \u00a0]+(?:{_alt(data.get('quota_units', []))})"
+            rf"(?:[ \u00a0]+[^\W\d_][\w-]*){{1,{QUOTA_GAP_WORDS}}}[ \u00a0]+$",
             re.IGNORECASE,
         )
         # "210.000 atau 69 persen pekerja": the count's noun comes after its share
@@ -391,6 +439,8 @@ class WorkerCountExtractor:
                 continue
             if self.quota_re.search(text[max(0, q.start - QUOTA_WINDOW) : q.start]):
                 continue  # "1 desa 100 pekerja rentan": a quota
+            if self.quota_gap_re.search(text[max(0, q.start - QUOTA_GAP_WINDOW) : q.start]):
+                continue  # "setiap desa menanggung antara lima hingga 15 orang": a quota
             if q.words and q.value < 2:
                 continue  # "satu keluarga bisa jatuh miskin": a figure of speech, not a count
             if any(s < q.end and q.start < e for s, e in money + pct):

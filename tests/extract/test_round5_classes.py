@@ -1,0 +1,43 @@
+"""Error classes found by the fifth blind round (extract/gold_national/r5), one row per class,
+written with our own sentences (never the round's)."""
+
+from __future__ import annotations
+
+import pytest
+
+from extract.facts import extract_facts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the lower end of a range with one sign after the upper end is a percentage too
+        ("Kenaikan upah diperkirakan 7-9 persen tahun depan.", [7.0, 9.0]),
+        ("Realisasi pajak naik 20 hingga 25 persen dibanding tahun lalu.", [20.0, 25.0]),
+        ("Target inflasi 2 s.d. 4% dijaga pemerintah daerah.", [2.0, 4.0]),
+        # ... not a count before its share, nor a larger number, nor a year
+        ("Sebanyak 12 atau 40 persen kelompok sudah mendaftar.", [40.0]),
+        ("Pada 2025 - 30 persen desa belum menganggarkan iuran.", [30.0]),
+        ("Capaian turun dari 90 hingga 80 persen.", [80.0]),
+    ],
+)  # fmt: skip
+def test_percentage_classes(text: str, expected: list[float]) -> None:
+    assert [p["value"] for p in extract_facts(text)["percentages"]] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a quota per unit with a verb and a range between the unit and the number
+        ("Tiap kelurahan mengusulkan antara tiga hingga 12 orang kader.", []),
+        ("Setiap sekolah mengirim 4 guru ke pelatihan itu.", []),
+        # ... a count in a new clause after the quota is a count
+        ("Setiap desa mengirim dua kader, sehingga total 140 kader dilatih.", [(140, "kader")]),
+        # the counted noun with the possessive "-nya"
+        ("Ketua Gapoktan itu menyebut 64 anggotanya sudah terdaftar.", [(64, "anggota")]),
+        ("Koperasi itu mendaftarkan 230 pekerjanya tahun ini.", [(230, "pekerja")]),
+    ],
+)  # fmt: skip
+def test_worker_count_classes(text: str, expected: list[tuple[int, str]]) -> None:
+    found = [(c["value"], c["noun"]) for c in extract_facts(text)["worker_counts"]]
+    assert found == expected
