@@ -2,13 +2,19 @@
 
     .venv/bin/python -m bench.search [--articles N] [--rounds N] [--keep DIR] [--no-faceted]
 
+``--keep DIR`` keeps the KB and its snapshot; run again with the same DIR, the snapshot there is
+timed again (not rebuilt: delete DIR for a new one).
+
 The KB: the bundled demo articles processed by the real pipeline, then copied (new ids, URLs
 and publication days, one copy a day earlier than the last) until it holds ``--articles``
 articles, with their facts; published with `pantau publish`'s code. Timed for each query, best
 of ``--rounds`` (in-process, no HTTP):
 
-- raw FTS: the newest 50 matches, as Pantau's /cari asks SQLite for them (sqlite3, no Datasette);
-- /cari: Pantau's search page (figures + words, no facets, no count);
+- raw FTS: the newest 50 matches as /cari asked SQLite for them before search_fts (article_fts,
+  every match sorted by ``published``; sqlite3, no Datasette): the baseline of every ratio;
+- raw new: the same 50 as /cari asks for them now (search_fts newest first, ``ORDER BY rowid
+  DESC LIMIT 50``: FTS5 stops after them);
+- /cari: Pantau's search page (figures + words with their snippets, no facets, no count);
 - table: Datasette's ``/pantau/coverage?_search=…`` as a browser opens it (the count; no facet
   runs unless asked: metadata.yml's ``pantau-facets`` are links). Its FTS table is
   ``search_fts``, keyed by ``published_order``, the table's default order;
@@ -107,6 +113,23 @@ def raw_fts(db: Path, query: str) -> float:
         con.close()
 
 
+def raw_new(db: Path, query: str) -> float:
+    from datasette.utils import escape_fts
+
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        t0 = time.perf_counter()
+        con.execute(
+            "SELECT c.article_id FROM (SELECT rowid AS n FROM search_fts WHERE search_fts MATCH ?"
+            " ORDER BY rowid DESC LIMIT ?) s JOIN coverage c ON c.published_order = s.n"
+            " ORDER BY s.n DESC",
+            [escape_fts(query), NEWEST],
+        ).fetchall()
+        return time.perf_counter() - t0
+    finally:
+        con.close()
+
+
 def timed(ds: Any, path: str) -> float:
     async def get() -> float:
         t0 = time.perf_counter()
@@ -147,15 +170,23 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     try:
         t0 = time.perf_counter()
-        kb = build_kb(folder, args.articles)
-        snap = publish(kb, folder / "published" / "pantau.db", datasette_dir())
-        db = snap.version.db if snap.version else snap.path
-        print(f"{snap.tables['article']} articles, snapshot {snap.size / 1e6:.0f} MB,"
-              f" built in {time.perf_counter() - t0:.0f} s")  # fmt: skip
+        published = folder / "published" / "pantau.db"
+        if args.keep and published.exists():  # kept from an earlier run: timed again
+            db = published.resolve()
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            count = con.execute("SELECT count(*) FROM article").fetchone()[0]
+            con.close()
+            print(f"{count} articles, snapshot {db.stat().st_size / 1e6:.0f} MB, kept in {folder}")
+        else:
+            kb = build_kb(folder, args.articles)
+            snap = publish(kb, published, datasette_dir())
+            db = snap.version.db if snap.version else snap.path
+            print(f"{snap.tables['article']} articles, snapshot {snap.size / 1e6:.0f} MB,"
+                  f" built in {time.perf_counter() - t0:.0f} s")  # fmt: skip
         config = datasette_dir()
         ds = Datasette(
             immutables=[str(db)],
-            metadata=json.loads(metadata_path(snap.path).read_text(encoding="utf-8")),
+            metadata=json.loads(metadata_path(published).read_text(encoding="utf-8")),
             template_dir=str(config / "templates"),
             plugins_dir=str(config / "plugins"),
             settings={
@@ -174,10 +205,10 @@ def main() -> None:
         kinds: tuple[str, ...] = ("cari", "table", "old", "slim", "faceted", "article", "art_old")
         if args.no_faceted:
             kinds = tuple(k for k in kinds if k != "faceted")
-        print(f"{'query':22} {'raw FTS':>8}" + "".join(f" {k:>8}" for k in kinds)
+        print(f"{'query':22} {'raw FTS':>8} {'raw new':>8}" + "".join(f" {k:>8}" for k in kinds)
               + "   best, ratios to raw FTS")  # fmt: skip
         ratios: list[tuple[float, ...]] = []
-        every: dict[str, list[float]] = {k: [] for k in ("raw", *kinds)}
+        every: dict[str, list[float]] = {k: [] for k in ("raw", "raw_new", *kinds)}
         for q in QUERIES:
             paths = {
                 "cari": f"/cari?q={quote(q)}",
@@ -192,6 +223,7 @@ def main() -> None:
             for path in paths.values():
                 timed(ds, path)  # warm: first use of each page
             every["raw"] += [raw_fts(db, q) for _ in range(args.rounds)]
+            every["raw_new"] += [raw_new(db, q) for _ in range(args.rounds)]
             for _ in range(args.rounds):  # interleaved: a busy moment hits every column
                 for k, p in paths.items():
                     every[k].append(timed(ds, p))
@@ -199,7 +231,8 @@ def main() -> None:
             best = {k: min(every[k][-args.rounds :]) for k in paths}
             r = tuple(best[k] / raw for k in paths)
             ratios.append(r)
-            print(f"{q:22} {raw * 1000:6.1f}ms"
+            new = min(every["raw_new"][-args.rounds :])
+            print(f"{q:22} {raw * 1000:6.1f}ms {new * 1000:6.1f}ms"
                   + "".join(f" {best[k] * 1000:6.1f}ms" for k in paths)
                   + "   " + " ".join(f"{x:5.1f}x" for x in r))  # fmt: skip
         med = [statistics.median(r[i] for r in ratios) for i in range(len(kinds))]

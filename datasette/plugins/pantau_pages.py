@@ -1053,19 +1053,35 @@ async def figure_hits(db: Database, figure: Figure) -> list[dict[str, Any]]:
     """Articles with a fact of ``figure``'s value, newest first, each with its matching facts."""
     local, join = await local_time_columns(db)
     story = "a.story_id" if "story_id" in await _columns(db, "article") else "NULL"
+    ordered = {"published_order", "published_local", "zone", "outlet"} <= await _columns(
+        db, "coverage"
+    )
     facts: list[dict[str, Any]] = []
     for table in figure.tables:
         if not {"value", "article_id"} <= await _columns(db, table):
             continue
-        facts += await _all(
-            db,
-            f"SELECT '{table}' AS kind, f.id, f.value, f.text, f.sentence, f.article_id,"
-            f" a.title, a.published, {story} AS story_id, {local}, o.title AS outlet"
-            f' FROM "{table}" f JOIN article a ON a.id = f.article_id{join}'
-            " LEFT JOIN outlet o ON o.id = a.outlet_id"
-            " WHERE f.value >= ? AND f.value < ? ORDER BY a.published DESC LIMIT ?",
-            [figure.low, figure.high, FIGURE_ROWS],
-        )
+        if ordered:
+            # the newest FIGURE_ROWS facts by coverage's small rows (published_order: newest =
+            # highest), then only those joined to article: sorting every match by
+            # article.published read each article's row past its text (overflow pages)
+            sql = (
+                f"SELECT '{table}' AS kind, f.id, f.value, f.text, f.sentence, f.article_id,"
+                f" c.title, c.published, {story} AS story_id, c.published_local, c.zone,"
+                " c.outlet FROM (SELECT f.id, c.published_order AS n"
+                f' FROM "{table}" f JOIN coverage c ON c.article_id = f.article_id'
+                " WHERE f.value >= ? AND f.value < ? ORDER BY c.published_order DESC LIMIT ?) s"
+                f' JOIN "{table}" f ON f.id = s.id JOIN coverage c ON c.published_order = s.n'
+                " JOIN article a ON a.id = f.article_id ORDER BY s.n DESC"
+            )
+        else:  # a snapshot published before published_order
+            sql = (
+                f"SELECT '{table}' AS kind, f.id, f.value, f.text, f.sentence, f.article_id,"
+                f" a.title, a.published, {story} AS story_id, {local}, o.title AS outlet"
+                f' FROM "{table}" f JOIN article a ON a.id = f.article_id{join}'
+                " LEFT JOIN outlet o ON o.id = a.outlet_id"
+                " WHERE f.value >= ? AND f.value < ? ORDER BY a.published DESC LIMIT ?"
+            )
+        facts += await _all(db, sql, [figure.low, figure.high, FIGURE_ROWS])
     articles: dict[int, dict[str, Any]] = {}
     for f in sorted(
         facts, key=lambda f: (str(f["published"] or ""), f["article_id"]), reverse=True

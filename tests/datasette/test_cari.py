@@ -72,7 +72,8 @@ def hits(db: Path, query: str) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def generated(demo_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo KB with 6 copies of each article: two at the same time as the original (ties),
-    the others days earlier, one article without a time, one outlet in WIB; published."""
+    the others days earlier, one article without a time, one outlet in WIB; the copies keep
+    their rupiah amounts, worker counts and percentages; published."""
     folder = tmp_path_factory.mktemp("cari")
     kb = folder / "kb.db"
     shutil.copy(demo_kb, kb)
@@ -82,6 +83,15 @@ def generated(demo_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     enlarge(kb, 6)
     con = sqlite3.connect(kb)
     with con:
+        for table in ("amount", "worker_count", "percentage"):  # the copies' figures
+            cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})") if r[1] != "id"]
+            picked = ", ".join("c.id" if col == "article_id" else f"f.{col}" for col in cols)
+            con.execute(
+                f"INSERT INTO {table} ({', '.join(cols)}) SELECT {picked} FROM {table} f"
+                " JOIN article a ON a.id = f.article_id"
+                " JOIN article c ON c.url LIKE a.url || '#salinan-%' WHERE a.id <= ?",
+                (last,),
+            )
         con.execute(
             "UPDATE article SET published = datetime(published, '-' || ((id - ?) % 5) || ' days',"
             " '+' || (id % 3) || ' minutes') WHERE id > ? + ? * 2",
@@ -255,3 +265,55 @@ def test_story_times_are_their_articles_local_times(generated: Path) -> None:
             utc,
         )
         assert text == pages.waktu(*local[0]), utc
+
+
+FIGURES = ["Rp10,08 miliar", "10 miliar", "45,83 persen", "14.880", "Rp 5 juta", "100"]
+
+
+def old_figure_hits(db: Path, query: str) -> list[tuple[int, list[tuple[str, int]]]]:
+    """Articles and their facts as figure_hits listed them before (every fact of the value
+    sorted by article.published; equal times: the newest id first, as published_order)."""
+    figure = pages.figure_query(query)
+    assert figure, query
+    facts = []
+    for table in figure.tables:
+        facts += rows(
+            db,
+            f"SELECT '{table}', f.id, f.article_id, a.published FROM \"{table}\" f"
+            " JOIN article a ON a.id = f.article_id WHERE f.value >= ? AND f.value < ?"
+            " ORDER BY a.published DESC, a.id DESC LIMIT ?",
+            figure.low,
+            figure.high,
+            pages.FIGURE_ROWS,
+        )
+    articles: dict[int, list[tuple[str, int]]] = {}
+    for kind, fact, article, _ in sorted(
+        facts, key=lambda f: (str(f[3] or ""), f[2]), reverse=True
+    ):
+        articles.setdefault(article, []).append((kind, fact))
+    return [(a, sorted(f)) for a, f in articles.items()]
+
+
+def figure_hits(db: Path, query: str) -> list[tuple[int, list[tuple[str, int]]]]:
+    async def run() -> list[dict[str, Any]]:
+        ds = make_datasette(db)
+        figure = pages.figure_query(query)
+        assert figure
+        return await pages.figure_hits(ds.get_database(db.stem), figure)
+
+    return [
+        (h["article_id"], sorted((f["kind"], f["id"]) for f in h["facts"]))
+        for h in asyncio.run(run())
+    ]
+
+
+@pytest.mark.parametrize("query", FIGURES)
+@pytest.mark.parametrize("which", ["demo", "generated", "without_search_fts"])
+def test_figures_list_what_they_listed(
+    snapshot: Path, generated: Path, without_search_fts: Path, which: str, query: str
+) -> None:
+    db = {"demo": snapshot, "generated": generated, "without_search_fts": without_search_fts}[which]
+    expected = old_figure_hits(db, query)
+    assert figure_hits(db, query) == expected
+    if which == "generated" and query == "Rp10,08 miliar":
+        assert len(expected) > 5
