@@ -9,7 +9,8 @@
 - ``/story/ID`` — a story: every outlet that covered it, original first, with its facts, its
   quotes with their speakers and the officials named (one name per person, as links).
 - ``/cari?q=…`` — search: a figure ("Rp10,08 miliar", read with extract/numbers.py) finds the
-  facts with its value, words the newest articles with them (FTS, no count, no facets).
+  facts with its value, words the newest articles with them (``search_fts`` newest first, the
+  snippets from ``article_fts``; no count, no facets).
 - ``/peta`` — the coverage map as SVG: a circle per kabupaten/kota sized by its articles over
   the seats of the ``region`` table (no tiles, no JavaScript).
 - ``/-/pantau.css`` — the stylesheet of these pages (``pantau.css`` beside this file), added to
@@ -37,7 +38,10 @@ Datasette's table.js builds in the browser by ``pantau_words.js`` (:func:`extra_
 Times: every time these pages show is the outlet's local time with its zone label, formatted by
 :func:`waktu` ("Senin, 15 September 2025 11.05 WITA"). The local time and zone are computed
 once, at publish time, into ``coverage.published_local`` / ``coverage.zone`` (kb/publish.py,
-with the wilayah package); this plugin only formats them. Event types are shown with their
+with the wilayah package); this plugin formats them. Table cells of ``article`` (and of
+``story`` when every outlet has one zone) add the zone's fixed offset to the stored UTC time
+(:func:`local_from_utc`, the same result as publish's), with each outlet's zone read once per
+snapshot: no query per row. Event types are shown with their
 Indonesian labels from the snapshot's ``event_type_label`` table; numbers with Indonesian
 separators (10.080.000.000; 45,83).
 """

@@ -125,7 +125,8 @@ def test_published_order_is_publication_order(snapshot: Path) -> None:
 def test_table_search_lists_the_newest_matches_first(
     snapshot: Path, table: str, query: str
 ) -> None:
-    """Same matches as article_fts (what /cari searches), newest first, every one counted."""
+    """Same matches as article_fts (what /cari searched before search_fts), newest first, every
+    one counted."""
     from datasette.utils import escape_fts
 
     expected = rows(
