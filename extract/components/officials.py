@@ -133,6 +133,13 @@ UNIT_JOIN_MAX_TOKENS = 5
 # Longest run after an office that may name the office's place before ", <Name>" ("BPJS
 # Ketenagakerjaan Tanjung Morawa, Roby").
 OFFICE_PLACE_MAX_TOKENS = 3
+# Longest title written in parentheses after the name it belongs to ("Yuliana Pratiwi (Kepala
+# Dinas Pemberdayaan Masyarakat dan Desa Seluma)"): the ")" must close within this many tokens
+# after the head, or the parenthesis is something else.
+PAREN_TITLE_MAX_TOKENS = 14
+# ... and the name before such a parenthesis has two words or more: a lone word before "(" is as
+# often a place, a nickname or a thing as a person.
+PAREN_NAME_MIN_TOKENS = 2
 # Area words written abbreviated with a dot, which the tokenizer splits off ("Kab.", "Kec.").
 ABBREVIATED_AREAS = {"Kab", "Kec", "Kel", "Prov", "Ds", "Kota"}
 AREA_WORDS = {"Kecamatan", "Kelurahan", "Desa", "Kabupaten", "Kota", "Provinsi", "Kab.", "Kec."}
@@ -652,6 +659,28 @@ class OfficialsExtractor:
             return None
         return k if k == n or doc[k].is_lower or doc[k].is_punct else None
 
+    def _paren_title_close(
+        self, doc: Doc, tstart: int, end: int, heads: set[int], blocked: set[int]
+    ) -> int | None:
+        """"<Name> (<Title>)": the index of the ")" closing a title that opens right after
+        "(" and a name word, when nothing but the title's own capitalised words (no comma, no
+        lower-case word, no other position or parenthesis) stands between the title's end and
+        it; else None."""
+        if tstart < 2 or doc[tstart - 1].text != "(":
+            return None
+        if not self._is_name_token(doc[tstart - 2], blocked):
+            return None  # "Sekretaris Daerah (Sekda)", "Kabupaten Sikka (Bupati …)": no person
+        n = len(doc)
+        for m in range(end, min(n, tstart + PAREN_TITLE_MAX_TOKENS)):
+            txt = doc[m].text
+            if txt == ")":
+                return m
+            if txt in {"(", ",", '"', "\n"} or m in heads:
+                return None
+            if doc[m].is_sent_start or doc[m].is_lower:
+                return None
+        return None
+
     def _bare_title_apposition(self, doc: Doc, k: int, blocked: set[int]) -> bool:
         """At ``k``: ", <Name of two words or more>," or "… <verb>" — a person named in
         apposition after a title with no unit of its own."""
@@ -853,6 +882,12 @@ class OfficialsExtractor:
             spec = self.heads[head.label_]
             tstart = self._acting_start(doc, head.start)
             end, org, region, consumed = self._extend_title(doc, head, orgs, regs, head_starts)
+            close = self._paren_title_close(doc, tstart, end, head_starts, blocked)
+            if close is not None:
+                # "Yuliana Pratiwi (Kepala Dinas … Seluma)": the whole parenthesis is the title
+                # of the person named before it
+                pending.append((head, tstart, close, org, region))
+                continue
             linked = tstart >= 2 and doc[tstart - 1].lower_ in self.name_before_links
             if linked and self._is_cap(doc[tstart - 2]):
                 # "<Name> selaku Camat Pangururan": the person is named before the title; the
@@ -929,9 +964,13 @@ class OfficialsExtractor:
             k = tstart - 1
             if k >= 1 and doc[k].lower_ in self.name_before_links:
                 k -= 1  # "Andreas Agas selaku Bupati Manggarai Timur"
+            elif k >= 1 and doc[k].text == "(" and end < len(doc) and doc[end].text == ")":
+                k -= 1  # "Maria Goreti da Silva (Kepala Dinas …)": closed by _paren_title_close
             elif k < 1 or doc[k].text != ",":
                 continue
             name = self._read_name_backward(doc, k, blocked)
+            if name and doc[k + 1].text == "(" and name[1] - name[0] < PAREN_NAME_MIN_TOKENS:
+                continue
             if not name or claimed & set(range(*name)):
                 continue
             before = doc[name[0] - 1] if name[0] > 0 else None

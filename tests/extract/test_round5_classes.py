@@ -41,3 +41,43 @@ def test_percentage_classes(text: str, expected: list[float]) -> None:
 def test_worker_count_classes(text: str, expected: list[tuple[int, str]]) -> None:
     found = [(c["value"], c["noun"]) for c in extract_facts(text)["worker_counts"]]
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a title in parentheses after the name it belongs to, ending with a place or a unit word
+        ("Angka itu dibenarkan Siti Rahmawati Lubis (Kepala Dinas Sosial Kota Medan).",
+         [("Siti Rahmawati Lubis", "Kepala Dinas Sosial Kota Medan")]),
+        ("Menurut Yosef Bunga da Costa (Camat Alok Timur), bantuan sudah tiba.",
+         [("Yosef Bunga da Costa", "Camat Alok Timur")]),
+        ("Laporan dibacakan Agus Harjono (Kepala Dinas Pemberdayaan Masyarakat dan Desa Klaten).",
+         [("Agus Harjono", "Kepala Dinas Pemberdayaan Masyarakat dan Desa Klaten")]),
+        # ... not a lone word before the parenthesis, nor a parenthesis holding more than a title
+        ("Warga Oebobo (Lurah Oebobo) ikut rapat.", []),
+        ("Rapat itu (Kepala Dinas Sosial Budi Santoso hadir) selesai sore.",
+         [("Budi Santoso", "Kepala Dinas Sosial")]),
+        # the last word of an agency's own name before its regency, then the name with no comma
+        ("Kepala Dinas Energi dan Sumber Daya Mineral Boalemo Yusran Dunggio hadir.",
+         [("Yusran Dunggio", "Kepala Dinas Energi dan Sumber Daya Mineral Boalemo")]),
+        ("Kepala Dinas Lingkungan Hidup Sleman Eko Prasetyo meninjau lokasi.",
+         [("Eko Prasetyo", "Kepala Dinas Lingkungan Hidup Sleman")]),
+        ("Kepala Dinas Kependudukan dan Pencatatan Sipil Bantul Rina Kusuma membuka layanan.",
+         [("Rina Kusuma", "Kepala Dinas Kependudukan dan Pencatatan Sipil Bantul")]),
+    ],
+)  # fmt: skip
+def test_officials_classes(text: str, expected: list[tuple[str, str]]) -> None:
+    found = [(o["name"], o["title"]) for o in extract_facts(text)["officials"]]
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a regency after the last word of an agency's name is a place
+        ("Dinas Perpustakaan dan Kearsipan Boalemo membuka pojok baca.", ["Boalemo"]),
+        ("Kepala Badan Penanggulangan Bencana Sleman Eko Prasetyo hadir.", ["Sleman"]),
+    ],
+)  # fmt: skip
+def test_region_classes(text: str, expected: list[str]) -> None:
+    assert [r["name"] for r in extract_facts(text)["regions"]] == expected
