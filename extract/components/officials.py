@@ -102,6 +102,22 @@ NAME_START_IN_RUN = NAME_START_PARTICLES | {
     "Andi", "La", "Wa", "Laode", "Waode", "Teuku", "Tengku", "Lalu", "Baiq", "Cut", "Siti",
     "Sitti",
 }  # fmt: skip
+# Area words naming a village or district in running text ("di Kalurahan Hargotirto"): a place
+# so named may later stand between a village head's title and a one-word name.
+AREA_NAME_WORDS = {
+    "Desa", "Kelurahan", "Kalurahan", "Kecamatan", "Kapanewon", "Distrik", "Gampong", "Nagari",
+    "Pekon", "Dusun", "Jorong", "Kampung",
+}  # fmt: skip
+AREA_NAMES_KEY = "pantau_officials_area_names"  # doc.user_data: the story's named places
+# Chinese-Indonesian family names written first ("Lie Ah Hong", "Tjong Kim Hwa"): followed by
+# exactly two more capitalised words at the end of a capitalised run, they start a person's name
+# ("Direktur CV Sinar Bahari Lie Ah Hong"), as "I"/"Andi" do. Only forms that are not ordinary
+# Indonesian words.
+CHINESE_SURNAMES = {
+    "Lie", "Liem", "Lim", "Tan", "Tjoa", "Tjong", "Tjhin", "Tjan", "Oei", "Oey", "Ong", "Kwee",
+    "Kwik", "Gouw", "Thio", "Njoo", "Sie", "Siauw", "Yap", "Lauw", "Khoe", "Phang", "Liauw",
+    "Tjie", "Tjio", "Kho",
+}  # fmt: skip
 # Words that are an honorific only right after another one ("Jero Mangku Ketut …": a temple
 # priest), and a name word elsewhere ("Mangku Alam").
 HONORIFIC_AFTER = {"Jero": {"Mangku"}}
@@ -611,6 +627,9 @@ class OfficialsExtractor:
                     if expecting and not named and run_end > i and self._starts_name(doc, run_end):
                         rank = True  # "… BRI Unit Sengkang A. Rahman …": a name starts here
                         break
+                    if expecting and run_end > i + 1 and self._chinese_name_ends_run(doc, run_end):
+                        rank = True  # "Direktur CV Sinar Bahari Lie Ah Hong"
+                        break
                     if self._is_cap(tk) or tk.text in self.named_units:
                         named = named or tk.text in self.named_units
                     elif named and tk.like_num and doc[run_end - 1].text in self.named_units:
@@ -704,6 +723,16 @@ class OfficialsExtractor:
             or (self._lone_initial(txt) and k + 2 < n and doc[k + 1].text == ".")
         )
 
+    def _chinese_name_ends_run(self, doc: Doc, k: int) -> bool:
+        """Whether a Chinese-Indonesian name of three words ("Lie Ah Hong") starts at ``k`` and
+        ends the capitalised run."""
+        n = len(doc)
+        if doc[k].text not in CHINESE_SURNAMES or k + 2 >= n:
+            return False
+        if not all(self._is_cap(doc[m]) and not self._is_honorific(doc[m]) for m in (k + 1, k + 2)):
+            return False
+        return k + 3 >= n or not self._is_cap(doc[k + 3])
+
     def _name_like_head(self, doc: Doc, head: Span) -> bool:
         """"Lukman Hakim Siregar", "Bupati Lukman Hakim": a head that is also a name word,
         right after a capitalised name word, belongs to that name."""
@@ -768,11 +797,37 @@ class OfficialsExtractor:
             and doc[place_end].text not in TOPONYM_LAST_WORDS
             and (k == n or doc[k].is_lower or doc[k].text == ",")
         )  # "Lurah Sungai Lulut Mariani meninjau …": a one-word name after a compound place
-        if k - place_end < 2 and not mononym:
+        # "Lurah Hargotirto Suparjo mengatakan …" after "Kalurahan Hargotirto" earlier: the
+        # place is known from the story, so a one-word name may follow it
+        named_place = (
+            not compound
+            and particle is None
+            and k - place_end == 1
+            and place_end == i + 1
+            and doc[i].text in self._area_names(doc)
+            and (k == n or doc[k].is_lower or doc[k].text == ",")
+        )
+        if k - place_end < 2 and not mononym and not named_place:
             return None  # a one-word name: the older rules decide
         if k + 1 < n and doc[k].text == "," and self._is_cap(doc[k + 1]):
             return None  # "Desa Wolotopo Kecamatan Ndona, Yosef …": the run is the unit
         return place_end
+
+    def _area_names(self, doc: Doc) -> set[str]:
+        """One-word places the story names with an area word ("Kalurahan Hargotirto", "Desa
+        Oeseli", "Kecamatan Kokap") followed by no other capitalised word."""
+        memo = doc.user_data.get(AREA_NAMES_KEY)
+        if isinstance(memo, set):
+            return memo
+        found: set[str] = set()
+        doc.user_data[AREA_NAMES_KEY] = found
+        for t in doc[:-1]:
+            if t.text not in AREA_NAME_WORDS:
+                continue
+            nxt = doc[t.i + 1]
+            if self._is_cap(nxt) and not (t.i + 2 < len(doc) and self._is_cap(doc[t.i + 2])):
+                found.add(nxt.text)
+        return found
 
     def _unit_continues(
         self, doc: Doc, i: int, heads: set[int], orgs: dict[int, Span], regs: dict[int, Span]

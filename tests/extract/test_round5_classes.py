@@ -57,6 +57,18 @@ def test_worker_count_classes(text: str, expected: list[tuple[int, str]]) -> Non
         ("Warga Oebobo (Lurah Oebobo) ikut rapat.", []),
         ("Rapat itu (Kepala Dinas Sosial Budi Santoso hadir) selesai sore.",
          [("Budi Santoso", "Kepala Dinas Sosial")]),
+        # a village head's one-word place named earlier with its area word, then a one-word name
+        ("Posko berdiri di Kalurahan Wonolelo. Lurah Wonolelo Sudarmo mengatakan air surut.",
+         [("Sudarmo", "Lurah Wonolelo")]),
+        ("Jalan Desa Mbongawani rusak. Kades Mbongawani Yakobus meminta perbaikan.",
+         [("Yakobus", "Kades Mbongawani")]),
+        # ... the place unknown: the two words are the name
+        ("Lurah Sudarmo Wibowo mengatakan air surut.", [("Sudarmo Wibowo", "Lurah")]),
+        # a Chinese-Indonesian name of three words ends a company's run with no comma
+        ("Kegiatan itu didukung Direktur CV Mitra Usaha Tjoa Kim Liong dan para pedagang.",
+         [("Tjoa Kim Liong", "Direktur CV Mitra Usaha")]),
+        ("Manajer Toko Sinar Jaya Tan Bun Liong mengatakan stok aman.",
+         [("Tan Bun Liong", "Manajer Toko Sinar Jaya")]),
         # the last word of an agency's own name before its regency, then the name with no comma
         ("Kepala Dinas Energi dan Sumber Daya Mineral Boalemo Yusran Dunggio hadir.",
          [("Yusran Dunggio", "Kepala Dinas Energi dan Sumber Daya Mineral Boalemo")]),
