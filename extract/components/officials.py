@@ -777,6 +777,11 @@ class OfficialsExtractor:
         )
         if compound:
             place_end += 1  # "Sungai Lulut", "Koto Baru": a compound place name
+        known = self._area_names(doc)
+        two = f"{doc[i].text} {doc[place_end].text}" if place_end < n else ""
+        if not compound and particle is None and place_end == i + 1 and two in known:
+            place_end += 1  # "Lurah Guntur Raya Siti …" after "Kelurahan Guntur Raya" earlier
+            compound = True
         while place_end < n and doc[place_end].text in self.place_compass:
             place_end += 1
         k = place_end
@@ -804,7 +809,7 @@ class OfficialsExtractor:
             and particle is None
             and k - place_end == 1
             and place_end == i + 1
-            and doc[i].text in self._area_names(doc)
+            and doc[i].text in known
             and (k == n or doc[k].is_lower or doc[k].text == ",")
         )
         if k - place_end < 2 and not mononym and not named_place:
@@ -815,7 +820,7 @@ class OfficialsExtractor:
 
     def _area_names(self, doc: Doc) -> set[str]:
         """One-word places the story names with an area word ("Kalurahan Hargotirto", "Desa
-        Oeseli", "Kecamatan Kokap") followed by no other capitalised word."""
+        Oeseli", "Kelurahan Guntur Raya"): one or two capitalised words after the area word."""
         memo = doc.user_data.get(AREA_NAMES_KEY)
         if isinstance(memo, set):
             return memo
@@ -824,9 +829,11 @@ class OfficialsExtractor:
         for t in doc[:-1]:
             if t.text not in AREA_NAME_WORDS:
                 continue
-            nxt = doc[t.i + 1]
-            if self._is_cap(nxt) and not (t.i + 2 < len(doc) and self._is_cap(doc[t.i + 2])):
-                found.add(nxt.text)
+            run = t.i + 1
+            while run < len(doc) and run - t.i <= 3 and self._is_cap(doc[run]):
+                run += 1
+            if run - t.i in (2, 3):  # "Kalurahan Hargotirto", "Kelurahan Guntur Raya"
+                found.add(doc[t.i + 1 : run].text)
         return found
 
     def _unit_continues(

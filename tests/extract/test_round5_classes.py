@@ -62,6 +62,8 @@ def test_worker_count_classes(text: str, expected: list[tuple[int, str]]) -> Non
          [("Sudarmo", "Lurah Wonolelo")]),
         ("Jalan Desa Mbongawani rusak. Kades Mbongawani Yakobus meminta perbaikan.",
          [("Yakobus", "Kades Mbongawani")]),
+        ("Banjir melanda Kelurahan Guntur Raya. Lurah Guntur Raya Fitriyah mengatakan warga aman.",
+         [("Fitriyah", "Lurah Guntur Raya")]),
         # ... the place unknown: the two words are the name
         ("Lurah Sudarmo Wibowo mengatakan air surut.", [("Sudarmo Wibowo", "Lurah")]),
         # a Chinese-Indonesian name of three words ends a company's run with no comma
