@@ -158,6 +158,7 @@ def worker_crawl_cmd(home: Path, raw_db: str | None, redis_url: str | None, pref
     """One crawler process over the shared frontier; stops when the frontier is empty."""
     from crawler.distributed import INCOMPLETE, worker_crawl
     from crawler.run import CrawlArgumentError, check_crawl_arguments
+    from pantau.config import ConnectionLost
 
     config, raw, frontier, overrides = _setup(home, raw_db, redis_url, prefix, sources_file,
                                               settings)
@@ -167,9 +168,13 @@ def worker_crawl_cmd(home: Path, raw_db: str | None, redis_url: str | None, pref
         raise click.ClickException(str(exc)) from exc
     _check(frontier, raw)
     with usable():
-        stats = worker_crawl(config, raw, frontier, only=only, workers=workers,
-                             host_concurrency=host_concurrency, fast=fast, overrides=overrides,
-                             retry=retry_dropped)
+        try:
+            stats = worker_crawl(config, raw, frontier, only=only, workers=workers,
+                                 host_concurrency=host_concurrency, fast=fast,
+                                 overrides=overrides, retry=retry_dropped)
+        except ConnectionLost as exc:  # the raw store stayed away to the end
+            raise ClusterUnusable(f"{exc}; the run's URLs are owed: run `pantau cluster"
+                                  " reconcile` once the raw store is back") from exc
     _emit(stats)
     _redis_gave_up(stats.get("finish_reason"), frontier, "pantau cluster reconcile")
     if stats.get(INCOMPLETE):

@@ -7,6 +7,7 @@ lock is released, so the retry goes through."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -292,3 +293,107 @@ def test_crawl_worker_reconnects_after_a_drop_and_reconcile_completes(
         news = raw.db.execute(
             "SELECT count(*), count(DISTINCT url) FROM ledger WHERE outcome = 'new'").fetchone()
     assert tuple(news) == (40, 40)
+
+
+class Relay:
+    """A TCP relay to the local PostgreSQL on a port of its own; :meth:`cut` closes it and every
+    connection through it, as a server or network gone for good would (the port then refuses)."""
+
+    def __init__(self, target: tuple[str, int] = ("127.0.0.1", 5432)) -> None:
+        import socket
+
+        self.target = target
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.sockets: list[Any] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:  # cut
+                return
+            upstream = socket.create_connection(self.target)
+            with self.lock:
+                self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a: Any, b: Any) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                with contextlib.suppress(OSError):
+                    s.close()
+
+    def cut(self) -> None:
+        import socket
+
+        self.server.close()
+        with self.lock:
+            for s in self.sockets:  # shutdown first: close() alone would not end a blocked recv
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+                with contextlib.suppress(OSError):
+                    s.close()
+
+
+def test_crawl_worker_whose_store_stays_away_exits_2_naming_reconcile(
+    tmp_path: Path, pg_schema: Callable[[str], str]  # noqa: F811
+) -> None:
+    """The raw store's server gone for good mid-crawl (every connection closed, the port then
+    refusing): the worker does not hang or end as if finished; its last line names `pantau
+    cluster reconcile` and it exits 2."""
+    import redis
+    import yaml
+
+    from kb.raw import RawStore
+    from tests.crawler.sites import FixtureSite, big_outlet, sources_yaml
+
+    raw_url = pg_schema("raw")
+    relay = Relay()
+    via_relay = raw_url.replace("127.0.0.1:5432", f"127.0.0.1:{relay.port}")
+    prefix = f"pantau-drops-{uuid.uuid4().hex[:12]}"
+    env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
+
+    def stored() -> int:
+        try:
+            with RawStore(raw_url, readonly=True) as raw:
+                return raw.count()
+        except Exception:  # noqa: BLE001 (the worker is still creating the tables)
+            return 0
+
+    try:
+        with FixtureSite(delay=0.1, delay_prefix="/2025/") as site:
+            outlet = big_outlet(site, 40)
+            sources = tmp_path / "sources.yaml"
+            sources.write_text(yaml.safe_dump(sources_yaml(outlet)), encoding="utf-8")
+            args = ["--raw-db", via_relay, "--prefix", prefix, "--sources", str(sources),
+                    "--home", str(tmp_path), "--fast", "--host-concurrency", "2"]
+            worker = subprocess.Popen([sys.executable, "-m", "pantau.cli", "worker", "crawl",
+                                       *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      env=env)
+            deadline = time.monotonic() + DEADLINE_S
+            while stored() < 8:
+                assert worker.poll() is None and time.monotonic() < deadline
+                time.sleep(POLL_S)
+            relay.cut()
+            _, err = worker.communicate(timeout=DEADLINE_S)
+    finally:
+        relay.cut()
+        client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+        keys = list(client.scan_iter(f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+    text = err.decode()
+    assert worker.returncode == 2, text[-3000:]
+    assert "pantau cluster reconcile" in text.strip().splitlines()[-1], text[-3000:]
