@@ -1036,7 +1036,15 @@ class OfficialsExtractor:
             if not name or claimed & set(range(*name)):
                 continue
             before = doc[name[0] - 1] if name[0] > 0 else None
-            if before is not None and self._is_cap(before) and before.text not in self.stopwords:
+            rank_before = before is not None and self._is_honorific(before)
+            if rank_before and doc[tstart - 1].lower_ not in self.name_before_links:
+                rank_before = False  # only "Kompol Hadi Susanto selaku Kabag Ops …"
+            if (
+                before is not None
+                and self._is_cap(before)
+                and before.text not in self.stopwords
+                and not rank_before
+            ):
                 continue  # part of a longer capitalised run: not a clean apposition
             claimed.update(range(*name))
             spec = self.heads[head.label_]

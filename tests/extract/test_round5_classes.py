@@ -66,6 +66,10 @@ def test_worker_count_classes(text: str, expected: list[tuple[int, str]]) -> Non
          [("Fitriyah", "Lurah Guntur Raya")]),
         # ... the place unknown: the two words are the name
         ("Lurah Sudarmo Wibowo mengatakan air surut.", [("Sudarmo Wibowo", "Lurah")]),
+        # a rank before "<Name> selaku <Title>"
+        ("Apel dipimpin Kompol Rinaldi Harahap selaku Kabag Ops Polres Batubara.",
+         [("Rinaldi Harahap", "Kabag Ops Polres Batubara")]),
+        ("Hadir Iptu Sugeng Riyadi selaku Kapolsek Kokap.", [("Sugeng Riyadi", "Kapolsek Kokap")]),
         # a Chinese-Indonesian name of three words ends a company's run with no comma
         ("Kegiatan itu didukung Direktur CV Mitra Usaha Tjoa Kim Liong dan para pedagang.",
          [("Tjoa Kim Liong", "Direktur CV Mitra Usaha")]),
