@@ -454,6 +454,9 @@ class RegionMatcher:
         are a person or a company; "di Sleman", "warga Bantul", "Dinas Sosial Sleman" are
         places."""
         prev = doc[span.start - 1] if span.start > 0 else None
+        abbr = prev is not None and prev.text == ")" and span.start >= 4
+        if abbr and doc[span.start - 3].text == "(":
+            prev = doc[span.start - 4]  # "Sekretaris Daerah (Sekda) Sikka": the unit's place
         after_unit = prev is not None and (
             span.start in org_ends
             or span.start in region_ends

@@ -434,6 +434,15 @@ class OfficialsExtractor:
             if count and joiner and nxt_is_name:
                 k += 1
                 continue
+            two_particles = (
+                word in self.particles
+                and k + 2 < n
+                and texts[k + 1] in self.particles
+                and self._is_name_word(k + 2, texts[k + 2], blocked)
+            )
+            if count and two_particles:
+                k += 2  # "Johanna van der Berg", "Maria dos Santos"
+                continue
             break
         return (j, k) if count else None
 
@@ -462,6 +471,14 @@ class OfficialsExtractor:
                 and self._is_name_token(doc[k - 1], blocked)
             ):
                 k -= 1  # "Rosmawati br Sinaga, Camat …"
+            elif (
+                count
+                and k > 1
+                and doc[k].text in self.particles
+                and doc[k - 1].text in self.particles
+                and self._is_name_token(doc[k - 2], blocked)
+            ):
+                k -= 2  # "Johanna van der Berg, Kepala …"
             else:
                 break
         if k + 1 < end and self._is_initial(doc[k + 1]):

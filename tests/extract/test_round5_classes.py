@@ -66,6 +66,14 @@ def test_worker_count_classes(text: str, expected: list[tuple[int, str]]) -> Non
          [("Fitriyah", "Lurah Guntur Raya")]),
         # ... the place unknown: the two words are the name
         ("Lurah Sudarmo Wibowo mengatakan air surut.", [("Sudarmo Wibowo", "Lurah")]),
+        # two particles in a row inside a name, read forwards and backwards
+        ("Kepala Dinas Pariwisata Ambon, Margaretha van der Meulen, membuka festival.",
+         [("Margaretha van der Meulen", "Kepala Dinas Pariwisata Ambon")]),
+        ("Margaretha van der Meulen, Kepala Dinas Pariwisata Ambon, membuka festival.",
+         [("Margaretha van der Meulen", "Kepala Dinas Pariwisata Ambon")]),
+        # the unit's place after its abbreviation in parentheses, then the name with no comma
+        ("Rapat dibuka Sekretaris Daerah (Sekda) Alor Yusak Mau.",
+         [("Yusak Mau", "Sekretaris Daerah (Sekda) Alor")]),
         # a rank before "<Name> selaku <Title>"
         ("Apel dipimpin Kompol Rinaldi Harahap selaku Kabag Ops Polres Batubara.",
          [("Rinaldi Harahap", "Kabag Ops Polres Batubara")]),
@@ -95,6 +103,8 @@ def test_officials_classes(text: str, expected: list[tuple[str, str]]) -> None:
         # a regency after the last word of an agency's name is a place
         ("Dinas Perpustakaan dan Kearsipan Boalemo membuka pojok baca.", ["Boalemo"]),
         ("Kepala Badan Penanggulangan Bencana Sleman Eko Prasetyo hadir.", ["Sleman"]),
+        # ... and after the unit's abbreviation in parentheses
+        ("Sekretaris Daerah (Sekda) Alor Yusak Mau membuka rapat.", ["Alor"]),
     ],
 )  # fmt: skip
 def test_region_classes(text: str, expected: list[str]) -> None:
