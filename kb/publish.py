@@ -86,7 +86,7 @@ FTS_TABLES = {"article": ["title", "text"], "quote": ["text", "speaker"]}
 # number in coverage and article) and search_fts is keyed by it, so the IN list, which SQLite
 # keeps sorted, is already in the page's order: no sort, and the page stops after its rows.
 # Contentless (the text is article's), same tokenizer and detail as article_fts, which stays for
-# /cari and snippets.
+# /cari's snippets (and the searches of snapshots published before search_fts).
 SEARCH_ORDER = "published_order"  # metadata.yml: the tables' fts_pk and sort_desc
 SEARCH_FTS = "search_fts"  # metadata.yml: the tables' fts_table
 SEARCH_SQL = (

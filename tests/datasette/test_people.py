@@ -378,6 +378,7 @@ def test_pantau_pages_obey_datasette_permissions(snapshot: Path) -> None:
 
 
 def test_search_uses_the_published_date_index(snapshot: Path) -> None:
+    """The query /cari falls back to on a snapshot published before search_fts."""
     con = sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True)
     try:
         plan = " ".join(
