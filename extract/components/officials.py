@@ -577,6 +577,15 @@ class OfficialsExtractor:
                     continue
                 break
             if (
+                t.lower_ == "pada"
+                and consumed
+                and i + 1 < n
+                and doc[i + 1].text in self.title_words
+            ):
+                i += 1  # "Kepala Bidang Perlindungan Sosial pada Dinas Sosial Sikka, …"
+                expecting = False
+                continue
+            if (
                 t.lower_ == "dari"
                 and consumed
                 and i + 1 < n
@@ -662,12 +671,13 @@ class OfficialsExtractor:
                 unitish = any(doc[k].text in self.unit_words for k in range(i, run_end))
                 fill_end = self._skip_fillers(doc, run_end)  # "… Sumberejo saat ini, <Name>"
                 follows = doc[fill_end].text if fill_end < n else ""
+                after_comma = self._skip_honorifics(doc, fill_end + 1) if fill_end + 1 < n else n
                 name_follows = (
                     follows == ","
-                    and fill_end + 1 < n
+                    and after_comma < n
                     and fill_end + 1 not in heads
-                    and self._is_cap(doc[fill_end + 1])
-                )
+                    and self._is_cap(doc[after_comma])
+                )  # ", Yohanes …" or ", dr. Fransiska …"
                 body = t.text in self.named_units and name_follows  # "PT Sinar Abadi, <Name>"
                 if (expecting or body) and (
                     (follows == "," and (name_follows or not after_acronym))

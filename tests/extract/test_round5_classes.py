@@ -74,6 +74,13 @@ def test_worker_count_classes(text: str, expected: list[tuple[int, str]]) -> Non
         # the unit's place after its abbreviation in parentheses, then the name with no comma
         ("Rapat dibuka Sekretaris Daerah (Sekda) Alor Yusak Mau.",
          [("Yusak Mau", "Sekretaris Daerah (Sekda) Alor")]),
+        # a sub-unit "pada" its parent office; lower-case honorifics after the comma
+        ("Hal itu dijelaskan Kepala Seksi Jaminan Sosial pada Dinas Sosial Lembata, Yuliana Ratu.",
+         [("Yuliana Ratu", "Kepala Seksi Jaminan Sosial pada Dinas Sosial Lembata")]),
+        ("Kepala UPT Puskesmas Lewoleba, dr. Maria Ina Tokan, meninjau posko.",
+         [("Maria Ina Tokan", "Kepala UPT Puskesmas Lewoleba")]),
+        ("Menurut Kepala Dinas Pertanian Alor, drs. Markus Lau, M.Si, panen naik.",
+         [("Markus Lau", "Kepala Dinas Pertanian Alor")]),
         # a rank before "<Name> selaku <Title>"
         ("Apel dipimpin Kompol Rinaldi Harahap selaku Kabag Ops Polres Batubara.",
          [("Rinaldi Harahap", "Kabag Ops Polres Batubara")]),
