@@ -40,7 +40,9 @@ import wilayah
 # (wilayah: 514 kabupaten/kota, Kemendagri codes), datelines count, office names do not;
 # 0.3.1: implausible numbers rejected, no fragments of "1e309" or codes, invisible characters
 # inside numbers; 0.3.2: coordinated officials, military units, office places, glued quotes
-EXTRACTOR_VERSION = "0.3.4"
+# 0.3.5: blind round 5 (titles in parentheses, named village places, Chinese-Indonesian names,
+# percentage ranges, quotas with a verb in between, agency-name place cues)
+EXTRACTOR_VERSION = "0.3.5"
 
 FIELDS = ("officials", "worker_counts", "amounts", "percentages", "events", "regions", "quotes")
 REJECTED = "rejected"  # numbers that were not facts, with the reason (not a fact field)

@@ -44,11 +44,11 @@ from .components.common import check_pipeline
 # component's version when its output can change, and ``extract.facts.EXTRACTOR_VERSION`` with
 # it (that one decides which stored pages are re-extracted).
 COMPONENT_VERSIONS: dict[str, str] = {
-    "pantau_regions": "0.3.4",  # a sea named after a place ("Laut Maluku") is not the place
+    "pantau_regions": "0.3.5",  # agency-name last words and "(ABBR)" before a unit's place
     "pantau_rupiah": "0.3.3",
-    "pantau_percent": "0.3.3",  # a lone "0%" line is furniture
-    "pantau_worker_counts": "0.3.4",  # people in a criminal case (kurir, tersangka, pelaku)
-    "pantau_officials": "0.3.4",  # compound village names, bare titles, customary heads, judges
+    "pantau_percent": "0.3.5",  # the lower end of a range ("60-65 persen")
+    "pantau_worker_counts": "0.3.5",  # quotas with a verb in between, "85 anggotanya"
+    "pantau_officials": "0.3.5",  # "(Title)" after a name, named places, Chinese names, ranks
     "pantau_quotes": "0.2.1",
     "pantau_events": "0.3.3",  # captions with credits and unfinished lines are not headlines
 }

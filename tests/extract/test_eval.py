@@ -97,6 +97,12 @@ def test_fourth_blind_round_holds_its_floors() -> None:
     _check("gold_national_r4", list(read_seeds_format(GOLD_NATIONAL / "r4")))
 
 
+def test_fifth_blind_round_holds_its_floors() -> None:
+    """extract/gold_national/r5: 12 articles, scored once blind, then tuned on (see its README)."""
+    assert len(list((GOLD_NATIONAL / "r5").glob("*.facts.json"))) >= 12
+    _check("gold_national_r5", list(read_seeds_format(GOLD_NATIONAL / "r5")))
+
+
 def test_baseline_covers_every_field() -> None:
     assert set(floors_for(BASELINE, "gold")["fields"]) == set(FIELDS)
     assert floors_for({"fields": {"amounts": {"f1": 0.5}}}, "anything")["fields"]
