@@ -479,6 +479,15 @@ class OfficialsExtractor:
                 and self._is_name_token(doc[k - 2], blocked)
             ):
                 k -= 2  # "Johanna van der Berg, Kepala …"
+            elif (
+                count
+                and k > 0
+                and doc[k].text in {"-", "'", "’"}
+                and not doc[k - 1].whitespace_
+                and not doc[k].whitespace_
+                and self._is_name_token(doc[k - 1], blocked)
+            ):
+                k -= 1  # "Muhammad Yusuf Al-Hamid, Kepala …": a glued joiner, as read forwards
             else:
                 break
         if k + 1 < end and self._is_initial(doc[k + 1]):
@@ -679,8 +688,13 @@ class OfficialsExtractor:
                     and self._is_cap(doc[after_comma])
                 )  # ", Yohanes …" or ", dr. Fransiska …"
                 body = t.text in self.named_units and name_follows  # "PT Sinar Abadi, <Name>"
-                if (expecting or body) and (
+                # "…, kata Siti Aminah, Ketua Koperasi Wanita Sejahtera.": a title in apposition
+                # after a name, its body's own name running to the end of the clause
+                apposed = head.start > 0 and doc[head.start - 1].text == ","
+                body_ends = apposed and t.text in self.named_units and follows in {".", ";"}
+                if (expecting or body or body_ends) and (
                     (follows == "," and (name_follows or not after_acronym))
+                    or body_ends
                     or rank
                     or (unitish and (follows == "(" or run_end in regs or run_end in orgs))
                 ):

@@ -81,6 +81,15 @@ def test_worker_count_classes(text: str, expected: list[tuple[int, str]]) -> Non
          [("Maria Ina Tokan", "Kepala UPT Puskesmas Lewoleba")]),
         ("Menurut Kepala Dinas Pertanian Alor, drs. Markus Lau, M.Si, panen naik.",
          [("Markus Lau", "Kepala Dinas Pertanian Alor")]),
+        # a title in apposition at the end of the sentence, its body's name running to the end
+        ("\"Kami siap,\" ujar Nurlela Hasibuan, Ketua Koperasi Nelayan Bahari.",
+         [("Nurlela Hasibuan", "Ketua Koperasi Nelayan Bahari")]),
+        # a glued hyphen inside a name read backwards ("Al-…")
+        ("Menurut Abdullah Salim Al-Jufri, Kepala Seksi Pelayanan Sosial, antrean berkurang.",
+         [("Abdullah Salim Al-Jufri", "Kepala Seksi Pelayanan Sosial")]),
+        # "Kalak", the short form of Kepala Pelaksana (BPBD)
+        ("Plt Kalak BPBD Lembata, Yakobus Raring, memantau pengungsi.",
+         [("Yakobus Raring", "Plt Kalak BPBD Lembata")]),
         # a rank before "<Name> selaku <Title>"
         ("Apel dipimpin Kompol Rinaldi Harahap selaku Kabag Ops Polres Batubara.",
          [("Rinaldi Harahap", "Kabag Ops Polres Batubara")]),
