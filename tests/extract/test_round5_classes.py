@@ -125,3 +125,18 @@ def test_officials_classes(text: str, expected: list[tuple[str, str]]) -> None:
 )  # fmt: skip
 def test_region_classes(text: str, expected: list[str]) -> None:
     assert [r["name"] for r in extract_facts(text)["regions"]] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a photo caption is body; a short photo credit is furniture
+        ("Foto: Camat Alok menyerahkan bantuan Rp 3 juta kepada 12 nelayan di Wuring.\n"
+         "Foto: Dok. Humas Pemkab", ([12], [3000000])),
+        ("Foto: Istimewa Rp 3 juta", ([], [])),
+    ],
+)  # fmt: skip
+def test_caption_classes(text: str, expected: tuple[list[int], list[int]]) -> None:
+    facts = extract_facts(text)
+    found = ([c["value"] for c in facts["worker_counts"]], [a["value"] for a in facts["amounts"]])
+    assert found == expected
