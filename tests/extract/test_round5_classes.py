@@ -33,6 +33,8 @@ def test_percentage_classes(text: str, expected: list[float]) -> None:
         ("Setiap sekolah mengirim 4 guru ke pelatihan itu.", []),
         # ... a count in a new clause after the quota is a count
         ("Setiap desa mengirim dua kader, sehingga total 140 kader dilatih.", [(140, "kader")]),
+        # people counted by sex
+        ("Pelatihan diikuti 28 laki-laki dan 31 perempuan.", [(28, "laki-laki"), (31, "perempuan")]),
         # the counted noun with the possessive "-nya"
         ("Ketua Gapoktan itu menyebut 64 anggotanya sudah terdaftar.", [(64, "anggota")]),
         ("Koperasi itu mendaftarkan 230 pekerjanya tahun ini.", [(230, "pekerja")]),
