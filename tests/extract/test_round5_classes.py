@@ -92,6 +92,12 @@ def test_worker_count_classes(text: str, expected: list[tuple[int, str]]) -> Non
         # "Kalak", the short form of Kepala Pelaksana (BPBD)
         ("Plt Kalak BPBD Lembata, Yakobus Raring, memantau pengungsi.",
          [("Yakobus Raring", "Plt Kalak BPBD Lembata")]),
+        # Sekcam, Direktris; a religious sister's "Sr." and congregation after the name
+        ("Sekcam Nele, Hendrikus Bata, membuka musyawarah.", [("Hendrikus Bata", "Sekcam Nele")]),
+        ("Direktris RSUD Larantuka, dr. Helena Kopong, menerima pasien.",
+         [("Helena Kopong", "Direktris RSUD Larantuka")]),
+        ("Kepala Sekolah SMPK Santa Maria, Sr. Yosefina Bupu, SSpS, menerima bantuan.",
+         [("Yosefina Bupu", "Kepala Sekolah SMPK Santa Maria")]),
         # a rank before "<Name> selaku <Title>"
         ("Apel dipimpin Kompol Rinaldi Harahap selaku Kabag Ops Polres Batubara.",
          [("Rinaldi Harahap", "Kabag Ops Polres Batubara")]),
