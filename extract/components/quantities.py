@@ -85,6 +85,10 @@ DISTRIBUTIVE_WORDS = ["setiap", "tiap", "masing-masing", "per"]
 # 98.000 pekerja di provinsi itu, baru 27.450 yang terlindungi" — the part (a number followed
 # by "yang") counts the whole's noun.
 PART_OF_WHOLE_WINDOW = 120
+# In a per-place list ("Sikka 1.200 pekerja, Ende 950, dan Ngada 870 pekerja") an item without
+# its noun takes a neighbour's when that neighbour starts within this many characters (a
+# separator, a conjunction and a two- or three-word place name).
+LIST_ITEM_GAP = 40
 CONF_COUNT_PART = 0.7  # the noun is taken from the whole the part belongs to
 # "3,486": one to three digits, a comma, exactly three digits.
 _COMMA_THOUSANDS_RE = re.compile(r"\d{1,3},\d{3}")
@@ -406,6 +410,7 @@ class WorkerCountExtractor:
             rf"[ \u00a0]+(?:per|setiap|tiap)[ \u00a0]+(?:{units})(?!\w)",
             re.IGNORECASE,
         )
+        self.list_sep_re = re.compile(r"[ \u00a0]*(?:[,;.]|(?:dan|serta)(?!\w))")
         # "… dengan tenaga kerja 4.382,": a grouped number right after its noun, closing a clause
         self.noun_then_grouped_re = re.compile(rf"(?<!\w)({_alt(nouns)})[ \u00a0]+$", re.I)
 
@@ -415,6 +420,34 @@ class WorkerCountExtractor:
             return True
         m = re.search(r"([A-Za-z]+)\.?\s*$", before)
         return bool(m and m.group(1).lower() in self.blocked)
+
+    def _listed_noun(
+        self, doc: Doc, text: str, q: Quantity, prv: Quantity | None, nxt: Quantity | None
+    ) -> str | None:
+        """A per-place list with the noun left out of one item ("Sikka 1.200 pekerja, Ende 950,
+        dan Ngada 870 pekerja"): the noun of a neighbouring item, when this number follows a
+        region's name and the neighbour, also after a region's name, is close by."""
+        ends = {sp.end_char for sp in doc.spans.get("pantau_regions", [])}
+
+        def labelled(start: int) -> bool:
+            before = text[max(0, start - 3) : start]
+            cut = len(before) - len(before.rstrip(" \u00a0:"))
+            return cut > 0 and (start - cut) in ends
+
+        if not labelled(q.start) or not self.list_sep_re.match(text, q.end):
+            return None
+        if re.fullmatch(r"(?:19|20)\d\d", q.text):
+            return None  # "Sikka 2025, …": a year after a place, not an item
+        for other in (nxt, prv):
+            if other is None or not labelled(other.start):
+                continue
+            gap = other.start - q.end if other is nxt else q.start - other.end
+            if not 0 < gap <= LIST_ITEM_GAP:
+                continue
+            m = self.noun_after_re.match(text, other.end)
+            if m:
+                return m.group(1).lower()
+        return None
 
     def _whole(self, text: str, start: int) -> str | None:
         """The noun of the whole a part belongs to, earlier in its sentence ("dari 98.000
@@ -478,6 +511,12 @@ class WorkerCountExtractor:
                 whole = None
                 if not nm and not q.words and self.part_re.match(text, q.end):
                     whole = self._whole(text, q.start)
+                listed = None
+                if not nm and whole is None and not q.words:
+                    prv = quantities[idx - 1] if idx > 0 else None
+                    listed = self._listed_noun(doc, text, q, prv, nxt)
+                if listed is not None:
+                    nm, whole = None, listed  # "Sikka 1.200 pekerja, Ende 950, dan …"
                 if (not nm and whole is None) or q.words and q.value < 2:
                     continue
                 noun = nm.group(1).lower() if nm else str(whole)

@@ -33,6 +33,12 @@ def test_percentage_classes(text: str, expected: list[float]) -> None:
         ("Setiap sekolah mengirim 4 guru ke pelatihan itu.", []),
         # ... a count in a new clause after the quota is a count
         ("Setiap desa mengirim dua kader, sehingga total 140 kader dilatih.", [(140, "kader")]),
+        # a per-place list with the noun left out of one item takes a neighbour's
+        ("Sebarannya: Alor 640 nelayan, Lembata 515, dan Flores Timur 702 nelayan.",
+         [(640, "nelayan"), (515, "nelayan"), (702, "nelayan")]),
+        ("Sebarannya: Alor 640 nelayan dan Lembata 515.", [(640, "nelayan"), (515, "nelayan")]),
+        # ... not a year after a place
+        ("Program di Alor 2025, lalu Lembata 515 nelayan.", [(515, "nelayan")]),
         # people counted by sex
         ("Pelatihan diikuti 28 laki-laki dan 31 perempuan.", [(28, "laki-laki"), (31, "perempuan")]),
         # the counted noun with the possessive "-nya"
