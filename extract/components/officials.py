@@ -691,7 +691,11 @@ class OfficialsExtractor:
                 # "…, kata Siti Aminah, Ketua Koperasi Wanita Sejahtera.": a title in apposition
                 # after a name, its body's own name running to the end of the clause
                 apposed = head.start > 0 and doc[head.start - 1].text == ","
-                body_ends = apposed and t.text in self.named_units and follows in {".", ";"}
+                body_ends = (
+                    apposed
+                    and (t.text in self.named_units or expecting)
+                    and follows in {".", ";"}
+                )  # "…, kata Paulus Wara, Kades Nebe.": the unit's place ends the sentence
                 if (expecting or body or body_ends) and (
                     (follows == "," and (name_follows or not after_acronym))
                     or body_ends
@@ -1043,6 +1047,19 @@ class OfficialsExtractor:
                 lead, given = words(doc)[name[0]], words(doc)[name[0] + 1]
                 if given in NAME_ABBREVIATIONS and lead not in NAME_PREFIX_WORDS:
                     end, name = name[0] + 1, (name[0] + 1, name[1])
+            if (
+                name
+                and j == end
+                and name[1] - name[0] == 1
+                and name[1] < len(doc)
+                and doc[name[1]].text in {".", ";", "!", "?"}
+                and tstart >= 2
+                and doc[tstart - 1].text == ","
+                and self._is_name_token(doc[tstart - 2], blocked)
+            ):
+                # "…, kata Paulus Wara, Kades Nebe.": after "<Name>," the one word closing the
+                # sentence is the title's place, not a second person
+                end, name = name[1], None
             if name and not (claimed & set(range(*name))):
                 conf = CONF_TITLE_THEN_NAME
                 claimed.update(range(*name))

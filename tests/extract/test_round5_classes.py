@@ -92,6 +92,12 @@ def test_worker_count_classes(text: str, expected: list[tuple[int, str]]) -> Non
         # a title in apposition at the end of the sentence, its body's name running to the end
         ("\"Kami siap,\" ujar Nurlela Hasibuan, Ketua Koperasi Nelayan Bahari.",
          [("Nurlela Hasibuan", "Ketua Koperasi Nelayan Bahari")]),
+        # ... or the title's one-word place, not a second person
+        ("\"Bantuan sudah tiba,\" kata Yosef Bedu, Kades Watuliwung.",
+         [("Yosef Bedu", "Kades Watuliwung")]),
+        ("\"Bantuan sudah tiba,\" ujar Yosef Bedu, Lurah Kota Baru.",
+         [("Yosef Bedu", "Lurah Kota Baru")]),
+        ("\"Bantuan sudah tiba,\" kata Bupati Yosef.", [("Yosef", "Bupati")]),
         # a glued hyphen inside a name read backwards ("Al-…")
         ("Menurut Abdullah Salim Al-Jufri, Kepala Seksi Pelayanan Sosial, antrean berkurang.",
          [("Abdullah Salim Al-Jufri", "Kepala Seksi Pelayanan Sosial")]),
