@@ -235,6 +235,45 @@ def test_processing_task_survives_a_drop(cluster: dict[str, Any], store: str, ta
     assert count(cluster["kb"], "processed_page") == PAGES
 
 
+@contextmanager
+def crawl_worker_midway(
+    raw_url: str, tmp_path: Path, *, via: str | None = None, app: str = ""
+) -> Iterator[tuple[subprocess.Popen[bytes], list[str], Any]]:
+    """A `pantau worker crawl` over a slow local site of 40 articles, its raw store at
+    ``raw_url`` (reached through ``via`` if given; ``app``: libpq's PGAPPNAME for its backends),
+    yielded once 8 articles are stored, with its options and the site's outlet; its Redis keys
+    are removed afterwards."""
+    import redis
+    import yaml
+
+    from tests.cluster.test_kill import stored
+    from tests.crawler.sites import FixtureSite, big_outlet, sources_yaml
+
+    prefix = f"pantau-drops-{uuid.uuid4().hex[:12]}"
+    env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
+    try:
+        with FixtureSite(delay=0.1, delay_prefix="/2025/") as site:
+            outlet = big_outlet(site, 40)
+            sources = tmp_path / "sources.yaml"
+            sources.write_text(yaml.safe_dump(sources_yaml(outlet)), encoding="utf-8")
+            args = ["--raw-db", via or raw_url, "--prefix", prefix, "--sources", str(sources),
+                    "--home", str(tmp_path), "--fast", "--host-concurrency", "2"]
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "pantau.cli", "worker", "crawl", *args],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env={**env, "PGAPPNAME": app} if app else env)
+            deadline = time.monotonic() + DEADLINE_S
+            while stored(raw_url) < 8:
+                assert worker.poll() is None and time.monotonic() < deadline
+                time.sleep(POLL_S)
+            yield worker, args, outlet
+    finally:
+        client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+        keys = list(client.scan_iter(f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+
+
 def test_crawl_worker_reconnects_after_a_drop_and_reconcile_completes(
     tmp_path: Path, pg_schema: Callable[[str], str]  # noqa: F811
 ) -> None:
@@ -243,51 +282,20 @@ def test_crawl_worker_reconnects_after_a_drop_and_reconcile_completes(
     reconcile fetches what is owed: every article stored once. (A server that stays away
     ends the worker with exit 2 and a line naming `pantau cluster reconcile`.)"""
     import psycopg
-    import redis
-    import yaml
 
     from kb.raw import RawStore
-    from tests.crawler.sites import FixtureSite, big_outlet, sources_yaml
 
     raw_url = pg_schema("raw")
     app = f"pantau-uji-{uuid.uuid4().hex[:12]}"  # libpq's PGAPPNAME: this worker's backends
-    prefix = f"pantau-drops-{uuid.uuid4().hex[:12]}"
-    env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
-
-    def stored() -> int:
-        try:
-            with RawStore(raw_url, readonly=True) as raw:
-                return raw.count()
-        except Exception:  # noqa: BLE001 (the worker is still creating the tables)
-            return 0
-
-    try:
-        with FixtureSite(delay=0.1, delay_prefix="/2025/") as site:
-            outlet = big_outlet(site, 40)
-            sources = tmp_path / "sources.yaml"
-            sources.write_text(yaml.safe_dump(sources_yaml(outlet)), encoding="utf-8")
-            args = ["--raw-db", raw_url, "--prefix", prefix, "--sources", str(sources),
-                    "--home", str(tmp_path), "--fast", "--host-concurrency", "2"]
-            worker = subprocess.Popen([sys.executable, "-m", "pantau.cli", "worker", "crawl",
-                                       *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      env={**env, "PGAPPNAME": app})
-            deadline = time.monotonic() + DEADLINE_S
-            while stored() < 8:
-                assert worker.poll() is None and time.monotonic() < deadline
-                time.sleep(POLL_S)
-            with psycopg.connect(_libpq(POSTGRES), autocommit=True) as admin:
-                killed = admin.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE application_name = %s", (app,)).fetchall()
-            _, err = worker.communicate(timeout=DEADLINE_S)
-            assert killed and worker.returncode == 0, err.decode()[-3000:]
-            done = run_pantau("cluster", "reconcile", *args, timeout=DEADLINE_S)
-            assert done.returncode == 0, done.stderr[-3000:]
-    finally:
-        client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-        keys = list(client.scan_iter(f"{prefix}*"))
-        if keys:
-            client.delete(*keys)
+    with crawl_worker_midway(raw_url, tmp_path, app=app) as (worker, args, outlet):
+        with psycopg.connect(_libpq(POSTGRES), autocommit=True) as admin:
+            killed = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = %s", (app,)).fetchall()
+        _, err = worker.communicate(timeout=DEADLINE_S)
+        assert killed and worker.returncode == 0, err.decode()[-3000:]
+        done = run_pantau("cluster", "reconcile", *args, timeout=DEADLINE_S)
+        assert done.returncode == 0, done.stderr[-3000:]
     with RawStore(raw_url, readonly=True) as raw:
         assert {p.url for p in raw.pages()} == outlet.expected
         news = raw.db.execute(
@@ -353,47 +361,15 @@ def test_crawl_worker_whose_store_stays_away_exits_2_naming_reconcile(
     """The raw store's server gone for good mid-crawl (every connection closed, the port then
     refusing): the worker does not hang or end as if finished; its last line names `pantau
     cluster reconcile` and it exits 2."""
-    import redis
-    import yaml
-
-    from kb.raw import RawStore
-    from tests.crawler.sites import FixtureSite, big_outlet, sources_yaml
-
     raw_url = pg_schema("raw")
     relay = Relay()
     via_relay = raw_url.replace("127.0.0.1:5432", f"127.0.0.1:{relay.port}")
-    prefix = f"pantau-drops-{uuid.uuid4().hex[:12]}"
-    env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
-
-    def stored() -> int:
-        try:
-            with RawStore(raw_url, readonly=True) as raw:
-                return raw.count()
-        except Exception:  # noqa: BLE001 (the worker is still creating the tables)
-            return 0
-
     try:
-        with FixtureSite(delay=0.1, delay_prefix="/2025/") as site:
-            outlet = big_outlet(site, 40)
-            sources = tmp_path / "sources.yaml"
-            sources.write_text(yaml.safe_dump(sources_yaml(outlet)), encoding="utf-8")
-            args = ["--raw-db", via_relay, "--prefix", prefix, "--sources", str(sources),
-                    "--home", str(tmp_path), "--fast", "--host-concurrency", "2"]
-            worker = subprocess.Popen([sys.executable, "-m", "pantau.cli", "worker", "crawl",
-                                       *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      env=env)
-            deadline = time.monotonic() + DEADLINE_S
-            while stored() < 8:
-                assert worker.poll() is None and time.monotonic() < deadline
-                time.sleep(POLL_S)
+        with crawl_worker_midway(raw_url, tmp_path, via=via_relay) as (worker, _, _):
             relay.cut()
             _, err = worker.communicate(timeout=DEADLINE_S)
     finally:
         relay.cut()
-        client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-        keys = list(client.scan_iter(f"{prefix}*"))
-        if keys:
-            client.delete(*keys)
     text = err.decode()
     assert worker.returncode == 2, text[-3000:]
     assert "pantau cluster reconcile" in text.strip().splitlines()[-1], text[-3000:]
