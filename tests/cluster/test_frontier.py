@@ -18,7 +18,7 @@ from crawler.sources import load_sources
 from kb.ledger import Outcome
 from kb.raw import RawStore, RetryCandidate
 from tests.conftest import run_pantau
-from tests.crawler.sites import FixtureSite, _Handler, big_outlet, sources_yaml
+from tests.crawler.sites import FixtureSite, big_outlet, sources_yaml
 
 
 @pytest.mark.parametrize(("total", "workers", "each"), [
@@ -74,20 +74,6 @@ def test_unusable_engines_are_one_line(tmp_path: Path, args: list[str], says: st
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-class _Recording(_Handler):
-    """The fixture handler, counting requests in flight to the host."""
-
-    def do_GET(self) -> None:  # noqa: N802
-        site = self.server.site
-        with site.lock:
-            site.in_flight += 1  # type: ignore[attr-defined]
-            site.peak = max(site.peak, site.in_flight)  # type: ignore[attr-defined]
-        try:
-            super().do_GET()
-        finally:
-            with site.lock:
-                site.in_flight -= 1  # type: ignore[attr-defined]
-
 
 @pytest.mark.parametrize("host_total", [3, 6])
 def test_three_workers_stay_within_the_host_concurrency(
@@ -97,8 +83,6 @@ def test_three_workers_stay_within_the_host_concurrency(
     workers (each keeps ``total // 3`` in flight; Scrapy's limit holds per process)."""
     articles = 60
     with FixtureSite(delay=0.15, delay_prefix="/2025/") as site:
-        site.in_flight, site.peak = 0, 0  # type: ignore[attr-defined]
-        site.httpd.RequestHandlerClass = _Recording
         outlet = big_outlet(site, articles)
         sources = tmp_path / "sources.yaml"
         sources.write_text(yaml.safe_dump(sources_yaml(outlet)), encoding="utf-8")
@@ -114,9 +98,9 @@ def test_three_workers_stay_within_the_host_concurrency(
         with RawStore(raw_db, readonly=True) as raw:
             assert {p.url for p in raw.pages()} == outlet.expected
         responses = sum(json.loads(o)["downloader/response_count"] for o, _ in outs)
-        print({"host concurrency": host_total, "peak in flight": site.peak,  # type: ignore[attr-defined]
+        print({"host concurrency": host_total, "peak in flight": site.peak,
                "responses": responses})
-        assert 1 <= site.peak <= host_total  # type: ignore[attr-defined]
+        assert 1 <= site.peak <= host_total
 
 
 def test_redis_frontier_depths_and_clear(frontier: Frontier) -> None:

@@ -45,6 +45,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         site = self.server.site
+        with site.lock:  # requests in flight, and their peak (the politeness tests read it)
+            site.in_flight += 1
+            site.peak = max(site.peak, site.in_flight)
+        try:
+            self._answer(site)
+        finally:
+            with site.lock:
+                site.in_flight -= 1
+
+    def _answer(self, site: FixtureSite) -> None:
         with site.lock:
             site.hits[self.path] += 1
             site.log.append((self.path, dict(self.headers.items())))
@@ -111,6 +121,7 @@ class FixtureSite:
         self.hits: Counter[str] = Counter()
         self.log: list[tuple[str, dict[str, str]]] = []
         self.lock = threading.Lock()
+        self.in_flight = self.peak = 0  # requests being answered now, and the most at once
         self.stopping = threading.Event()
         self.httpd = FixtureServerHTTP(("127.0.0.1", 0), _Handler)
         self.httpd.site = self
